@@ -1,0 +1,92 @@
+"""Command line: `python build.py [build|check|serve|schema|bundle] …`.
+
+Exit codes: 0 built (or checked) cleanly, 1 content or check problems, 2 usage errors.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .diagnostics import format_console, format_github, report_json, summary
+from .pipeline import ROOT, Options, build
+
+EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column),
+2 usage errors. A build with errors writes nothing: the previous output stays as it was."""
+
+
+def _build_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--content", type=Path, default=ROOT / "content", metavar="DIR",
+                   help="content folder to read (default: content/)")
+    p.add_argument("--out", type=Path, default=ROOT / "site", metavar="DIR",
+                   help="output folder (default: site/); replaced atomically, only by a clean build")
+    p.add_argument("--base-url", metavar="URL",
+                   help="public URL of the site, e.g. https://example.org/zones/ "
+                        "(canonical links, sitemap, feed); overrides base_url in site.yaml")
+    p.add_argument("--offline", action="store_true",
+                   help="build for opening from disk: every link ends in .html")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--report", type=Path, metavar="FILE",
+                   help="also write every diagnostic as JSON to FILE")
+    p.add_argument("--format", choices=("console", "github"), default="console",
+                   help="console: grouped by file; github: ::error annotations for pull requests")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="build.py", description="Build the linked-innovation-zones microsite from YAML content.",
+        epilog=EPILOG)
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+    b = commands.add_parser("build", help="build the site (the default command)", epilog=EPILOG,
+                            description="Build content/ into site/.")
+    _build_arguments(b)
+    s = commands.add_parser("schema", help="write the JSON Schema of every content kind",
+                            description="Write one JSON Schema per content kind, for editors.")
+    s.add_argument("--out", type=Path, default=ROOT / "schema", metavar="DIR",
+                   help="folder for the *.schema.json files (default: schema/)")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["build", *argv]
+    args = parser().parse_args(argv)
+    if args.command == "schema":
+        return _schema(args.out)
+    return _build(args)
+
+
+def _build(args) -> int:
+    options = Options(content=args.content, out=args.out, base_url=args.base_url,
+                      offline=args.offline, strict=args.strict)
+    result = build(options)
+    diags = result.diagnostics
+    if args.format == "github":
+        text = format_github(diags)
+    else:
+        text = format_console(diags)
+    if text:
+        print(text, file=sys.stderr)
+    if args.report:
+        args.report.write_text(report_json(diags), encoding="utf-8")
+    if result.ok:
+        s = result.stats
+        print(f"built {result.pages} pages, {len(result.files)} files "
+              f"({s.written} written, {s.unchanged} unchanged) in {result.seconds:.2f} s; "
+              f"{summary(diags)}")
+        return 0
+    print(f"build failed: {summary(diags)}; nothing was written", file=sys.stderr)
+    return 1
+
+
+def _schema(out: Path) -> int:
+    from .schema import KINDS, json_schema
+    out.mkdir(parents=True, exist_ok=True)
+    for kind in KINDS:
+        name = "site" if kind == "site" else kind.rstrip("s") if kind != "batches" else "batch"
+        (out / f"{name}.schema.json").write_text(
+            json.dumps(json_schema(kind), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {len(KINDS)} schemas to {out}")
+    return 0

@@ -1,0 +1,78 @@
+"""Interface strings and locale formatting.
+
+One catalogue per language (`templates/locales/<lang>.yaml`, flat `key: text`), dates and
+numbers through Babel. A key missing from a catalogue is an error (the template would otherwise
+show a raw key); a key no template uses is a warning.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import yaml
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from .diagnostics import Diagnostics
+from .load import display_path
+from .model import LANGUAGES
+
+BABEL_LOCALE = {"en": "en", "zh": "zh_Hans_CN"}
+_KEY_USE = re.compile(r"""\bt\(\s*["']([a-z0-9_.-]+)["']""")
+_PREFIX_USE = re.compile(r"""\bt\(\s*["']([a-z0-9_.-]+\.)["']\s*~""")  # t("kind." ~ x)
+
+
+class Catalogue:
+    def __init__(self, lang: str, strings: dict[str, str]) -> None:
+        self.lang = lang
+        self.strings = strings
+
+    def __call__(self, key: str, **values) -> str:
+        text = self.strings[key]
+        return text.format(**values) if values else text
+
+    def date(self, value: dt.date) -> str:
+        return format_date(value, format="long", locale=BABEL_LOCALE[self.lang])
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=BABEL_LOCALE[self.lang])
+
+
+def load_catalogues(templates: Path, diags: Diagnostics) -> dict[str, Catalogue]:
+    """Every language's catalogue, checked for missing and unused keys."""
+    folder = templates / "locales"
+    raw: dict[str, dict] = {}
+    for lang in LANGUAGES:
+        path = folder / f"{lang}.yaml"
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        except (OSError, yaml.YAMLError) as err:
+            diags.add(display_path(path), 0, 0, "catalogue", f"cannot read the catalogue: {err}")
+            data = {}
+        raw[lang] = {str(k): str(v) for k, v in (data or {}).items()}
+    used, prefixes = _used_keys(templates)
+    every = set().union(*raw.values()) | used
+    for lang, strings in raw.items():
+        shown = display_path(folder / f"{lang}.yaml")
+        for key in sorted(every - set(strings)):
+            diags.add(shown, 0, 0, "catalogue", f"the key '{key}' is missing",
+                      hint=f"add '{key}: …' to the {lang} catalogue")
+            strings[key] = key
+        for key in sorted(set(strings) - used):
+            if key.startswith(prefixes):
+                continue
+            diags.add(shown, 0, 0, "unused-catalogue-key", f"no template uses the key '{key}'")
+    return {lang: Catalogue(lang, strings) for lang, strings in raw.items()}
+
+
+def _used_keys(templates: Path) -> tuple[set[str], tuple[str, ...]]:
+    """Keys the templates name literally, and prefixes they complete at render time."""
+    keys: set[str] = set()
+    prefixes: set[str] = set()
+    code = sorted(Path(__file__).parent.glob("*.py"))  # Python names a few keys too
+    for path in sorted(templates.rglob("*.html")) + sorted(templates.rglob("*.xml")) + code:
+        text = path.read_text(encoding="utf-8")
+        keys.update(k for k in _KEY_USE.findall(text) if not k.endswith("."))
+        prefixes.update(_PREFIX_USE.findall(text))
+    return keys, tuple(sorted(prefixes))

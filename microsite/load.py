@@ -1,0 +1,295 @@
+"""Load stage: find the content files and parse each into plain data with source positions.
+
+YAML is read event by event (never composed recursively), so hostile input cannot exhaust the
+stack: anchors and aliases, explicit tags, several documents and deep nesting are refused with a
+diagnostic at their place. Every value's line and column is kept for the later stages.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .diagnostics import Diagnostics
+
+try:  # the C parser is several times faster; the pure-Python one behaves the same
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+KINDS = ("batches", "districts", "zones", "themes", "initiatives", "sources")
+SETTINGS_FILE = "site.yaml"
+DATA_FOLDERS = {"geo"}  # folders of non-YAML data the site uses as is
+IGNORED_NAMES = {"README.md", ".DS_Store"}
+
+Path_ = tuple  # a path into the data: ("figures", 0, "value")
+
+
+@dataclass
+class RawItem:
+    """One content file, parsed: plain data plus where each value stands."""
+    kind: str                     # "districts", … or "site"
+    id: str                       # the file name without .yaml
+    file: str                     # path shown in diagnostics
+    data: object
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)    # where each key is
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each value is
+
+    def at(self, path: Path_, key: bool = False) -> tuple[int, int]:
+        """Line and column of a value (or of its key), falling back to the nearest parent."""
+        table = self.keys if key else self.values
+        while path:
+            if path in table:
+                return table[path]
+            path = path[:-1]
+        return self.values.get((), (1, 1))
+
+
+@dataclass
+class Content:
+    root: Path
+    settings: RawItem | None
+    items: list[RawItem]
+    data_files: dict[str, bytes]  # e.g. "geo/shanghai-districts.geojson" -> bytes
+
+
+class _YamlProblem(Exception):
+    def __init__(self, code: str, message: str, mark, hint: str = "") -> None:
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
+        self.line, self.column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+
+
+def display_path(path: Path) -> str:
+    """A path as diagnostics show it: relative to the working folder when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_content(root: Path, diags: Diagnostics) -> Content:
+    """Read every content file below root; problems become diagnostics, never exceptions."""
+    root = root.resolve()
+    content = Content(root, None, [], {})
+    if not root.is_dir():
+        diags.add(display_path(root), 0, 0, "no-content", "the content folder does not exist",
+                  hint="pass --content DIR with a folder holding site.yaml")
+        return content
+    settings = root / SETTINGS_FILE
+    if settings.is_file():
+        content.settings = _load_item(root, settings, "site", "site", diags)
+    else:
+        diags.add(display_path(settings), 0, 0, "missing-file", "the site settings file is missing",
+                  hint="create site.yaml with title, description and intro")
+    for entry in sorted(root.iterdir()):
+        name = entry.name
+        if name == SETTINGS_FILE or name in IGNORED_NAMES or name.startswith("."):
+            continue
+        if entry.is_dir() and not entry.is_symlink() and name in KINDS:
+            content.items.extend(_load_folder(root, entry, diags))
+        elif entry.is_dir() and not entry.is_symlink() and name in DATA_FOLDERS:
+            _load_data_folder(root, entry, content.data_files, diags)
+        else:
+            diags.add(display_path(entry), 0, 0, "unexpected-file",
+                      f"'{name}' is not a content folder",
+                      hint="content folders are " + ", ".join(KINDS + tuple(sorted(DATA_FOLDERS))))
+    return content
+
+
+def _load_folder(root: Path, folder: Path, diags: Diagnostics) -> list[RawItem]:
+    items = []
+    for path in sorted(folder.iterdir()):
+        if path.name in IGNORED_NAMES or path.name.startswith("."):
+            continue
+        shown = display_path(path)
+        if path.suffix not in (".yaml", ".yml"):
+            diags.add(shown, 0, 0, "unexpected-file", "only .yaml files belong in a content folder",
+                      hint="move it out of content/ or rename it to .yaml")
+        elif not _inside(root, path):
+            diags.add(shown, 0, 0, "outside-content", "this link points outside the content folder",
+                      hint="copy the file into content/ instead of linking to it")
+        elif not path.is_file():
+            diags.add(shown, 0, 0, "not-a-file", "expected a YAML file here, found a folder")
+        else:
+            item = _load_item(root, path, folder.name, path.stem, diags)
+            if item is not None:
+                items.append(item)
+    return items
+
+
+def _load_data_folder(root: Path, folder: Path, out: dict[str, bytes], diags: Diagnostics) -> None:
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if not _inside(root, path):
+            diags.add(display_path(path), 0, 0, "outside-content",
+                      "this link points outside the content folder")
+            continue
+        out[f"{folder.name}/{path.name}"] = path.read_bytes()
+
+
+def _inside(root: Path, path: Path) -> bool:
+    return os.path.commonpath([root, path.resolve()]) == str(root)
+
+
+def _load_item(root: Path, path: Path, kind: str, item_id: str, diags: Diagnostics) -> RawItem | None:
+    shown = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        diags.add(shown, 0, 0, "unreadable", f"cannot read the file: {err.strerror}",
+                  hint="check the file's permissions")
+        return None
+    text = _decode(raw, shown, diags)
+    if text is None:
+        return None
+    item = RawItem(kind, item_id, shown, None)
+    try:
+        item.data = _parse(text, item)
+    except _YamlProblem as p:
+        diags.add(shown, p.line, p.column, p.code, p.message, hint=p.hint)
+        return None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        problem = " ".join(filter(None, [err.context, err.problem]))
+        bad_line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        hint = "indent with spaces, not tabs" if "\t" in bad_line else \
+            "check the indentation and quote values that contain ': ' or start with a symbol"
+        diags.add(shown, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
+                  "yaml-syntax", f"YAML syntax error: {problem}", hint=hint)
+        return None
+    except yaml.YAMLError as err:  # reader errors (control characters) carry no problem_mark
+        diags.add(shown, 1, 1, "yaml-syntax", f"YAML error: {err}")
+        return None
+    return item
+
+
+def _decode(raw: bytes, shown: str, diags: Diagnostics) -> str | None:
+    if len(raw) > MAX_BYTES:
+        diags.add(shown, 0, 0, "file-too-large",
+                  f"the file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}",
+                  hint="split the item or shorten it")
+        return None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 1 and (raw[0] == 0 or raw[1] == 0)):
+        diags.add(shown, 1, 1, "encoding", "the file is UTF-16; content files must be UTF-8",
+                  hint="save the file as UTF-8")
+        return None
+    if b"\x00" in raw:
+        line = raw[:raw.index(b"\x00")].count(b"\n") + 1
+        diags.add(shown, line, 1, "encoding", "the file contains a NUL byte")
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        diags.add(shown, line, column, "encoding",
+                  f"invalid UTF-8 (byte 0x{raw[err.start]:02x})", hint="save the file as UTF-8")
+        return None
+
+
+def _parse(text: str, item: RawItem) -> object:
+    """Build plain data from the event stream of exactly one YAML document."""
+    loader = _Loader(text)
+    try:
+        loader.get_event()  # StreamStart
+        if loader.check_event(yaml.StreamEndEvent):
+            raise _YamlProblem("empty-file", "the file is empty", loader.peek_event().start_mark,
+                               hint="write the item's fields, or delete the file")
+        loader.get_event()  # DocumentStart
+        data = _parse_node(loader, item, ())
+        loader.get_event()  # DocumentEnd
+        if not loader.check_event(yaml.StreamEndEvent):
+            raise _YamlProblem("several-documents", "the file holds more than one YAML document",
+                               loader.peek_event().start_mark, hint="one item per file; remove '---'")
+    finally:
+        loader.dispose()
+    return data
+
+
+def _parse_node(loader, item: RawItem, path: Path_) -> object:
+    """Iteratively turn the events of one node into Python data (no recursion on depth)."""
+    root: list = []
+    stack: list[tuple[object, Path_]] = [(root, ())]
+    pending_key: list[object] = [None]
+    while True:
+        event = loader.get_event()
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.pop()
+            pending_key.pop()
+            if len(stack) == 1:
+                return root[0]
+            continue
+        container, cpath = stack[-1]
+        _refuse_anchors_and_tags(event)
+        if isinstance(container, dict) and pending_key[-1] is None:
+            pending_key[-1] = _mapping_key(loader, event, container, cpath, item)
+            continue
+        here = () if len(stack) == 1 else _child_path(container, cpath, pending_key[-1])
+        item.values[here] = (event.start_mark.line + 1, event.start_mark.column + 1)
+        if isinstance(event, yaml.ScalarEvent):
+            value = _scalar(loader, event)
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(stack) > MAX_DEPTH:
+                raise _YamlProblem("too-deep", f"values are nested more than {MAX_DEPTH} levels deep",
+                                   event.start_mark)
+            value = {} if isinstance(event, yaml.MappingStartEvent) else []
+        else:  # pragma: no cover - the parser emits no other event inside a document
+            raise _YamlProblem("yaml-syntax", "unexpected YAML structure", event.start_mark)
+        _store(container, pending_key, value)
+        if isinstance(value, (dict, list)):
+            stack.append((value, here))
+            pending_key.append(None)
+        elif len(stack) == 1:
+            return root[0]
+
+
+def _refuse_anchors_and_tags(event) -> None:
+    if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+        raise _YamlProblem("yaml-alias", "anchors and aliases (&name, *name) are not supported",
+                           event.start_mark, hint="write the value out in full")
+    tag = getattr(event, "tag", None)
+    if tag not in (None, "!") and not (isinstance(event, yaml.ScalarEvent) and event.implicit[0]):
+        raise _YamlProblem("yaml-tag", f"the tag '{tag}' is not supported", event.start_mark,
+                           hint="remove the tag; content holds plain text, numbers, dates and lists")
+
+
+def _mapping_key(loader, event, container: dict, cpath: Path_, item: RawItem) -> str:
+    if not isinstance(event, yaml.ScalarEvent):
+        raise _YamlProblem("yaml-key", "a key must be plain text", event.start_mark)
+    key = event.value
+    where = (event.start_mark.line + 1, event.start_mark.column + 1)
+    if key in container:
+        first = item.keys[cpath + (key,)]
+        raise _YamlProblem("duplicate-key", f"the key '{key}' appears twice in one mapping "
+                           f"(first on line {first[0]})", event.start_mark,
+                           hint="keep one of them; YAML would silently use the last")
+    item.keys[cpath + (key,)] = where
+    return key
+
+
+def _child_path(container, cpath: Path_, key) -> Path_:
+    return cpath + ((key,) if isinstance(container, dict) else (len(container),))
+
+
+def _store(container, pending_key: list, value) -> None:
+    if isinstance(container, dict):
+        container[pending_key[-1]] = value
+        pending_key[-1] = None
+    else:
+        container.append(value)
+
+
+def _scalar(loader, event) -> object:
+    tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    try:
+        return loader.construct_object(node)
+    except (ValueError, OverflowError):
+        raise _YamlProblem("bad-date", f"'{event.value}' is not a real date", event.start_mark,
+                           hint="use YYYY-MM-DD with a valid month and day") from None

@@ -1,0 +1,118 @@
+"""Markdown bodies to safe HTML, once per item and language.
+
+Raw HTML in Markdown is escaped (the HTML processors are removed), links are checked against a
+scheme allow-list, internal links (`district:yangpu`, `initiative:foo#anchor`) become
+placeholders that the render stage turns into relative URLs through the one URL policy, and the
+result goes through nh3, an allow-list sanitiser, as a second wall.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from .diagnostics import Diagnostics
+
+# Written by the author as `[text](district:yangpu#section)`.
+INTERNAL_LINK = re.compile(r"^(batch|district|zone|theme|initiative|source):([a-z0-9-]+)(?:#([\w-]+))?$")
+PLACEHOLDER = "@site:"        # href="@site:district:yangpu#x" until the page knows its place
+SAFE_SCHEMES = {"http", "https", "mailto"}
+
+_TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "h2", "h3",
+         "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "img", "hr", "abbr", "span"}
+_ATTRS = {"a": {"href", "title", "class", "rel"}, "img": {"src", "alt", "title"},
+          "th": {"scope"}, "abbr": {"title"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}}
+
+
+class Context:
+    """What a Markdown conversion checks against and reports to."""
+
+    def __init__(self, known: dict[str, set[str]], diags: Diagnostics) -> None:
+        self.known = known            # kind -> ids that exist
+        self.diags = diags
+        self.where = ("", 1, 1, "")   # file, line, column, field of the body being converted
+
+
+class _Links(Treeprocessor):
+    def __init__(self, md, ctx: Context) -> None:
+        super().__init__(md)
+        self.ctx = ctx
+
+    def run(self, root: etree.Element) -> None:
+        for el in root.iter():
+            if el.tag in ("h1", "h2", "h3", "h4", "h5"):
+                el.tag = "h" + str(min(int(el.tag[1]) + 1, 6))  # the page's title is the only h1
+            elif el.tag == "a":
+                self._link(el)
+            elif el.tag == "img":
+                self._image(el)
+
+    def _report(self, code: str, message: str, hint: str = "") -> None:
+        file, line, column, field = self.ctx.where
+        self.ctx.diags.add(file, line, column, code, message, field=field, hint=hint)
+
+    def _link(self, el: etree.Element) -> None:
+        href = el.get("href", "")
+        internal = INTERNAL_LINK.match(href)
+        scheme = _scheme(href)
+        if internal:
+            kind, item_id, _ = internal.groups()
+            if item_id not in self.ctx.known.get(kind, set()):
+                self._report("markdown-link", f"the link '{href}' names no {kind}",
+                             hint=f"check the id against content/{kind if kind == 'batch' else kind}s/")
+            el.set("href", PLACEHOLDER + href)
+        elif scheme is None:
+            return  # relative: resolved and checked against the output by `check`
+        elif scheme not in SAFE_SCHEMES:
+            self._report("unsafe-link", f"links with '{scheme}:' are not allowed",
+                         hint="use http, https, mailto, a relative URL or district:<id>")
+            el.attrib.pop("href")
+        elif scheme in ("http", "https"):
+            el.set("rel", "external noopener noreferrer")
+            el.set("class", "external")
+
+    def _image(self, el: etree.Element) -> None:
+        if not el.get("alt", "").strip():
+            self._report("image-alt", "an image without alt text",
+                         hint="describe the image: ![what it shows](path)")
+        if _scheme(el.get("src", "")) is not None:
+            self._report("unsafe-link", "images must be files of the site, not URLs",
+                         hint="no page may load anything from another host")
+            el.attrib.pop("src")
+
+
+def _scheme(url: str) -> str | None:
+    """The URL's scheme, lower-cased, ignoring the control characters browsers ignore."""
+    cleaned = re.sub(r"[\x00-\x20]", "", url).lower()
+    match = re.match(r"^([a-z][a-z0-9+.-]*):", cleaned)
+    return match.group(1) if match else None
+
+
+class _Safe(Extension):
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def extendMarkdown(self, md) -> None:
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_Links(md, self.ctx), "site-links", 1)
+
+
+class Converter:
+    """Turns Markdown into sanitised HTML; one instance per build (not thread-safe)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.md = markdown.Markdown(extensions=["tables", "sane_lists", _Safe(ctx)],
+                                    output_format="html")
+
+    def convert(self, text: str, where: tuple[str, int, int, str]) -> str:
+        self.ctx.where = where
+        html = self.md.reset().convert(text)
+        return nh3.clean(html, tags=_TAGS, attributes=_ATTRS, link_rel=None,
+                         url_schemes=SAFE_SCHEMES | {"@site"}, strip_comments=True)

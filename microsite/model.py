@@ -1,0 +1,176 @@
+"""The model: plain, typed data that rendering reads and never changes.
+
+Built once by `resolve`; references are objects (an initiative's districts are District objects),
+and reverse links (a district's initiatives, a source's citations) are filled in by `resolve` too.
+Every list is sorted, ending in the unique id, so output order never depends on file order.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+LANGUAGES = ("en", "zh")
+HTML_LANG = {"en": "en", "zh": "zh-Hans"}  # BCP 47 tags for lang attributes
+
+
+class Text:
+    """A human-readable value in one or more languages."""
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = {lang: values[lang] for lang in LANGUAGES if values.get(lang)}
+
+    def has(self, lang: str) -> bool:
+        return lang in self.values
+
+    def pick(self, lang: str) -> tuple[str, str]:
+        """The text in `lang`, or in the first language that has it, with the language used."""
+        if lang in self.values:
+            return self.values[lang], lang
+        for other in LANGUAGES:
+            if other in self.values:
+                return self.values[other], other
+        return "", lang
+
+    def __repr__(self) -> str:
+        return f"Text({self.values!r})"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an item comes from, for diagnostics raised after loading."""
+    file: str
+    line: int = 1
+    column: int = 1
+
+
+@dataclass(eq=False)
+class Source:
+    id: str
+    place: Place
+    title: str
+    publisher: Text
+    url: str
+    date: dt.date
+    language: str
+    note: Text | None = None
+    cited_by: list = field(default_factory=list)    # items citing it, sorted by kind then id
+    kind = "source"
+
+
+@dataclass(eq=False)
+class Theme:
+    id: str
+    place: Place
+    name: Text
+    summary: Text
+    order: int
+    initiatives: list = field(default_factory=list)
+    kind = "theme"
+
+
+@dataclass(eq=False)
+class Batch:
+    id: str
+    place: Place
+    name: Text
+    announced: dt.date
+    summary: Text          # HTML per language
+    order: int
+    sources: list
+    zones: list = field(default_factory=list)
+    initiatives: list = field(default_factory=list)
+    kind = "batch"
+
+
+@dataclass(eq=False)
+class District:
+    id: str
+    place: Place
+    name: Text
+    code: str
+    summary: Text          # HTML per language
+    sources: list
+    zones: list = field(default_factory=list)
+    initiatives: list = field(default_factory=list)
+    batches: list = field(default_factory=list)   # batches that named a zone here
+    kind = "district"
+
+
+@dataclass(eq=False)
+class Zone:
+    id: str
+    place: Place
+    name: Text
+    zone_kind: str
+    district: District
+    batch: Batch
+    area_km2: float | None
+    covers: list
+    focus: list
+    summary: Text          # HTML per language
+    sources: list
+    initiatives: list = field(default_factory=list)
+    kind = "zone"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: Text
+    role: Text
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: Text
+    label: Text
+
+
+@dataclass(eq=False)
+class Initiative:
+    id: str
+    place: Place
+    title: Text
+    districts: list        # its own districts plus those of its zones
+    zones: list
+    themes: list
+    sources: list
+    batch: Batch | None
+    date: dt.date | None
+    status: str | None
+    announced_by: list
+    figures: list
+    body: Text             # HTML per language
+    related: list = field(default_factory=list)
+    kind = "initiative"
+
+
+@dataclass
+class Settings:
+    title: Text
+    description: Text
+    intro: Text            # HTML per language
+    languages: tuple
+    base_url: str | None
+    strict: bool
+    severity: dict
+    sources: list
+
+
+@dataclass
+class Site:
+    """The whole resolved model."""
+    settings: Settings
+    batches: list
+    districts: list
+    zones: list
+    themes: list
+    initiatives: list
+    sources: list
+    geo: bytes | None                       # district boundaries for the map
+    matrix: dict = field(default_factory=dict)  # (district id, theme id) -> [initiatives]
+    missing_translations: list = field(default_factory=list)  # (file, line, field, language)
+
+    def collections(self) -> dict[str, list]:
+        return {"batch": self.batches, "district": self.districts, "zone": self.zones,
+                "theme": self.themes, "initiative": self.initiatives, "source": self.sources}

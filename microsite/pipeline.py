@@ -1,0 +1,152 @@
+"""The build, start to end, in one readable function.
+
+load → validate and resolve (the model) → plan and render every page → write → decide.
+Nothing is written before every page exists in memory, and nothing at all when there are errors:
+the previous output stays exactly as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from . import model as m
+from .diagnostics import Diagnostics
+from .i18n import load_catalogues
+from .load import display_path, load_content
+from .render import Renderer, plan_pages
+from .resolve import resolve
+from .search import search_index
+from .urls import UrlPolicy, normalise_base_url
+from .write import WriteStats, out_dir_problem, write_site
+
+ROOT = Path(__file__).resolve().parent.parent
+FINGERPRINTED = (".css", ".js")
+
+
+@dataclass
+class Options:
+    content: Path = ROOT / "content"
+    out: Path = ROOT / "site"
+    templates: Path = ROOT / "templates"
+    static: Path = ROOT / "static"
+    base_url: str | None = None
+    offline: bool = False
+    strict: bool = False
+
+
+@dataclass
+class Result:
+    diagnostics: Diagnostics
+    site: m.Site | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    stats: WriteStats = field(default_factory=WriteStats)
+    pages: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.site is not None and not self.diagnostics.errors
+
+
+def make_site(options: Options, diags: Diagnostics) -> tuple[m.Site | None, dict[str, bytes], int]:
+    """The model and every output file in memory; (None, {}, 0) when the content is broken."""
+    site = resolve(load_content(options.content, diags), diags)
+    catalogues = load_catalogues(options.templates, diags)
+    if site is None or diags.errors:
+        return site, {}, 0
+    policy = UrlPolicy(offline=options.offline,
+                       base_url=normalise_base_url(options.base_url) or site.settings.base_url,
+                       default_language=site.settings.languages[0])
+    files = collect_static(options.static)
+    for lang in site.settings.languages:
+        files.update(_fingerprinted(f"assets/search-{lang}.js", search_index(site, policy, lang)))
+    assets = _asset_names(files)
+    pages = plan_pages(site, policy)
+    _check_paths(pages, files, diags)
+    if diags.errors:
+        return site, {}, 0
+    renderer = Renderer(site, policy, options.templates, catalogues, assets)
+    for page in pages:
+        try:
+            files[page.path] = renderer.render(page)
+        except jinja2.TemplateError as err:
+            _template_error(err, page, options.templates, diags)
+            return site, {}, 0
+    return site, files, len(pages)
+
+
+def build(options: Options) -> Result:
+    """Build and, when there is no error, write the site into options.out."""
+    started = time.perf_counter()
+    diags = Diagnostics()
+    problem = out_dir_problem(options.out, options.content, ROOT)
+    if problem:
+        diags.add(display_path(options.out), 0, 0, "bad-output",
+                  f"refusing to write the site into {display_path(options.out)}: it {problem}",
+                  hint="choose an empty folder or a previous build's folder with --out")
+        return Result(diags)
+    site, files, pages = make_site(options, diags)
+    settings = site.settings if site else None
+    diags.settle(options.strict or bool(settings and settings.strict), settings.severity if settings else {})
+    result = Result(diags, site, files, pages=pages)
+    if result.ok:
+        result.stats = write_site(options.out, files)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _template_error(err: jinja2.TemplateError, page, templates: Path, diags: Diagnostics) -> None:
+    """A template mistake, reported at its template line (the first page that shows it)."""
+    name = getattr(err, "filename", None) or getattr(err, "name", None) or page.template
+    line = getattr(err, "lineno", None) or 0
+    tb = err.__traceback__
+    while tb is not None:  # Jinja rewrites tracebacks so template frames carry template lines
+        if tb.tb_frame.f_code.co_filename.startswith(str(templates)):
+            name, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+        tb = tb.tb_next
+    diags.add(display_path(Path(name) if Path(name).is_absolute() else templates / name), line, 0,
+              "template", f"{type(err).__name__}: {err.message} (rendering {page.path})")
+
+
+def collect_static(static: Path) -> dict[str, bytes]:
+    """Static files under assets/, CSS and JS with a content hash in the name (cache forever)."""
+    files = {}
+    for path in sorted(p for p in static.rglob("*") if p.is_file()):
+        rel = path.relative_to(static).as_posix()
+        files.update(_fingerprinted(f"assets/{rel}", path.read_bytes()))
+    return files
+
+
+def _fingerprinted(path: str, data: bytes) -> dict[str, bytes]:
+    stem, dot, suffix = path.rpartition(".")
+    if dot and "." + suffix in FINGERPRINTED:
+        path = f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.{suffix}"
+    return {path: data}
+
+
+def _asset_names(files: dict[str, bytes]) -> dict[str, str]:
+    """Template name ('style.css') -> fingerprinted output path ('assets/style.0a1b2c3d4e.css')."""
+    names = {}
+    for path in files:
+        name = path[len("assets/"):]
+        stem, _, suffix = name.rpartition(".")
+        if "." + suffix in FINGERPRINTED:
+            name = stem.rpartition(".")[0] + "." + suffix
+        names[name] = path
+    return names
+
+
+def _check_paths(pages, files: dict[str, bytes], diags: Diagnostics) -> None:
+    """Two things that would write the same file are one clear error, before rendering."""
+    seen: dict[str, object] = {path: "static file" for path in files}
+    for page in pages:
+        if page.path in seen:
+            other = seen[page.path]
+            diags.add(getattr(page.item, "place", m.Place("")).file, 0, 0, "path-collision",
+                      f"two pages would be written to {page.path}",
+                      hint=f"the other is {getattr(getattr(other, 'item', None), 'id', other)}")
+        seen[page.path] = page

@@ -1,0 +1,218 @@
+"""Render stage: the model plus the URL policy become pages, as a pure function.
+
+`plan_pages` lists every page of the site (one per item, listing and special page, per
+language); `Renderer.render` turns one page into bytes and reads nothing but the model, the
+templates and the catalogues, so pages can be rendered in any order, in parallel, or skipped when
+their inputs are unchanged.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import model as m
+from .i18n import Catalogue
+from .markup import INTERNAL_LINK, PLACEHOLDER
+from .urls import FOLDERS, SPECIAL, UrlPolicy
+
+LISTINGS = {folder: kind for kind, folder in FOLDERS.items()}  # "districts" -> "district"
+_PLACEHOLDER_HREF = re.compile(r'href="' + re.escape(PLACEHOLDER) + r'([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str                 # output path, e.g. "zh/districts/yangpu/index.html"
+    lang: str
+    kind: str                 # "district", "districts" (listing), "home", …
+    template: str
+    item: object = None       # the model object of an item page
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """What the page shows, independent of language (for the language switcher)."""
+        return self.kind, getattr(self.item, "id", None)
+
+
+def plan_pages(site: m.Site, policy: UrlPolicy) -> list[Page]:
+    pages = []
+    for lang in site.settings.languages:
+        for special in SPECIAL:
+            pages.append(Page(policy.page(lang, special), lang, special, f"{special}.html"))
+        for kind, items in site.collections().items():
+            folder = FOLDERS[kind]
+            pages.append(Page(policy.page(lang, kind), lang, folder, f"{folder}.html"))
+            pages.extend(Page(policy.page(lang, kind, item.id), lang, kind, f"{kind}.html", item)
+                         for item in items)
+    return pages
+
+
+def page_path(policy: UrlPolicy, lang: str, kind: str, item_id: str | None) -> str:
+    """The path of the page with this key in a language (listing kinds are folder names)."""
+    if kind in LISTINGS:
+        return policy.page(lang, LISTINGS[kind])
+    return policy.page(lang, kind, item_id)
+
+
+class Renderer:
+    def __init__(self, site: m.Site, policy: UrlPolicy, templates: Path,
+                 catalogues: dict[str, Catalogue], assets: dict[str, str]) -> None:
+        self.site, self.policy, self.catalogues, self.assets = site, policy, catalogues, assets
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates)), autoescape=True,
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.env.filters["tojson_safe"] = _json_for_script
+
+    def render(self, page: Page) -> bytes:
+        helpers = _PageHelpers(self, page)
+        html = self.env.get_template(page.template).render(
+            site=self.site, settings=self.site.settings, page=page, item=page.item, lang=page.lang,
+            html_lang=m.HTML_LANG[page.lang], t=self.catalogues[page.lang], h=helpers,
+            url=helpers.url, loc=helpers.loc, asset=helpers.asset)
+        return html.encode("utf-8")
+
+
+class _PageHelpers:
+    """Functions templates call, bound to the page being rendered."""
+
+    def __init__(self, renderer: Renderer, page: Page) -> None:
+        self.r, self.page = renderer, page
+        self.t = renderer.catalogues[page.lang]
+
+    # -- links ------------------------------------------------------------------------------
+
+    def url(self, target, fragment: str = "") -> str:
+        """href to a model object, a listing ('districts') or a special page ('home')."""
+        return self.r.policy.href(self.page.path, self.path_of(target, self.page.lang), fragment)
+
+    def path_of(self, target, lang: str) -> str:
+        if isinstance(target, str):
+            kind = LISTINGS.get(target, target)
+            return self.r.policy.page(lang, kind)
+        return self.r.policy.page(lang, target.kind, target.id)
+
+    def asset(self, name: str) -> str:
+        return self.r.policy.href(self.page.path, self.r.assets[name])
+
+    def absolute(self, path: str | None = None) -> str | None:
+        return self.r.policy.absolute(path or self.page.path)
+
+    def translations(self) -> list[tuple[str, str, str]]:
+        """(language, href, absolute URL or None) of this page in every language."""
+        kind, item_id = self.page.key
+        out = []
+        for lang in self.r.site.settings.languages:
+            path = page_path(self.r.policy, lang, kind, item_id)
+            out.append((lang, self.r.policy.href(self.page.path, path), self.r.policy.absolute(path)))
+        return out
+
+    # -- text -------------------------------------------------------------------------------
+
+    def loc(self, text: m.Text | None) -> Markup:
+        """Text in the page's language, or in another one, marked as such."""
+        if text is None:
+            return Markup("")
+        value, lang = text.pick(self.page.lang)
+        return self._marked(escape(value), lang)
+
+    def plain(self, text: m.Text | None) -> str:
+        """Text without markup, for attributes and metadata."""
+        return text.pick(self.page.lang)[0] if text else ""
+
+    def html(self, text: m.Text) -> Markup:
+        """A Markdown field's HTML, with internal links made relative to this page."""
+        value, lang = text.pick(self.page.lang)
+        value = _PLACEHOLDER_HREF.sub(lambda mt: f'href="{self._internal(mt.group(1))}"', value)
+        return self._marked(Markup(value), lang, block=True)
+
+    def other(self, text: m.Text) -> Markup:
+        """The text in the other language, tagged with its language (e.g. 杨浦区 beside Yangpu)."""
+        for lang in m.LANGUAGES:
+            if lang != self.page.lang and text.has(lang) and text.values[lang] != text.pick(self.page.lang)[0]:
+                return Markup('<span lang="{}">{}</span>').format(m.HTML_LANG[lang], text.values[lang])
+        return Markup("")
+
+    def lang_attr(self, lang: str) -> Markup:
+        """` lang="…"` when a fragment's language differs from the page's."""
+        return Markup(' lang="{}"').format(m.HTML_LANG[lang]) if lang != self.page.lang else Markup("")
+
+    def _marked(self, value: Markup, lang: str, block: bool = False) -> Markup:
+        if lang == self.page.lang:
+            return value
+        tag = "div" if block else "span"
+        note = self.t("untranslated", language=self.t("language." + lang))
+        return Markup('<{tag} lang="{lang}" class="untranslated">{value}</{tag}>'
+                      '<small class="untranslated-note">{note}</small>').format(
+            tag=Markup(tag), lang=m.HTML_LANG[lang], value=value, note=note)
+
+    def _internal(self, ref: str) -> str:
+        kind, item_id, fragment = INTERNAL_LINK.match(ref).groups()
+        path = self.r.policy.page(self.page.lang, kind, item_id)
+        return str(escape(self.r.policy.href(self.page.path, path, fragment or "")))
+
+    def join(self, texts: list) -> Markup:
+        return Markup(self.t("list.separator")).join(self.loc(x) for x in texts)
+
+    def external(self, href: str) -> Markup:
+        return Markup('<a class="external" rel="external noopener noreferrer" href="{0}">{0}</a>').format(href)
+
+    # -- groups -----------------------------------------------------------------------------
+
+    def group(self, initiatives: list, by: str) -> list[tuple[object, list]]:
+        """Initiatives grouped by their themes or districts, groups in the site's order."""
+        order = {"themes": self.r.site.themes, "districts": self.r.site.districts}[by]
+        members: dict[str, list] = {}
+        for ini in initiatives:
+            for key in getattr(ini, by):
+                members.setdefault(key.id, []).append(ini)
+        return [(key, members[key.id]) for key in order if key.id in members]
+
+    def announcements(self, initiatives: list) -> list[tuple[m.Person, list]]:
+        """Who presented which initiatives, in first-seen order (initiatives are sorted)."""
+        people: dict[tuple, tuple] = {}
+        for ini in initiatives:
+            for person in ini.announced_by:
+                key = tuple(sorted(person.name.values.items()))
+                people.setdefault(key, (person, []))[1].append(ini)
+        return list(people.values())
+
+    def heat(self, count: int) -> int:
+        """Shade step 0–4 of a matrix cell, relative to the fullest cell."""
+        top = max((len(v) for v in self.r.site.matrix.values()), default=0)
+        return 0 if not count else 1 + min(3, (count * 4 - 1) // max(top, 1))
+
+    def missing_translations(self) -> list:
+        return self.r.site.missing_translations
+
+    # -- formats ----------------------------------------------------------------------------
+
+    def root(self) -> str:
+        """Relative path from this page to the site root, for scripts that build links."""
+        depth = self.page.path.count("/")
+        return "../" * depth or "./"
+
+    def data_url(self, name: str) -> str:
+        return self.r.policy.href(self.page.path, f"data/{name}")
+
+    def html_lang(self, lang: str) -> str:
+        return m.HTML_LANG[lang]
+
+    def date(self, value) -> str:
+        return self.t.date(value)
+
+    def time(self, value) -> Markup:
+        return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), self.t.date(value))
+
+    def number(self, value) -> str:
+        return self.t.number(value)
+
+
+def _json_for_script(value) -> Markup:
+    """JSON safe inside <script>: no '</script>', no HTML comment openers."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

@@ -1,0 +1,253 @@
+"""Resolve stage: validated items become one cross-referenced model.
+
+References become objects, with every unknown reference reported at its line (with a
+suggestion); reverse links are filled in; Markdown is converted; warnings about the content as a
+whole (uncited sources, districts without initiatives, missing translations) are raised here.
+"""
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+
+from . import model as m
+from .diagnostics import Diagnostics
+from .load import Content, RawItem
+from .markup import Context, Converter
+from .schema import check_id, dotted, validate
+
+KIND_OF_FOLDER = {"batches": "batch", "districts": "district", "zones": "zone", "themes": "theme",
+                  "initiatives": "initiative", "sources": "source"}
+# Folders in the order they are built: each may refer only to those before it.
+ORDER = ("sources", "themes", "batches", "districts", "zones", "initiatives")
+
+
+class _Resolver:
+    def __init__(self, content: Content, diags: Diagnostics) -> None:
+        self.diags = diags
+        self.raw: dict[str, dict[str, RawItem]] = {folder: {} for folder in ORDER}
+        self.clean: dict[str, dict[str, dict]] = {folder: {} for folder in ORDER}
+        self.objects: dict[str, dict[str, object]] = {folder: {} for folder in ORDER}
+        for item in content.items:
+            if item.id in self.raw[item.kind]:
+                diags.add(item.file, 0, 0, "duplicate-id",
+                          f"another {KIND_OF_FOLDER[item.kind]} has the id '{item.id}'",
+                          hint=f"{self.raw[item.kind][item.id].file} has it; rename one of them")
+            elif check_id(item, diags):
+                self.raw[item.kind][item.id] = item
+        known = {KIND_OF_FOLDER[f]: set(items) for f, items in self.raw.items()}
+        self.md = Converter(Context(known, diags))
+        self.translated: set[str] = set()
+
+    # -- references -------------------------------------------------------------------------
+
+    def ref(self, item: RawItem, path: tuple, folder: str, ref_id: str | None):
+        """The object an id names, or None after reporting where and what was meant."""
+        if ref_id is None:
+            return None
+        target = self.objects[folder].get(ref_id)
+        if target is not None:
+            return target
+        if folder == item.kind and ref_id == item.id:
+            message = f"'{ref_id}' refers to the item itself"
+        elif ref_id in self.raw[folder]:
+            return None  # exists but is broken: its own errors are reported already
+        else:
+            message = f"no {KIND_OF_FOLDER[folder]} has the id '{ref_id}'"
+        others = [f for f in ORDER if f != folder and ref_id in self.raw[f]]
+        close = difflib.get_close_matches(ref_id, list(self.raw[folder]), n=1)
+        if others:
+            hint = f"'{ref_id}' is a {KIND_OF_FOLDER[others[0]]}, not a {KIND_OF_FOLDER[folder]}"
+        elif close:
+            hint = f"did you mean '{close[0]}'?"
+        else:
+            hint = f"add content/{folder}/{ref_id}.yaml or fix the id"
+        self.diags.add(item.file, *item.at(path), "unknown-reference", message,
+                       field=dotted(path), hint=hint)
+        return None
+
+    def refs(self, item: RawItem, name: str, folder: str, ids: list | None) -> list:
+        found = [self.ref(item, (name, i), folder, ref_id) for i, ref_id in enumerate(ids or [])]
+        return [obj for obj in found if obj is not None]
+
+    # -- text -------------------------------------------------------------------------------
+
+    def html(self, item: RawItem, name: str, text: m.Text) -> m.Text:
+        out = {}
+        for lang, source in text.values.items():
+            line, column = item.at((name, lang)) if (name, lang) in item.values else item.at((name,))
+            out[lang] = self.md.convert(source, (item.file, line, column, f"{name}.{lang}"))
+        return m.Text(out)
+
+
+def resolve(content: Content, diags: Diagnostics) -> m.Site | None:
+    """The model, or None when the content has errors (every one of them reported)."""
+    r = _Resolver(content, diags)
+    settings_clean = validate(content.settings, diags) if content.settings else None
+    r.clean["site"] = {"site": settings_clean}
+    for folder in ORDER:
+        for item_id, item in sorted(r.raw[folder].items()):
+            clean = validate(item, diags)
+            if clean is not None:
+                r.clean[folder][item_id] = clean
+                r.objects[folder][item_id] = _BUILD[folder](r, item, clean)
+    if settings_clean is None:
+        return None
+    settings = _settings(r, content.settings, settings_clean)
+    site = m.Site(settings=settings, geo=content.data_files.get("geo/shanghai-districts.geojson"),
+                  **{folder: _sorted(folder, r.objects[folder].values()) for folder in ORDER})
+    _link_back(site)
+    site.missing_translations = _warn_translations(r, content, settings.languages)
+    _warn_content(site, diags)
+    return site
+
+
+def _settings(r: _Resolver, item: RawItem, c: dict) -> m.Settings:
+    from .urls import normalise_base_url
+    return m.Settings(
+        title=c["title"], description=c["description"], intro=r.html(item, "intro", c["intro"]),
+        languages=c.get("languages") or m.LANGUAGES, base_url=normalise_base_url(c.get("base_url")),
+        strict=c.get("strict", False), severity=c.get("severity", {}),
+        sources=r.refs(item, "sources", "sources", c.get("sources")))
+
+
+def _place(item: RawItem) -> m.Place:
+    return m.Place(item.file, *item.at(()))
+
+
+def _source(r, item, c):
+    return m.Source(item.id, _place(item), c["title"], c["publisher"], c["url"], c["date"],
+                    c["language"], c.get("note"))
+
+
+def _theme(r, item, c):
+    return m.Theme(item.id, _place(item), c["name"], c["summary"], c["order"])
+
+
+def _batch(r, item, c):
+    return m.Batch(item.id, _place(item), c["name"], c["announced"], r.html(item, "summary", c["summary"]),
+                   c["order"], r.refs(item, "sources", "sources", c["sources"]))
+
+
+def _district(r, item, c):
+    return m.District(item.id, _place(item), c["name"], c["code"], r.html(item, "summary", c["summary"]),
+                      r.refs(item, "sources", "sources", c["sources"]))
+
+
+def _zone(r, item, c):
+    return m.Zone(item.id, _place(item), c["name"], c["kind"],
+                  r.ref(item, ("district",), "districts", c["district"]),
+                  r.ref(item, ("batch",), "batches", c["batch"]), c.get("area_km2"),
+                  c.get("covers", []), c.get("focus", []), r.html(item, "summary", c["summary"]),
+                  r.refs(item, "sources", "sources", c["sources"]))
+
+
+def _initiative(r, item, c):
+    zones = r.refs(item, "zones", "zones", c.get("zones"))
+    districts = r.refs(item, "districts", "districts", c.get("districts"))
+    districts += [z.district for z in zones if z.district and z.district not in districts]
+    return m.Initiative(
+        item.id, _place(item), c["title"], _sorted("districts", districts), zones,
+        _sorted("themes", r.refs(item, "themes", "themes", c["themes"])),
+        r.refs(item, "sources", "sources", c["sources"]),
+        r.ref(item, ("batch",), "batches", c.get("batch")), c.get("date"), c.get("status"),
+        [m.Person(p["name"], p["role"]) for p in c.get("announced_by", []) if p],
+        [m.Figure(f["value"], f["label"]) for f in c.get("figures", []) if f],
+        r.html(item, "body", c["body"]))
+
+
+_BUILD = {"sources": _source, "themes": _theme, "batches": _batch, "districts": _district,
+          "zones": _zone, "initiatives": _initiative}
+
+
+def _sorted(folder: str, items) -> list:
+    """The one order of each kind, always ending in the unique id."""
+    if folder in ("themes", "batches"):
+        return sorted(items, key=lambda x: (x.order, x.id))
+    if folder == "initiatives":
+        return sorted(items, key=lambda x: (x.title.pick("en")[0].casefold(), x.id))
+    return sorted(items, key=lambda x: x.id)
+
+
+def _link_back(site: m.Site) -> None:
+    """Fill every reverse link, so each reference can be followed both ways."""
+    for zone in site.zones:
+        if zone.district:
+            zone.district.zones.append(zone)
+            if zone.batch and zone.batch not in zone.district.batches:
+                zone.district.batches.append(zone.batch)
+        if zone.batch:
+            zone.batch.zones.append(zone)
+    for item in site.batches + site.districts + site.zones + site.initiatives:
+        for source in item.sources:
+            source.cited_by.append(item)
+    for source in site.settings.sources:
+        source.cited_by.append(site.settings)
+    by_theme_district = defaultdict(list)
+    for ini in site.initiatives:
+        for target in ini.districts + ini.zones + ini.themes + ([ini.batch] if ini.batch else []):
+            target.initiatives.append(ini)
+        for d in ini.districts:
+            for t in ini.themes:
+                by_theme_district[(d.id, t.id)].append(ini)
+    site.matrix = dict(by_theme_district)
+    for district in site.districts:
+        district.batches.sort(key=lambda b: (b.order, b.id))
+    for ini in site.initiatives:
+        ini.related = _related(ini)
+
+
+def _related(ini: m.Initiative, limit: int = 5) -> list:
+    """Initiatives sharing a zone, district or theme, most shared first; bounded in size."""
+    score: dict = defaultdict(int)
+    for group, weight in ((ini.zones, 3), (ini.districts, 2), (ini.themes, 1)):
+        for target in group:
+            for other in target.initiatives:
+                if other is not ini:
+                    score[other] += weight
+    ranked = sorted(score, key=lambda o: (-score[o], o.id))
+    return ranked[:limit]
+
+
+def _warn_translations(r: _Resolver, content: Content, languages: tuple) -> list:
+    """Warn about every text missing a language; the list feeds the editors' report page."""
+    missing = []
+    items = [content.settings] if content.settings else []
+    items += [i for folder in ORDER for i in r.raw[folder].values()
+                                  if i.id in r.clean[folder]]
+    for item in items:
+        for path, text in _texts(r.clean[item.kind].get(item.id) or {}, ()):
+            for lang in languages:
+                if not text.has(lang) and text.values:
+                    missing.append((item.file, item.at(path)[0], dotted(path), lang))
+                    r.diags.add(item.file, *item.at(path), "missing-translation",
+                                f"no {lang} text", field=dotted(path),
+                                hint=f"add '{lang}:' under this field")
+    return missing
+
+
+def _texts(value, path):
+    """Every Text in a validated value, with its path."""
+    if isinstance(value, m.Text):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, v in value.items():
+            yield from _texts(v, path + (key,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _texts(v, path + (i,))
+
+
+def _warn_content(site: m.Site, diags: Diagnostics) -> None:
+    for ini in site.initiatives:
+        if ini.date is None and ini.status is None:
+            diags.add(ini.place.file, ini.place.line, ini.place.column, "no-date-or-status", "the initiative has neither a date nor a status",
+                      hint="add 'date:' or 'status:' where a source states it")
+    for item in site.districts + site.zones:
+        if not item.initiatives:
+            diags.add(item.place.file, item.place.line, item.place.column, "no-initiatives", f"the {item.kind} has no initiative",
+                      hint="add an initiative, or say in the summary that none has been published")
+    for source in site.sources:
+        if not source.cited_by:
+            diags.add(source.place.file, source.place.line, source.place.column, "uncited-source", "no item cites this source",
+                      hint="cite it in an item's 'sources:' or delete it")
+

@@ -1,0 +1,374 @@
+"""Validate stage: the fields of each kind, checked against the parsed YAML.
+
+One table of field specs (`KINDS`) serves both the validator and the JSON Schema that editors
+use while typing, so the two cannot disagree. Validation reports every problem in a file, each
+at its line and column, and returns clean values (Text for human-readable fields, dates, ids).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+
+from .diagnostics import Diagnostics
+from .load import RawItem
+from .model import LANGUAGES, Text
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_ID = 80
+RESERVED_IDS = {"index", "data", "assets", "search", "zh", "en", "404", "translations"}
+MAX_AREA_KM2 = 10_000  # larger than Shanghai (6,341 km²): anything above is a typo
+
+
+@dataclass(frozen=True)
+class F:
+    """One field: its type, whether it is required, and (for refs) the kind it names."""
+    type: str                  # text, markdown, string, url, date, int, number, bool, id, enum,
+    #                            ref, langs, severities, object
+    required: bool = False
+    many: bool = False         # a list of values of this type
+    min_items: int = 0
+    ref: str = ""              # for ref: the folder of the kind it names
+    choices: tuple = ()
+    fields: dict = field(default_factory=dict)  # for object
+    doc: str = ""
+
+
+ZONE_KINDS = ("innovation-zone", "comprehensive-bonded-zone", "key-area", "development-zone")
+STATUSES = ("announced", "in-progress", "in-effect", "completed")
+SEVERITY_CHOICES = ("error", "warning", "ignore")
+
+_SOURCES = F("ref", required=True, many=True, min_items=1, ref="sources", doc="ids of the sources it rests on")
+KINDS: dict[str, dict[str, F]] = {
+    "site": {
+        "title": F("text", True, doc="site title"),
+        "description": F("text", True, doc="one-sentence description"),
+        "intro": F("markdown", True, doc="home page introduction"),
+        "languages": F("langs", doc="languages to build; the first is at the site root"),
+        "base_url": F("url", doc="where the site is hosted"),
+        "strict": F("bool", doc="treat warnings as errors"),
+        "severity": F("severities", doc="per-code severity: error, warning or ignore"),
+        "sources": F("ref", many=True, ref="sources", doc="sources of the intro"),
+    },
+    "batches": {
+        "id": F("id"), "name": F("text", True), "announced": F("date", True),
+        "summary": F("markdown", True), "order": F("int", True), "sources": _SOURCES,
+    },
+    "districts": {
+        "id": F("id"), "name": F("text", True),
+        "code": F("string", True, doc="six-digit administrative code"),
+        "summary": F("markdown", True), "sources": _SOURCES,
+    },
+    "zones": {
+        "id": F("id"), "name": F("text", True), "kind": F("enum", True, choices=ZONE_KINDS),
+        "district": F("ref", True, ref="districts"), "batch": F("ref", True, ref="batches"),
+        "area_km2": F("number", doc="area in km², only where a source states it"),
+        "covers": F("text", many=True, doc="key areas it covers"),
+        "focus": F("text", many=True, doc="focus industries"),
+        "summary": F("markdown", True), "sources": _SOURCES,
+    },
+    "themes": {
+        "id": F("id"), "name": F("text", True), "summary": F("text", True), "order": F("int", True),
+    },
+    "initiatives": {
+        "id": F("id"), "title": F("text", True),
+        "districts": F("ref", many=True, ref="districts"),
+        "zones": F("ref", many=True, ref="zones"),
+        "themes": F("ref", True, many=True, min_items=1, ref="themes"),
+        "sources": _SOURCES,
+        "batch": F("ref", ref="batches"),
+        "date": F("date"), "status": F("enum", choices=STATUSES),
+        "announced_by": F("object", many=True, fields={"name": F("text", True), "role": F("text", True)}),
+        "figures": F("object", many=True, fields={"value": F("text", True), "label": F("text", True)}),
+        "body": F("markdown", True),
+    },
+    "sources": {
+        "id": F("id"), "title": F("string", True), "publisher": F("text", True),
+        "url": F("url", True), "date": F("date", True),
+        "language": F("enum", True, choices=LANGUAGES), "note": F("text"),
+    },
+}
+
+
+def check_id(item: RawItem, diags: Diagnostics) -> bool:
+    """Is the file name a safe, unique-able URL segment?"""
+    problem = id_problem(item.id)
+    if problem:
+        diags.add(item.file, 0, 0, "bad-id", f"the id '{item.id}' {problem}",
+                  hint="rename the file: lower-case a-z, 0-9 and single hyphens, e.g. 'yangpu'")
+        return False
+    return True
+
+
+def id_problem(value: str) -> str:
+    if not value:
+        return "is empty"
+    if len(value) > MAX_ID:
+        return f"is longer than {MAX_ID} characters"
+    if not ID_PATTERN.match(value):
+        return "is not a safe URL segment"
+    if value in RESERVED_IDS:
+        return "is a reserved name"
+    return ""
+
+
+def validate(item: RawItem, diags: Diagnostics) -> dict | None:
+    """Clean values for the item's fields, or None when it has errors (all reported)."""
+    before = len(diags.items)
+    fields = KINDS[item.kind]
+    if not isinstance(item.data, dict):
+        diags.add(item.file, *item.at(()), "wrong-type",
+                  f"expected a mapping of fields, found {_name(item.data)}",
+                  hint="write 'field: value' lines at the top level")
+        return None
+    clean = _check_mapping(item, (), item.data, fields, diags)
+    if "id" in item.data and item.data["id"] != item.id:
+        diags.add(item.file, *item.at(("id",)), "id-mismatch",
+                  f"the id '{item.data['id']}' differs from the file name '{item.id}'",
+                  field="id", hint=f"rename the file to {item.data['id']}.yaml or remove the id field")
+    if item.kind == "initiatives" and not item.data.get("districts") and not item.data.get("zones"):
+        diags.add(item.file, *item.at(()), "missing-field",
+                  "an initiative needs at least one district or zone", field="districts",
+                  hint="add 'districts: [<id>]' or 'zones: [<id>]'")
+    errors = [d for d in diags.items[before:] if d.severity == "error"]
+    return None if errors else clean
+
+
+def _check_mapping(item, path, data: dict, fields: dict[str, F], diags) -> dict:
+    clean = {}
+    for key in data:
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            diags.add(item.file, *item.at(path + (key,), key=True), "unknown-field",
+                      f"unknown field '{key}'", field=dotted(path + (key,)),
+                      hint=f"did you mean '{close[0]}'?" if close else
+                      "allowed fields: " + ", ".join(fields))
+    for name, spec in fields.items():
+        where = path + (name,)
+        value = data.get(name)
+        if value is None:
+            if spec.required:
+                found = "null" if name in data else "nothing"
+                diags.add(item.file, *item.at(where if name in data else path), "missing-field",
+                          f"the required field '{name}' is missing (found {found})",
+                          field=dotted(where), hint=f"add '{name}:' with {_expected(spec)}")
+            continue
+        clean[name] = _check_value(item, where, value, spec, diags)
+    return clean
+
+
+def _check_value(item, path, value, spec: F, diags):
+    if not spec.many:
+        return _check_one(item, path, value, spec, diags)
+    if not isinstance(value, list):
+        _wrong(item, path, value, f"a list of {_expected(spec, one=True)}", diags)
+        return []
+    if len(value) < spec.min_items:
+        diags.add(item.file, *item.at(path), "missing-field",
+                  f"'{path[-1]}' needs at least {spec.min_items} entr{'y' if spec.min_items == 1 else 'ies'}",
+                  field=dotted(path))
+    out = [_check_one(item, path + (i,), v, spec, diags) for i, v in enumerate(value)]
+    if spec.type == "ref":
+        for i, ref in enumerate(out):
+            if ref is not None and ref in out[:i]:
+                diags.add(item.file, *item.at(path + (i,)), "duplicate-reference",
+                          f"'{ref}' is listed twice", field=dotted(path + (i,)))
+    return out
+
+
+def _check_one(item, path, value, spec: F, diags):
+    checker = _CHECKERS[spec.type]
+    return checker(item, path, value, spec, diags)
+
+
+def _text(item, path, value, spec, diags):
+    if isinstance(value, str):
+        value = {"en": value}
+    if not isinstance(value, dict):
+        return _wrong(item, path, value, "text, or a mapping {en: …, zh: …}", diags)
+    out = {}
+    for lang, text in value.items():
+        if lang not in LANGUAGES:
+            diags.add(item.file, *item.at(path + (lang,), key=True), "unknown-field",
+                      f"unknown language '{lang}'", field=dotted(path + (lang,)),
+                      hint="languages are " + ", ".join(LANGUAGES))
+        elif not isinstance(text, str):
+            _wrong(item, path + (lang,), text, "text", diags)
+        elif not text.strip():
+            code = "empty-body" if spec.type == "markdown" else "empty-text"
+            diags.add(item.file, *item.at(path + (lang,)), code, "the text is empty",
+                      field=dotted(path + (lang,)), hint="write the text or remove the language")
+        else:
+            out[lang] = text.strip() if spec.type != "markdown" else text
+    return Text(out)
+
+
+def _string(item, path, value, spec, diags):
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return _wrong(item, path, value, "non-empty text", diags)
+
+
+def _url(item, path, value, spec, diags):
+    if isinstance(value, str) and re.match(r"^https?://[^\s/$.?#][^\s<>\"]*$", value):
+        return value
+    return _wrong(item, path, value, "an http:// or https:// URL", diags)
+
+
+def _date(item, path, value, spec, diags):
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        if dt.date(1949, 1, 1) <= value <= dt.date(2100, 1, 1):
+            return value
+        return _wrong(item, path, value, "a date between 1949 and 2100", diags)
+    return _wrong(item, path, value, "a date YYYY-MM-DD", diags)
+
+
+def _int(item, path, value, spec, diags):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return _wrong(item, path, value, "a whole number", diags)
+
+
+def _number(item, path, value, spec, diags):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        if 0 < value <= MAX_AREA_KM2:
+            return value
+        return _wrong(item, path, value, f"a number above 0 and at most {MAX_AREA_KM2:,}", diags)
+    return _wrong(item, path, value, "a number", diags)
+
+
+def _bool(item, path, value, spec, diags):
+    return value if isinstance(value, bool) else _wrong(item, path, value, "true or false", diags)
+
+
+def _id(item, path, value, spec, diags):
+    return value if isinstance(value, str) else _wrong(item, path, value, "the item's id", diags)
+
+
+def _enum(item, path, value, spec, diags):
+    if isinstance(value, str) and value in spec.choices:
+        return value
+    close = difflib.get_close_matches(str(value), spec.choices, n=1)
+    diags.add(item.file, *item.at(path), "bad-value", f"'{value}' is not allowed here",
+              field=dotted(path), hint=(f"did you mean '{close[0]}'? " if close else "")
+              + "expected one of: " + ", ".join(spec.choices))
+    return None
+
+
+def _ref(item, path, value, spec, diags):
+    if isinstance(value, str) and value:
+        return value
+    return _wrong(item, path, value, f"the id of an item in {spec.ref}/", diags)
+
+
+def _langs(item, path, value, spec, diags):
+    if not isinstance(value, list) or not value:
+        return _wrong(item, path, value, "a list of languages, e.g. [en, zh]", diags)
+    for i, lang in enumerate(value):
+        if lang not in LANGUAGES or lang in value[:i]:
+            _wrong(item, path + (i,), lang, "one of " + ", ".join(LANGUAGES) + ", once", diags)
+    return tuple(value)
+
+
+def _severities(item, path, value, spec, diags):
+    if not isinstance(value, dict):
+        return _wrong(item, path, value, "a mapping of diagnostic code to severity", diags)
+    for code, severity in value.items():
+        if severity not in SEVERITY_CHOICES:
+            _wrong(item, path + (code,), severity, "error, warning or ignore", diags)
+    return dict(value)
+
+
+def _object(item, path, value, spec, diags):
+    if not isinstance(value, dict):
+        return _wrong(item, path, value, "a mapping with " + ", ".join(spec.fields), diags)
+    return _check_mapping(item, path, value, spec.fields, diags)
+
+
+_CHECKERS = {
+    "text": _text, "markdown": _text, "string": _string, "url": _url, "date": _date,
+    "int": _int, "number": _number, "bool": _bool, "id": _id, "enum": _enum, "ref": _ref,
+    "langs": _langs, "severities": _severities, "object": _object,
+}
+
+
+def _wrong(item, path, value, expected: str, diags) -> None:
+    diags.add(item.file, *item.at(path), "wrong-type", f"expected {expected}, found {_name(value)}",
+              field=dotted(path))
+    return None
+
+
+def _name(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text '{value[:40]}'"
+    if isinstance(value, dt.date):
+        return f"the date {value}"
+    return "a list" if isinstance(value, list) else "a mapping"
+
+
+def _expected(spec: F, one: bool = False) -> str:
+    if spec.many and not one:
+        return "a list of " + _expected(spec, one=True)
+    return {"text": "text", "markdown": "Markdown text", "ref": f"an id from {spec.ref}/",
+            "enum": "one of " + ", ".join(spec.choices), "date": "a date YYYY-MM-DD"}.get(spec.type, spec.type)
+
+
+def dotted(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def json_schema(kind: str) -> dict:
+    """The JSON Schema (draft 2020-12) of one kind, for editors' YAML plug-ins."""
+    fields = KINDS[kind]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"microsite {kind} item",
+        **_object_schema(fields),
+    }
+
+
+def _object_schema(fields: dict[str, F]) -> dict:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [name for name, f in fields.items() if f.required],
+        "properties": {name: _field_schema(f) for name, f in fields.items()},
+    }
+
+
+_TEXT = {"anyOf": [{"type": "string", "minLength": 1},
+                   {"type": "object", "additionalProperties": False, "minProperties": 1,
+                    "properties": {lang: {"type": "string", "minLength": 1} for lang in LANGUAGES}}]}
+
+
+def _field_schema(f: F) -> dict:
+    one = {
+        "text": _TEXT, "markdown": _TEXT,
+        "string": {"type": "string", "minLength": 1},
+        "url": {"type": "string", "pattern": "^https?://"},
+        "date": {"type": "string", "format": "date"},
+        "int": {"type": "integer"},
+        "number": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_AREA_KM2},
+        "bool": {"type": "boolean"},
+        "id": {"type": "string", "pattern": ID_PATTERN.pattern},
+        "enum": {"enum": list(f.choices)},
+        "ref": {"type": "string", "pattern": ID_PATTERN.pattern},
+        "langs": {"type": "array", "items": {"enum": list(LANGUAGES)}, "uniqueItems": True, "minItems": 1},
+        "severities": {"type": "object", "additionalProperties": {"enum": list(SEVERITY_CHOICES)}},
+        "object": _object_schema(f.fields) if f.fields else {},
+    }[f.type]
+    schema = {"type": "array", "items": one, "minItems": f.min_items} if f.many else dict(one)
+    if f.doc:
+        schema["description"] = f.doc
+    return schema

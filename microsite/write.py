@@ -1,0 +1,108 @@
+"""Write stage: put a finished site in place without ever leaving a half-written one.
+
+The new site is written into a sibling folder, then exchanged with the old one in a single
+atomic rename (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames). A build killed at any
+moment leaves the previous site whole. A marker file with the hash of every output file tells a
+previous build apart from a folder we must not touch, and lets unchanged files be hard-linked
+instead of written again.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+MARKER = ".microsite-build"
+
+
+@dataclass
+class WriteStats:
+    written: int = 0
+    unchanged: int = 0
+
+
+def out_dir_problem(out: Path, content: Path, repo: Path) -> str:
+    """Why the generator must not write into `out`, or "" when it may."""
+    out = out.resolve()
+    if out == Path(out.anchor):
+        return "is the file-system root"
+    if out in (content.resolve(), repo.resolve()) or out in content.resolve().parents:
+        return "is the content folder, the repository or one of their parents"
+    if content.resolve().is_relative_to(out):
+        return "contains the content folder"
+    if out.exists() and not out.is_dir():
+        return "is a file"
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        return "is a non-empty folder that no previous build wrote (it has no " + MARKER + " file)"
+    return ""
+
+
+def write_site(out: Path, files: dict[str, bytes]) -> WriteStats:
+    """Write `files` (output path -> bytes) as the new content of `out`, atomically."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    old_hashes = _read_marker(out)
+    stage = out.parent / f".{out.name}.new-{os.getpid()}"
+    if stage.exists():
+        shutil.rmtree(stage)
+    stats = WriteStats()
+    hashes = {}
+    for path in sorted(files):
+        data = files[path]
+        digest = hashlib.sha256(data).hexdigest()
+        hashes[path] = digest
+        target = stage / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if old_hashes.get(path) == digest and _link(out / path, target):
+            stats.unchanged += 1
+            continue
+        target.write_bytes(data)
+        stats.written += 1
+    (stage / MARKER).write_text(json.dumps(hashes, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    _swap(stage, out)
+    if stage.exists():
+        shutil.rmtree(stage)  # after an exchange, the stage holds the previous site
+    return stats
+
+
+def _read_marker(out: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _link(existing: Path, target: Path) -> bool:
+    """Reuse an unchanged file of the previous build instead of writing it again."""
+    try:
+        os.link(existing, target)
+        return True
+    except OSError:
+        return False
+
+
+def _swap(stage: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(stage, out)
+    elif not _exchange(stage, out):
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.rename(out, old)
+        os.rename(stage, out)
+        os.rename(old, stage)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step where the system can (Linux 3.15+)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
