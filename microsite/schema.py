@@ -25,8 +25,8 @@ MAX_AREA_KM2 = 10_000  # larger than Shanghai (6,341 km²): anything above is a 
 @dataclass(frozen=True)
 class F:
     """One field: its type, whether it is required, and (for refs) the kind it names."""
-    type: str                  # text, markdown, string, url, date, int, number, bool, id, enum,
-    #                            ref, langs, severities, object
+    type: str                  # text, markdown, neutral (alike in all languages), string, url, date, int,
+    #                            number, bool, id, enum, ref, langs, severities, object
     required: bool = False
     many: bool = False         # a list of values of this type
     min_items: int = 0
@@ -81,7 +81,7 @@ KINDS: dict[str, dict[str, F]] = {
         "batch": F("ref", ref="batches"),
         "date": F("date"), "status": F("enum", choices=STATUSES),
         "announced_by": F("object", many=True, fields={"name": F("text", True), "role": F("text", True)}),
-        "figures": F("object", many=True, fields={"value": F("text", True), "label": F("text", True)}),
+        "figures": F("object", many=True, fields={"value": F("neutral", True), "label": F("text", True)}),
         "body": F("markdown", True),
     },
     "sources": {
@@ -184,8 +184,8 @@ def _check_one(item, path, value, spec: F, diags):
 
 
 def _text(item, path, value, spec, diags):
-    if isinstance(value, str):
-        value = {"en": value}
+    if isinstance(value, str):  # plain text is English, or every language for neutral values
+        value = dict.fromkeys(LANGUAGES, value) if spec.type == "neutral" else {"en": value}
     if not isinstance(value, dict):
         return _wrong(item, path, value, "text, or a mapping {en: …, zh: …}", diags)
     out = {}
@@ -288,7 +288,7 @@ def _object(item, path, value, spec, diags):
 
 
 _CHECKERS = {
-    "text": _text, "markdown": _text, "string": _string, "url": _url, "date": _date,
+    "text": _text, "markdown": _text, "neutral": _text, "string": _string, "url": _url, "date": _date,
     "int": _int, "number": _number, "bool": _bool, "id": _id, "enum": _enum, "ref": _ref,
     "langs": _langs, "severities": _severities, "object": _object,
 }
@@ -354,7 +354,7 @@ _TEXT = {"anyOf": [{"type": "string", "minLength": 1},
 
 def _field_schema(f: F) -> dict:
     one = {
-        "text": _TEXT, "markdown": _TEXT,
+        "text": _TEXT, "markdown": _TEXT, "neutral": _TEXT,
         "string": {"type": "string", "minLength": 1},
         "url": {"type": "string", "pattern": "^https?://"},
         "date": {"type": "string", "format": "date"},

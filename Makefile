@@ -1,0 +1,46 @@
+# Everything a fresh machine with python3 and make needs: `make site`, then `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+
+.PHONY: site test check bundle serve bench schema clean browser
+
+$(RUNTIME): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(DEV): $(RUNTIME) requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+site: $(RUNTIME)
+	$(PY) build.py build
+
+# Browser tests need Debian's chromium; tools/install-browser.sh installs it when missing.
+browser:
+	sh tools/install-browser.sh
+
+test: $(DEV) browser
+	$(PY) -m pytest -q
+
+check: $(DEV) browser
+	$(PY) build.py check
+
+bundle: $(RUNTIME)
+	$(PY) build.py bundle
+
+serve: $(RUNTIME)
+	$(PY) build.py serve
+
+schema: $(RUNTIME)
+	$(PY) build.py schema
+
+bench: $(DEV)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf site dist schema .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
