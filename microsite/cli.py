@@ -41,6 +41,31 @@ def parser() -> argparse.ArgumentParser:
     b = commands.add_parser("build", help="build the site (the default command)", epilog=EPILOG,
                             description="Build content/ into site/.")
     _build_arguments(b)
+    c = commands.add_parser("check", help="build, then check the output (links, HTML, accessibility, reproducibility)",
+                            description="Build the site, then check links and anchors, HTML validity "
+                                        "(Nu checker), accessibility (axe-core in Chromium), that two "
+                                        "builds are byte-identical, and the offline bundle's links.")
+    _build_arguments(c)
+    c.add_argument("--skip", action="append", default=[], metavar="CHECK",
+                   choices=("html", "a11y", "repro", "offline"),
+                   help="leave out one check (html, a11y, repro, offline); may be repeated")
+    d = commands.add_parser("bundle", help="write the offline HTML bundle as a zip into dist/",
+                            description="Build the site for opening from disk and zip it, "
+                                        "deterministically, into dist/.")
+    d.add_argument("--content", type=Path, default=ROOT / "content", metavar="DIR",
+                   help="content folder to read (default: content/)")
+    d.add_argument("--dist", type=Path, default=ROOT / "dist", metavar="DIR",
+                   help="folder for the zip (default: dist/)")
+    v = commands.add_parser("serve", help="serve the site locally, rebuilding and reloading on change",
+                            description="Build, serve on loopback, watch the sources, rebuild on "
+                                        "change and reload open pages.")
+    v.add_argument("--content", type=Path, default=ROOT / "content", metavar="DIR",
+                   help="content folder to read (default: content/)")
+    v.add_argument("--out", type=Path, default=ROOT / "site", metavar="DIR",
+                   help="output folder (default: site/)")
+    v.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    v.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    v.add_argument("--open", action="store_true", help="open the site in a browser")
     s = commands.add_parser("schema", help="write the JSON Schema of every content kind",
                             description="Write one JSON Schema per content kind, for editors.")
     s.add_argument("--out", type=Path, default=ROOT / "schema", metavar="DIR",
@@ -55,6 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "schema":
         return _schema(args.out)
+    if args.command == "check":
+        from .check import run
+        return run(args)
+    if args.command == "bundle":
+        from .bundle import run
+        return run(args)
+    if args.command == "serve":
+        from .serve import run
+        return run(args)
     return _build(args)
 
 

@@ -19,6 +19,7 @@ from .i18n import load_catalogues
 from .load import display_path, load_content
 from .render import Renderer, plan_pages
 from .resolve import resolve
+from .publish import publish_files
 from .search import search_index
 from .urls import UrlPolicy, normalise_base_url
 from .write import WriteStats, out_dir_problem, write_site
@@ -64,6 +65,7 @@ def make_site(options: Options, diags: Diagnostics) -> tuple[m.Site | None, dict
     files = collect_static(options.static)
     for lang in site.settings.languages:
         files.update(_fingerprinted(f"assets/search-{lang}.js", search_index(site, policy, lang)))
+    files.update(publish_files(site, policy))
     assets = _asset_names(files)
     pages = plan_pages(site, policy)
     _check_paths(pages, files, diags)
