@@ -63,3 +63,47 @@ def copy_fixture(name: str, dest: Path) -> Path:
 def page(out: Path, path: str):
     """The parsed HTML of an output file."""
     return lxml_html.fromstring((out / path).read_bytes())
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (installed by `make test`)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def serve_under():
+    """Serve a folder on 127.0.0.1 under a URL prefix, e.g. /sub/path/; yields a starter."""
+    import functools
+    import http.server
+    import threading
+
+    servers = []
+
+    def start(folder: Path, prefix: str = "/") -> str:
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def translate_path(self, path):
+                if not path.startswith(prefix):
+                    return str(folder / "__outside_prefix__")
+                return super().translate_path("/" + path[len(prefix):])
+
+            def log_message(self, *args):
+                pass
+
+        handler = functools.partial(Handler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+
+    yield start
+    for server in servers:
+        server.shutdown()

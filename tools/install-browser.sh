@@ -8,4 +8,4 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing Debian's chromium for the browser tests..." >&2
 apt-get update -qq >/dev/null
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
