@@ -55,6 +55,7 @@ class Content:
     settings: RawItem | None
     items: list[RawItem]
     data_files: dict[str, bytes]  # e.g. "geo/shanghai-districts.geojson" -> bytes
+    unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of files that failed
 
 
 class _YamlProblem(Exception):
@@ -91,7 +92,7 @@ def load_content(root: Path, diags: Diagnostics) -> Content:
         if name == SETTINGS_FILE or name in IGNORED_NAMES or name.startswith("."):
             continue
         if entry.is_dir() and not entry.is_symlink() and name in KINDS:
-            content.items.extend(_load_folder(root, entry, diags))
+            content.items.extend(_load_folder(root, entry, content.unreadable, diags))
         elif entry.is_dir() and not entry.is_symlink() and name in DATA_FOLDERS:
             _load_data_folder(root, entry, content.data_files, diags)
         else:
@@ -101,7 +102,7 @@ def load_content(root: Path, diags: Diagnostics) -> Content:
     return content
 
 
-def _load_folder(root: Path, folder: Path, diags: Diagnostics) -> list[RawItem]:
+def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics) -> list[RawItem]:
     items = []
     for path in sorted(folder.iterdir()):
         if path.name in IGNORED_NAMES or path.name.startswith("."):
@@ -119,6 +120,8 @@ def _load_folder(root: Path, folder: Path, diags: Diagnostics) -> list[RawItem]:
             item = _load_item(root, path, folder.name, path.stem, diags)
             if item is not None:
                 items.append(item)
+            else:  # reported already; references to it must not be reported again
+                unreadable.add((folder.name, path.stem))
     return items
 
 

@@ -44,8 +44,8 @@ class _Links(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         for el in root.iter():
-            if el.tag in ("h1", "h2", "h3", "h4", "h5"):
-                el.tag = "h" + str(min(int(el.tag[1]) + 1, 6))  # the page's title is the only h1
+            if el.tag == "h1":
+                el.tag = "h2"  # the page's title is its only h1
             elif el.tag == "a":
                 self._link(el)
             elif el.tag == "img":

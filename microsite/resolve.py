@@ -34,7 +34,9 @@ class _Resolver:
                           hint=f"{self.raw[item.kind][item.id].file} has it; rename one of them")
             elif check_id(item, diags):
                 self.raw[item.kind][item.id] = item
-        known = {KIND_OF_FOLDER[f]: set(items) for f, items in self.raw.items()}
+        self.unreadable = content.unreadable
+        known = {KIND_OF_FOLDER[f]: set(items) | {i for k, i in content.unreadable if k == f}
+                 for f, items in self.raw.items()}
         self.md = Converter(Context(known, diags))
         self.translated: set[str] = set()
 
@@ -49,7 +51,7 @@ class _Resolver:
             return target
         if folder == item.kind and ref_id == item.id:
             message = f"'{ref_id}' refers to the item itself"
-        elif ref_id in self.raw[folder]:
+        elif ref_id in self.raw[folder] or (folder, ref_id) in self.unreadable:
             return None  # exists but is broken: its own errors are reported already
         else:
             message = f"no {KIND_OF_FOLDER[folder]} has the id '{ref_id}'"
@@ -144,7 +146,9 @@ def _zone(r, item, c):
 def _initiative(r, item, c):
     zones = r.refs(item, "zones", "zones", c.get("zones"))
     districts = r.refs(item, "districts", "districts", c.get("districts"))
-    districts += [z.district for z in zones if z.district and z.district not in districts]
+    for zone in zones:
+        if zone.district and zone.district not in districts:
+            districts.append(zone.district)
     return m.Initiative(
         item.id, _place(item), c["title"], _sorted("districts", districts), zones,
         _sorted("themes", r.refs(item, "themes", "themes", c["themes"])),

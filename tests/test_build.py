@@ -1,0 +1,147 @@
+"""The fixture site, built through the command line, asserted on its HTML."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from conftest import FIXTURES, page
+from microsite.check import check_links
+
+ITEM_PAGES = ["districts/alpha/index.html", "zones/alpha-zone/index.html", "themes/trade/index.html",
+              "initiatives/alpha-data-products/index.html", "sources/news-2024-01-02/index.html",
+              "batches/first/index.html"]
+ALL_PAGES = ITEM_PAGES + ["index.html", "districts/index.html", "zones/index.html", "themes/index.html",
+                          "initiatives/index.html", "sources/index.html", "batches/index.html",
+                          "search/index.html", "404.html", "translations/index.html"]
+
+
+def hrefs(doc) -> set[str]:
+    return {a.get("href") for a in doc.iter("a") if a.get("href")}
+
+
+def test_every_internal_link_and_fragment_resolves(fixture_site, real_site):
+    assert check_links(fixture_site) == []
+    assert check_links(real_site) == []
+
+
+@pytest.mark.parametrize("path", ALL_PAGES + ["zh/" + p for p in ALL_PAGES])
+def test_page_structure(fixture_site, path):
+    doc = page(fixture_site, path)
+    assert doc.get("lang") == ("zh-Hans" if path.startswith("zh/") else "en")
+    assert len(doc.findall(".//h1")) == 1
+    assert doc.find(".//a[@class='skip-link']").get("href") == "#main"
+    assert doc.find(".//main[@id='main']") is not None
+    assert doc.find(".//header") is not None and doc.find(".//footer") is not None
+    for table in doc.iter("table"):
+        assert table.find("caption") is not None
+        assert all(th.get("scope") in ("col", "row") for th in table.iter("th"))
+
+
+def test_initiative_links_to_everything_and_everything_links_back(fixture_site):
+    ini = page(fixture_site, "initiatives/alpha-data-products/index.html")
+    links = hrefs(ini)
+    targets = {"../../districts/alpha/": "districts/alpha/index.html",
+               "../../zones/alpha-zone/": "zones/alpha-zone/index.html",
+               "../../zones/alpha-bonded/": "zones/alpha-bonded/index.html",
+               "../../themes/trade/": "themes/trade/index.html",
+               "../../themes/cross-border-data/": "themes/cross-border-data/index.html",
+               "../../sources/news-2024-01-02/": "sources/news-2024-01-02/index.html",
+               "../../batches/first/": "batches/first/index.html"}
+    for href, path in targets.items():
+        assert href in links, href
+        assert "../../initiatives/alpha-data-products/" in hrefs(page(fixture_site, path)), path
+
+
+def test_district_is_reached_through_its_zone(fixture_site):
+    # beta-talent names only a zone; its district comes from the zone
+    ini = page(fixture_site, "initiatives/beta-talent/index.html")
+    assert "../../districts/beta/" in hrefs(ini)
+
+
+def test_district_page_groups_initiatives_by_theme_and_names_who_announced(fixture_site):
+    doc = page(fixture_site, "districts/alpha/index.html")
+    themes = [h.get("id") for h in doc.findall(".//section[@class='group']/h3")]
+    assert themes == ["theme-trade", "theme-cross-border-data"]
+    text = doc.text_content()
+    assert "Jane Doe" in text and "deputy head of Alpha" in text
+    assert doc.find(".//h1/span[@lang='zh-Hans']").text == "甲区"
+
+
+def test_matrix_cells_add_up_to_initiative_district_theme_pairs(fixture_site):
+    doc = page(fixture_site, "initiatives/index.html")
+    cells = [int(td.text_content()) for td in doc.findall(".//table[@class='matrix']/tbody/tr/td")
+             if "heat" in td.get("class", "")]
+    pairs = [("alpha-data-products", 1, 2), ("alpha-trade-platform", 1, 1), ("beta-talent", 1, 1),
+             ("shared-trade", 2, 2)]
+    assert sum(cells) == sum(d * t for _, d, t in pairs) == 8
+    cell = doc.find(".//a[@href='../districts/alpha/#theme-trade']")
+    assert cell is not None and cell.text == "3"
+
+
+def test_index_groups_by_district_and_by_theme(fixture_site):
+    doc = page(fixture_site, "initiatives/index.html")
+    by_district = doc.find(".//section[@aria-labelledby='by-district']")
+    by_theme = doc.find(".//section[@aria-labelledby='by-theme']")
+    count = Counter(a.get("href") for a in by_district.iter("a") if not a.get("href").startswith(".."))
+    assert count["alpha-data-products/"] == 1 and count["shared-trade/"] == 2
+    assert len(by_theme.findall(".//section[@class='group']")) == 3
+
+
+def test_sources_page_lists_what_cites_each_source(fixture_site):
+    doc = page(fixture_site, "sources/index.html")
+    item = doc.find(".//li[@id='source-gov-2025-10-16']")
+    links = hrefs(item)
+    assert {"../initiatives/beta-talent/", "../initiatives/shared-trade/", "../districts/beta/"} <= links
+    assert item.find(".//cite").get("lang") == "zh-Hans"  # a Chinese title inside an English page
+
+
+def test_breadcrumbs_lead_home(fixture_site):
+    doc = page(fixture_site, "zones/alpha-zone/index.html")
+    crumbs = doc.find(".//nav[@class='breadcrumbs']")
+    assert [a.get("href") for a in crumbs.iter("a")] == ["../../", "../"]
+    assert crumbs.find(".//span[@aria-current='page']").text == "Alpha Innovation Zone"
+
+
+def test_markdown_internal_and_external_links(fixture_site):
+    doc = page(fixture_site, "initiatives/alpha-data-products/index.html")
+    body = doc.find(".//div[@class='body']")
+    assert body.find(".//h2") is not None  # a Markdown "##" stays below the page's h1
+    internal = body.find(".//a[@href='../alpha-trade-platform/']")
+    assert internal is not None
+    external = body.find(".//a[@href='https://example.org/news']")
+    assert "noopener" in external.get("rel") and external.get("class") == "external"
+
+
+def test_language_switcher_and_alternates(fixture_site):
+    doc = page(fixture_site, "zh/districts/alpha/index.html")
+    switch = doc.find(".//nav[@class='languages']//a")
+    assert switch.get("href") == "../../../districts/alpha/"
+    alternates = {l.get("hreflang"): l.get("href") for l in doc.findall(".//link[@rel='alternate']")}
+    assert alternates == {"en": "../../../districts/alpha/", "zh-Hans": "./"}
+    assert doc.find(".//h1").text.strip() == "甲区"
+
+
+def test_pages_do_not_grow_with_the_number_of_initiatives(fixture_site):
+    """Navigation lists no initiatives: an initiative page links only to what it references."""
+    doc = page(fixture_site, "zones/beta-area/index.html")
+    assert "../../initiatives/alpha-data-products/" not in hrefs(doc)
+
+
+def test_usage_errors_exit_2(cli):
+    with pytest.raises(SystemExit) as exc:
+        cli("build", "--no-such-option")
+    assert exc.value.code == 2
+
+
+def test_help_explains_every_option(cli):
+    with pytest.raises(SystemExit) as exc:
+        cli("build", "--help")
+    assert exc.value.code == 0
+
+
+def test_build_prints_a_summary_line(cli, tmp_path):
+    run = cli("build", "--content", FIXTURES / "site", "--out", tmp_path / "out")
+    assert run.code == 0
+    assert run.out.startswith("built 52 pages")
+    assert "0 errors, 0 warnings" in run.out
