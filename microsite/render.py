@@ -89,6 +89,12 @@ class _PageHelpers:
         """href to a model object, a listing ('districts') or a special page ('home')."""
         return self.r.policy.href(self.page.path, self.path_of(target, self.page.lang), fragment)
 
+    def link(self, obj, fragment: str = "") -> Markup:
+        """<a> to a model object, labelled with its name in the page's language."""
+        label = obj.title if obj.kind == "initiative" else obj.name
+        # concatenation, not Markup.format: this runs for every link of every page
+        return Markup('<a href="' + escape(self.url(obj, fragment)) + '">' + self.loc(label) + "</a>")
+
     def path_of(self, target, lang: str) -> str:
         if isinstance(target, str):
             kind = LISTINGS.get(target, target)
@@ -154,8 +160,11 @@ class _PageHelpers:
         path = self.r.policy.page(self.page.lang, kind, item_id)
         return str(escape(self.r.policy.href(self.page.path, path, fragment or "")))
 
-    def join(self, texts: list) -> Markup:
+    def join(self, texts) -> Markup:
         return Markup(self.t("list.separator")).join(self.loc(x) for x in texts)
+
+    def links(self, objs) -> Markup:
+        return Markup(self.t("list.separator")).join(self.link(o) for o in objs)
 
     def external(self, href: str) -> Markup:
         return Markup('<a class="external" rel="external noopener noreferrer" href="{0}">{0}</a>').format(href)

@@ -196,20 +196,28 @@ def _link_back(site: m.Site) -> None:
     site.matrix = dict(by_theme_district)
     for district in site.districts:
         district.batches.sort(key=lambda b: (b.order, b.id))
+    position = {(target.kind, target.id, ini.id): i
+                for target in site.districts + site.zones + site.themes
+                for i, ini in enumerate(target.initiatives)}
     for ini in site.initiatives:
-        ini.related = _related(ini)
+        ini.related = _related(ini, position)
 
 
-def _related(ini: m.Initiative, limit: int = 5) -> list:
-    """Initiatives sharing a zone, district or theme, most shared first; bounded in size."""
+def _related(ini: m.Initiative, position: dict, limit: int = 5, reach: int = 4) -> list:
+    """Initiatives sharing a zone, district or theme, most shared first.
+
+    Only each group's near neighbours (in its sorted list) are candidates, so the cost per
+    initiative stays bounded however large a district or theme grows.
+    """
     score: dict = defaultdict(int)
     for group, weight in ((ini.zones, 3), (ini.districts, 2), (ini.themes, 1)):
         for target in group:
-            for other in target.initiatives:
+            members = target.initiatives
+            at = position[(target.kind, target.id, ini.id)]
+            for other in members[max(0, at - reach): at + reach + 1]:
                 if other is not ini:
                     score[other] += weight
-    ranked = sorted(score, key=lambda o: (-score[o], o.id))
-    return ranked[:limit]
+    return sorted(score, key=lambda o: (-score[o], o.id))[:limit]
 
 
 def _warn_translations(r: _Resolver, content: Content, languages: tuple) -> list:

@@ -12,7 +12,6 @@ only when a base URL is set.
 """
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 
 # The folder of each kind's pages, and of the listing page of that kind.
@@ -42,8 +41,7 @@ class UrlPolicy:
 
     def href(self, from_path: str, to_path: str, fragment: str = "") -> str:
         """A link from one output file to another (or to an asset), relative, per the target."""
-        here = posixpath.dirname(from_path)
-        rel = posixpath.relpath(to_path, here or ".")
+        rel = relative_path(from_path, to_path)
         if not self.offline and (rel == "index.html" or rel.endswith("/index.html")):
             rel = rel[: -len("index.html")] or "./"
         return rel + (f"#{fragment}" if fragment else "")
@@ -55,6 +53,20 @@ class UrlPolicy:
         if to_path == "index.html" or to_path.endswith("/index.html"):
             to_path = to_path[: -len("index.html")]
         return self.base_url + to_path
+
+
+def relative_path(from_file: str, to_file: str) -> str:
+    """Path from one output file to another; both are normalised site paths ("a/b/index.html").
+
+    Plain string work, because this runs for every link of every page (posixpath.relpath
+    would resolve both paths against the working folder each time).
+    """
+    here = from_file.split("/")[:-1]
+    there = to_file.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    return "../" * (len(here) - common) + "/".join(there[common:])
 
 
 def normalise_base_url(url: str | None) -> str | None:
