@@ -167,7 +167,7 @@ class Site:
     themes: list
     initiatives: list
     sources: list
-    geo: bytes | None                       # district boundaries for the map
+    shapes: tuple                           # district boundaries for the maps (svg.Shape)
     matrix: dict = field(default_factory=dict)  # (district id, theme id) -> [initiatives]
     missing_translations: list = field(default_factory=list)  # (file, line, field, language)
 

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from . import model as m
 from .i18n import Catalogue
 from .markup import INTERNAL_LINK, PLACEHOLDER
+from .svg import Region, bar_chart, district_map
 from .urls import FOLDERS, SPECIAL, UrlPolicy
 
 LISTINGS = {folder: kind for kind, folder in FOLDERS.items()}  # "districts" -> "district"
@@ -93,7 +94,7 @@ class _PageHelpers:
         """<a> to a model object, labelled with its name in the page's language."""
         label = obj.title if obj.kind == "initiative" else obj.name
         # concatenation, not Markup.format: this runs for every link of every page
-        return Markup('<a href="' + escape(self.url(obj, fragment)) + '">' + self.loc(label) + "</a>")
+        return Markup('<a href="') + escape(self.url(obj, fragment)) + Markup('">') + self.loc(label) + Markup("</a>")
 
     def path_of(self, target, lang: str) -> str:
         if isinstance(target, str):
@@ -196,6 +197,34 @@ class _PageHelpers:
 
     def missing_translations(self) -> list:
         return self.r.site.missing_translations
+
+    # -- maps and charts --------------------------------------------------------------------
+
+    def district_map(self) -> Markup:
+        """All 16 districts; those with a zone shaded by their first batch and linked."""
+        regions = {}
+        for d in self.r.site.districts:
+            first = d.batches[0].order if d.batches else 0
+            regions[d.code] = Region(d.code, self.plain(d.name), self.url(d),
+                                     f"batch-{first}" if first else "", self._other_lang(d.name))
+        return district_map(self.r.site.shapes, regions, title=self.t("map.title"),
+                            desc=self.t("map.desc"), id_prefix="map")
+
+    def locator_map(self, district: m.District) -> Markup:
+        here = {district.code: Region(district.code, self.plain(district.name), None, "current")}
+        return district_map(self.r.site.shapes, here, title=self.t("map.locator", name=self.plain(district.name)),
+                            desc=self.t("map.locator.desc"), id_prefix="locator", labelled=False, width=240)
+
+    def chart(self, by: str) -> Markup:
+        """Bars of initiatives per district or per theme, linked to their pages."""
+        items = self.r.site.districts if by == "districts" else self.r.site.themes
+        rows = [(self.plain(x.name), len(x.initiatives), self.url(x)) for x in items if x.initiatives]
+        title = self.t("chart.districts") if by == "districts" else self.t("chart.themes")
+        return bar_chart(rows, title=title, desc=self.t("chart.desc"), id_prefix=f"chart-{by}")
+
+    def _other_lang(self, text: m.Text) -> str | None:
+        lang = text.pick(self.page.lang)[1]
+        return m.HTML_LANG[lang] if lang != self.page.lang else None
 
     # -- formats ----------------------------------------------------------------------------
 

@@ -11,9 +11,10 @@ from collections import defaultdict
 
 from . import model as m
 from .diagnostics import Diagnostics
-from .load import Content, RawItem
+from .load import Content, RawItem, display_path
 from .markup import Context, Converter
 from .schema import check_id, dotted, validate
+from .svg import load_shapes
 
 KIND_OF_FOLDER = {"batches": "batch", "districts": "district", "zones": "zone", "themes": "theme",
                   "initiatives": "initiative", "sources": "source"}
@@ -95,12 +96,37 @@ def resolve(content: Content, diags: Diagnostics) -> m.Site | None:
     if settings_clean is None:
         return None
     settings = _settings(r, content.settings, settings_clean)
-    site = m.Site(settings=settings, geo=content.data_files.get("geo/shanghai-districts.geojson"),
+    site = m.Site(settings=settings, shapes=_shapes(content, diags),
                   **{folder: _sorted(folder, r.objects[folder].values()) for folder in ORDER})
     _link_back(site)
+    _check_codes(site, diags)
     site.missing_translations = _warn_translations(r, content, settings.languages)
     _warn_content(site, diags)
     return site
+
+
+GEO_FILE = "geo/shanghai-districts.geojson"
+
+
+def _shapes(content: Content, diags: Diagnostics) -> tuple:
+    """District boundaries for the maps; a site without the file simply has no map."""
+    data = content.data_files.get(GEO_FILE)
+    if data is None:
+        return ()
+    try:
+        return load_shapes(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        diags.add(display_path(content.root / GEO_FILE), 1, 1, "bad-geodata", f"unreadable boundaries: {err}")
+        return ()
+
+
+def _check_codes(site: m.Site, diags: Diagnostics) -> None:
+    codes = {shape.code for shape in site.shapes}
+    for d in site.districts:
+        if codes and d.code not in codes:
+            diags.add(d.place.file, d.place.line, d.place.column, "bad-value",
+                      f"no district on the map has the code '{d.code}'", field="code",
+                      hint="use the six-digit code from " + GEO_FILE)
 
 
 def _settings(r: _Resolver, item: RawItem, c: dict) -> m.Settings:
