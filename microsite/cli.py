@@ -106,10 +106,10 @@ def _build(args) -> int:
     if args.report:
         args.report.write_text(report_json(diags), encoding="utf-8")
     if result.ok:
-        s = result.stats
-        print(f"built {result.pages} pages, {len(result.files)} files "
-              f"({s.written} written, {s.unchanged} unchanged) in {result.seconds:.2f} s; "
-              f"{summary(diags)}")
+        s, o = result.stats, result.output
+        print(f"built {o.pages} pages ({o.rendered} rendered, {o.pages - o.rendered} unchanged); "
+              f"{len(o.files)} files ({s.written} written, {s.unchanged} unchanged) "
+              f"in {result.seconds:.2f} s; {summary(diags)}")
         return 0
     print(f"build failed: {summary(diags)}; nothing was written", file=sys.stderr)
     return 1

@@ -67,8 +67,9 @@ class _YamlProblem(Exception):
 
 def display_path(path: Path) -> str:
     """A path as diagnostics show it: relative to the working folder when below it."""
+    path = path.parent.resolve() / path.name  # the link's own name, not the file it points to
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -114,8 +115,8 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics) 
         elif not _inside(root, path):
             diags.add(shown, 0, 0, "outside-content", "this link points outside the content folder",
                       hint="copy the file into content/ instead of linking to it")
-        elif not path.is_file():
-            diags.add(shown, 0, 0, "not-a-file", "expected a YAML file here, found a folder")
+        elif not path.is_file():  # never opened: reading a pipe would block the build
+            diags.add(shown, 0, 0, "not-a-file", f"expected a YAML file here, found {_what(path)}")
         else:
             item = _load_item(root, path, folder.name, path.stem, diags)
             if item is not None:
@@ -134,6 +135,12 @@ def _load_data_folder(root: Path, folder: Path, out: dict[str, bytes], diags: Di
                       "this link points outside the content folder")
             continue
         out[f"{folder.name}/{path.name}"] = path.read_bytes()
+
+
+def _what(path: Path) -> str:
+    if path.is_symlink() and not path.exists():
+        return "a link to nothing"
+    return "a folder" if path.is_dir() else "a special file (a pipe, socket or device)"
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -159,6 +166,8 @@ def _load_item(root: Path, path: Path, kind: str, item_id: str, diags: Diagnosti
         return None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
+        if err.context_mark and "end of stream" in (err.problem or ""):
+            mark = err.context_mark  # where the unclosed quote or bracket opened, not the file's end
         problem = " ".join(filter(None, [err.context, err.problem]))
         bad_line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
         hint = "indent with spaces, not tabs" if "\t" in bad_line else \

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
+from html import unescape
 
 import markdown
 import nh3
@@ -87,7 +88,7 @@ class _Links(Treeprocessor):
 
 def _scheme(url: str) -> str | None:
     """The URL's scheme, lower-cased, ignoring the control characters browsers ignore."""
-    cleaned = re.sub(r"[\x00-\x20]", "", url).lower()
+    cleaned = re.sub(r"[\x00-\x20]", "", unescape(url)).lower()  # as a browser reads `&#58;`
     match = re.match(r"^([a-z][a-z0-9+.-]*):", cleaned)
     return match.group(1) if match else None
 

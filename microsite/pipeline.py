@@ -7,6 +7,7 @@ the previous output stays exactly as it was.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +18,13 @@ from . import model as m
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
 from .load import display_path, load_content
-from .render import Renderer, plan_pages
+from .incremental import PACKAGE, item_value, page_keys, tree_digest
+from .render import Renderer, plan_pages, render_pages
 from .resolve import resolve
 from .publish import publish_files
 from .search import search_index
 from .urls import UrlPolicy, normalise_base_url
-from .write import WriteStats, out_dir_problem, write_site
+from .write import WriteStats, out_dir_problem, read_marker, write_site
 
 ROOT = Path(__file__).resolve().parent.parent
 FINGERPRINTED = (".css", ".js")
@@ -34,6 +36,7 @@ class Options:
     out: Path = ROOT / "site"
     templates: Path = ROOT / "templates"
     static: Path = ROOT / "static"
+    jobs: int = os.cpu_count() or 1
     base_url: str | None = None
     offline: bool = False
     strict: bool = False
@@ -43,42 +46,68 @@ class Options:
 class Result:
     diagnostics: Diagnostics
     site: m.Site | None = None
-    files: dict[str, bytes] = field(default_factory=dict)
+    output: "Output | None" = None
     stats: WriteStats = field(default_factory=WriteStats)
-    pages: int = 0
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return self.site is not None and not self.diagnostics.errors
+        return self.output is not None and not self.diagnostics.errors
 
 
-def make_site(options: Options, diags: Diagnostics) -> tuple[m.Site | None, dict[str, bytes], int]:
-    """The model and every output file in memory; (None, {}, 0) when the content is broken."""
+@dataclass
+class Output:
+    files: dict[str, bytes | None]   # None: the previous build's file is still right
+    keys: dict[str, str]             # page path -> key (incremental.py)
+    pages: int = 0
+    rendered: int = 0
+
+
+def make_site(options: Options, diags: Diagnostics, previous: dict | None = None) -> tuple[m.Site | None, Output | None]:
+    """The model and every output file in memory; (model or None, None) when something is broken.
+
+    `previous` is the marker of the build already in the output folder: pages whose key is
+    unchanged are not rendered again.
+    """
     site = resolve(load_content(options.content, diags), diags)
     catalogues = load_catalogues(options.templates, diags)
     if site is None or diags.errors:
-        return site, {}, 0
+        return site, None
     policy = UrlPolicy(offline=options.offline,
                        base_url=normalise_base_url(options.base_url) or site.settings.base_url,
                        default_language=site.settings.languages[0])
-    files = collect_static(options.static)
-    for lang in site.settings.languages:
-        files.update(_fingerprinted(f"assets/search-{lang}.js", search_index(site, policy, lang)))
-    files.update(publish_files(site, policy))
+    files: dict[str, bytes | None] = collect_static(options.static)
     assets = _asset_names(files)
+    for lang in site.settings.languages:
+        files[policy.search_index(lang)] = search_index(site, policy, lang)
+    files.update(publish_files(site, policy))
     pages = plan_pages(site, policy)
     _check_paths(pages, files, diags)
     if diags.errors:
-        return site, {}, 0
+        return site, None
+    keys = page_keys(site, pages, _fixed_digest(options, site, policy, assets))
+    previous = previous or {"files": {}, "keys": {}}
+    todo = [p for p in pages if not (previous["keys"].get(p.path) == keys[p.path]
+                                     and p.path in previous["files"] and (options.out / p.path).is_file())]
     renderer = Renderer(site, policy, options.templates, catalogues, assets)
+    try:
+        rendered = render_pages(renderer, todo, options.jobs)
+    except jinja2.TemplateError as err:
+        _template_error(err, options.templates, diags)
+        return site, None
     for page in pages:
-        try:
-            files[page.path] = renderer.render(page)
-        except jinja2.TemplateError as err:
-            _template_error(err, page, options.templates, diags)
-            return site, {}, 0
-    return site, files, len(pages)
+        files[page.path] = rendered.get(page.path)
+    return site, Output(files, keys, len(pages), len(rendered))
+
+
+def _fixed_digest(options: Options, site: m.Site, policy: UrlPolicy, assets: dict[str, str]) -> str:
+    """What every page depends on besides the model: code, templates, assets, settings, policy."""
+    s = site.settings
+    settings = [item_value(v) for v in (s.title, s.description, s.intro, s.languages, s.sources)]
+    shapes = repr([(x.code, x.rings) for x in site.shapes])
+    return hashlib.sha256("\x1f".join([
+        tree_digest(PACKAGE, options.templates, options.static), repr(sorted(assets.items())),
+        repr(policy), *settings, shapes]).encode("utf-8")).hexdigest()
 
 
 def build(options: Options) -> Result:
@@ -91,27 +120,27 @@ def build(options: Options) -> Result:
                   f"refusing to write the site into {display_path(options.out)}: it {problem}",
                   hint="choose an empty folder or a previous build's folder with --out")
         return Result(diags)
-    site, files, pages = make_site(options, diags)
+    site, output = make_site(options, diags, read_marker(options.out))
     settings = site.settings if site else None
     diags.settle(options.strict or bool(settings and settings.strict), settings.severity if settings else {})
-    result = Result(diags, site, files, pages=pages)
+    result = Result(diags, site, output)
     if result.ok:
-        result.stats = write_site(options.out, files)
+        result.stats = write_site(options.out, output.files, output.keys)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _template_error(err: jinja2.TemplateError, page, templates: Path, diags: Diagnostics) -> None:
-    """A template mistake, reported at its template line (the first page that shows it)."""
-    name = getattr(err, "filename", None) or getattr(err, "name", None) or page.template
+def _template_error(err: jinja2.TemplateError, templates: Path, diags: Diagnostics) -> None:
+    """A template mistake, reported at its template line."""
+    name = getattr(err, "filename", None) or getattr(err, "name", None) or ""
     line = getattr(err, "lineno", None) or 0
     tb = err.__traceback__
     while tb is not None:  # Jinja rewrites tracebacks so template frames carry template lines
         if tb.tb_frame.f_code.co_filename.startswith(str(templates)):
             name, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
         tb = tb.tb_next
-    diags.add(display_path(Path(name) if Path(name).is_absolute() else templates / name), line, 0,
-              "template", f"{type(err).__name__}: {err.message} (rendering {page.path})")
+    path = Path(name) if Path(name).is_absolute() else templates / name
+    diags.add(display_path(path), line, 0, "template", f"{type(err).__name__}: {err.message}")
 
 
 def collect_static(static: Path) -> dict[str, bytes]:
@@ -142,7 +171,7 @@ def _asset_names(files: dict[str, bytes]) -> dict[str, str]:
     return names
 
 
-def _check_paths(pages, files: dict[str, bytes], diags: Diagnostics) -> None:
+def _check_paths(pages, files: dict, diags: Diagnostics) -> None:
     """Two things that would write the same file are one clear error, before rendering."""
     seen: dict[str, object] = {path: "static file" for path in files}
     for page in pages:

@@ -1,9 +1,280 @@
-"""Files for the web besides the pages: sitemap, robots.txt, feed and data exports."""
+"""Files for the web besides the pages: sitemap, robots.txt, Atom feeds and data exports.
+
+Every file is a pure function of the model and the URL policy. Dates come from the content only
+(never the build day), so two builds of the same content give the same bytes.
+"""
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import json
+import xml.etree.ElementTree as ET
+
 from . import model as m
+from .render import LISTINGS, page_path, plan_pages
 from .urls import UrlPolicy
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+# tag: URIs (RFC 4151) name feed entries when the site has no base URL to name them by; an
+# entry's tag date is its item's date, the feed's a fixed year, so ids never change.
+TAG_AUTHORITY = "linked-innovation-zones"
+TAG_YEAR = "2024"
+NOT_IN_SITEMAP = {"404"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def publish_files(site: m.Site, policy: UrlPolicy) -> dict[str, bytes]:
-    return {}
+    files = {"robots.txt": robots(policy)}
+    if policy.base_url:
+        files["sitemap.xml"] = sitemap(site, policy)
+    for lang in site.settings.languages:
+        files[feed_path(policy, lang)] = feed(site, policy, lang)
+    files["data/initiatives.json"] = _json(initiative_records(site))
+    files["data/initiatives.csv"] = initiatives_csv(site)
+    files["data/site.json"] = _json(site_record(site))
+    files["data/site.schema.json"] = _json(SITE_SCHEMA)
+    return files
+
+
+def feed_path(policy: UrlPolicy, lang: str) -> str:
+    """The Atom feed of a language, beside its home page: feed.xml, zh/feed.xml."""
+    return policy.page(lang, "home").replace("index.html", "feed.xml")
+
+
+# -- dates -----------------------------------------------------------------------------------
+
+def item_date(item) -> dt.date | None:
+    """The date a page's content last changed, as far as the content says.
+
+    An item's own date (initiative, source, batch) when it has one, else its newest source; a
+    theme, which cites no source, takes its newest initiative.
+    """
+    own = getattr(item, "date", None) or getattr(item, "announced", None)
+    if own:
+        return own
+    if getattr(item, "sources", None):
+        return max(s.date for s in item.sources)
+    return _newest(item_date(i) for i in getattr(item, "initiatives", ()))
+
+
+def _newest(dates) -> dt.date | None:
+    return max((d for d in dates if d), default=None)
+
+
+def page_date(site: m.Site, page) -> dt.date | None:
+    """An item page's item date; a listing's newest item; any other page the newest of all."""
+    if page.item is not None:
+        return item_date(page.item)
+    collections = site.collections()
+    kind = LISTINGS.get(page.kind)
+    items = collections[kind] if kind else [x for xs in collections.values() for x in xs]
+    return _newest(item_date(x) for x in items)
+
+
+# -- sitemap and robots.txt ------------------------------------------------------------------
+
+def sitemap(site: m.Site, policy: UrlPolicy) -> bytes:
+    """Every page of every language, each with its alternates in the other languages."""
+    root = ET.Element("urlset", {"xmlns": SITEMAP_NS, "xmlns:xhtml": XHTML_NS})
+    for page in sorted(plan_pages(site, policy), key=lambda p: p.path):
+        if page.kind in NOT_IN_SITEMAP:
+            continue
+        url = ET.SubElement(root, "url")
+        ET.SubElement(url, "loc").text = policy.absolute(page.path)
+        date = page_date(site, page)
+        if date:
+            ET.SubElement(url, "lastmod").text = date.isoformat()
+        for lang in site.settings.languages:
+            ET.SubElement(url, "xhtml:link", {
+                "rel": "alternate", "hreflang": m.HTML_LANG[lang],
+                "href": policy.absolute(page_path(policy, lang, *page.key))})
+    return _xml(root)
+
+
+def robots(policy: UrlPolicy) -> bytes:
+    lines = ["User-agent: *", "Allow: /"]
+    if policy.base_url:
+        lines.append(f"Sitemap: {policy.absolute('sitemap.xml')}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# -- Atom feeds ------------------------------------------------------------------------------
+
+def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
+    """Dated initiatives and the batches (the announcements), newest first."""
+    path = feed_path(policy, lang)
+    home = policy.page(lang, "home")
+    items = [i for i in site.initiatives if i.date] + list(site.batches)
+    items.sort(key=lambda x: (item_date(x), x.kind, x.id), reverse=True)
+    root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": m.HTML_LANG[lang]})
+    ET.SubElement(root, "title").text = site.settings.title.pick(lang)[0]
+    ET.SubElement(root, "subtitle").text = site.settings.description.pick(lang)[0]
+    ET.SubElement(root, "id").text = policy.absolute(path) or f"tag:{TAG_AUTHORITY},{TAG_YEAR}:{path}"
+    ET.SubElement(root, "updated").text = _timestamp(_newest(item_date(x) for x in items))
+    ET.SubElement(root, "link", {"rel": "alternate", "type": "text/html", "href": _link(policy, path, home)})
+    if policy.base_url:
+        ET.SubElement(root, "link", {"rel": "self", "type": "application/atom+xml",
+                                     "href": policy.absolute(path)})
+    ET.SubElement(ET.SubElement(root, "author"), "name").text = site.settings.title.pick(lang)[0]
+    for item in items:
+        page = policy.page(lang, item.kind, item.id)
+        entry = ET.SubElement(root, "entry")
+        ET.SubElement(entry, "title").text = (item.title if item.kind == "initiative" else item.name).pick(lang)[0]
+        ET.SubElement(entry, "id").text = _entry_id(policy, page, item_date(item))
+        ET.SubElement(entry, "updated").text = _timestamp(item_date(item))
+        ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": _link(policy, path, page)})
+        for theme in getattr(item, "themes", ()):
+            ET.SubElement(entry, "category", {"term": theme.id, "label": theme.name.pick(lang)[0]})
+    return _xml(root)
+
+
+def _entry_id(policy: UrlPolicy, page: str, date: dt.date) -> str:
+    """The page's public URL, or a tag: URI that stays the same wherever the site is opened."""
+    return policy.absolute(page) or f"tag:{TAG_AUTHORITY},{date.isoformat()}:{page}"
+
+
+def _link(policy: UrlPolicy, feed: str, page: str) -> str:
+    """Absolute where the site has a URL; else relative to the feed file, per the target."""
+    return policy.absolute(page) or policy.href(feed, page)
+
+
+def _timestamp(date: dt.date | None) -> str:
+    """Midnight UTC of a content date; a feed with no entries says 1970 rather than the build day."""
+    return f"{(date or dt.date(1970, 1, 1)).isoformat()}T00:00:00Z"
+
+
+def _xml(root: ET.Element) -> bytes:
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+# -- data exports ----------------------------------------------------------------------------
+
+def _text(text: m.Text | None) -> dict[str, str] | None:
+    return dict(text.values) if text is not None else None
+
+
+def _named(items) -> list[dict]:
+    return [{"id": x.id, "name": _text(x.name)} for x in items]
+
+
+def initiative_records(site: m.Site) -> list[dict]:
+    """One flat record per initiative, with names beside ids, for people reusing the data."""
+    return [{
+        "id": i.id, "title": _text(i.title), "districts": _named(i.districts), "zones": _named(i.zones),
+        "themes": _named(i.themes), "batch": i.batch.id if i.batch else None,
+        "date": i.date.isoformat() if i.date else None, "status": i.status,
+        "sources": [{"id": s.id, "title": s.title, "url": s.url} for s in i.sources],
+    } for i in sorted(site.initiatives, key=lambda i: i.id)]
+
+
+def initiatives_csv(site: m.Site) -> bytes:
+    """The records as a spreadsheet: UTF-8 with a BOM, so Excel shows the Chinese titles."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["id", "title_en", "title_zh", "districts", "zones", "themes", "batch", "date",
+                     "status", "sources"])
+    for i in sorted(site.initiatives, key=lambda i: i.id):
+        row = [i.id, i.title.values.get("en", ""), i.title.values.get("zh", ""), _names(i.districts),
+               _names(i.zones), _names(i.themes), i.batch.id if i.batch else "",
+               i.date.isoformat() if i.date else "", i.status or "", " ".join(s.url for s in i.sources)]
+        writer.writerow([_cell(value) for value in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _names(items) -> str:
+    return "; ".join(x.name.pick("en")[0] for x in items)
+
+
+def _cell(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def site_record(site: m.Site) -> dict:
+    """The whole model; references are ids. Markdown fields are HTML, with links to other items
+    written `@site:<kind>:<id>` (pages turn them into relative links)."""
+    s = site.settings
+    ids = lambda items: [x.id for x in items]  # noqa: E731
+    return {
+        "settings": {"title": _text(s.title), "description": _text(s.description), "intro": _text(s.intro),
+                     "languages": list(s.languages), "sources": ids(s.sources)},
+        "batches": [{"id": b.id, "name": _text(b.name), "announced": b.announced.isoformat(),
+                     "summary": _text(b.summary), "order": b.order, "sources": ids(b.sources)}
+                    for b in site.batches],
+        "districts": [{"id": d.id, "name": _text(d.name), "code": d.code, "summary": _text(d.summary),
+                       "sources": ids(d.sources)} for d in site.districts],
+        "zones": [{"id": z.id, "name": _text(z.name), "kind": z.zone_kind, "district": z.district.id,
+                   "batch": z.batch.id, "area_km2": z.area_km2, "covers": [_text(x) for x in z.covers],
+                   "focus": [_text(x) for x in z.focus], "summary": _text(z.summary),
+                   "sources": ids(z.sources)} for z in site.zones],
+        "themes": [{"id": t.id, "name": _text(t.name), "summary": _text(t.summary), "order": t.order}
+                   for t in site.themes],
+        "initiatives": [{
+            "id": i.id, "title": _text(i.title), "districts": ids(i.districts), "zones": ids(i.zones),
+            "themes": ids(i.themes), "sources": ids(i.sources), "batch": i.batch.id if i.batch else None,
+            "date": i.date.isoformat() if i.date else None, "status": i.status,
+            "announced_by": [{"name": _text(p.name), "role": _text(p.role)} for p in i.announced_by],
+            "figures": [{"value": _text(f.value), "label": _text(f.label)} for f in i.figures],
+            "body": _text(i.body), "related": ids(i.related)} for i in site.initiatives],
+        "sources": [{"id": x.id, "title": x.title, "publisher": _text(x.publisher), "url": x.url,
+                     "date": x.date.isoformat(), "language": x.language, "note": _text(x.note)}
+                    for x in site.sources],
+    }
+
+
+def _json(value) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+# -- the schema of site.json -----------------------------------------------------------------
+
+def _object(properties: dict) -> dict:
+    """A closed object: all of these properties (null where absent) and no others."""
+    return {"type": "object", "properties": properties, "required": sorted(properties),
+            "additionalProperties": False}
+
+
+_TEXT = {"type": "object", "properties": {lang: {"type": "string"} for lang in m.LANGUAGES},
+         "additionalProperties": False, "minProperties": 1}
+_ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
+_IDS = {"type": "array", "items": _ID}
+_DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_STRING = {"type": "string"}
+
+
+def _maybe(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _list(schema: dict) -> dict:
+    return {"type": "array", "items": schema}
+
+
+SITE_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Linked innovation zones: the whole site model (data/site.json)",
+    **_object({
+        "settings": _object({"title": _TEXT, "description": _TEXT, "intro": _TEXT,
+                             "languages": _list({"enum": list(m.LANGUAGES)}), "sources": _IDS}),
+        "batches": _list(_object({"id": _ID, "name": _TEXT, "announced": _DATE, "summary": _TEXT,
+                                  "order": {"type": "integer"}, "sources": _IDS})),
+        "districts": _list(_object({"id": _ID, "name": _TEXT, "code": {"type": "string", "pattern": r"^\d{6}$"},
+                                    "summary": _TEXT, "sources": _IDS})),
+        "zones": _list(_object({"id": _ID, "name": _TEXT, "kind": _STRING, "district": _ID, "batch": _ID,
+                                "area_km2": _maybe({"type": "number", "exclusiveMinimum": 0}),
+                                "covers": _list(_TEXT), "focus": _list(_TEXT), "summary": _TEXT,
+                                "sources": _IDS})),
+        "themes": _list(_object({"id": _ID, "name": _TEXT, "summary": _TEXT, "order": {"type": "integer"}})),
+        "initiatives": _list(_object({
+            "id": _ID, "title": _TEXT, "districts": _IDS, "zones": _IDS, "themes": _IDS, "sources": _IDS,
+            "batch": _maybe(_ID), "date": _maybe(_DATE), "status": _maybe(_STRING),
+            "announced_by": _list(_object({"name": _TEXT, "role": _TEXT})),
+            "figures": _list(_object({"value": _TEXT, "label": _TEXT})), "body": _TEXT, "related": _IDS})),
+        "sources": _list(_object({"id": _ID, "title": _STRING, "publisher": _TEXT,
+                                  "url": {"type": "string", "format": "uri"}, "date": _DATE,
+                                  "language": {"enum": list(m.LANGUAGES)}, "note": _maybe(_TEXT)})),
+    }),
+}

@@ -8,6 +8,7 @@ their inputs are unchanged.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,29 @@ def plan_pages(site: m.Site, policy: UrlPolicy) -> list[Page]:
             pages.extend(Page(policy.page(lang, kind, item.id), lang, kind, f"{kind}.html", item)
                          for item in items)
     return pages
+
+
+_RENDERER = None  # the renderer a forked worker inherits
+
+
+def _render_chunk(pages: list) -> list[tuple[str, bytes]]:
+    return [(page.path, _RENDERER.render(page)) for page in pages]
+
+
+def render_pages(renderer: "Renderer", pages: list, jobs: int = 1, chunk: int = 64) -> dict[str, bytes]:
+    """Render pages, in parallel across processes when there are many (the model is read-only)."""
+    global _RENDERER
+    if jobs <= 1 or len(pages) < 4 * chunk or "fork" not in multiprocessing.get_all_start_methods():
+        return {page.path: renderer.render(page) for page in pages}
+    for template in sorted({page.template for page in pages}):
+        renderer.env.get_template(template)  # compile once, before the workers are forked
+    _RENDERER = renderer
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            batches = [pages[i:i + chunk] for i in range(0, len(pages), chunk)]
+            return dict(pair for batch in pool.imap(_render_chunk, batches) for pair in batch)
+    finally:
+        _RENDERER = None
 
 
 def page_path(policy: UrlPolicy, lang: str, kind: str, item_id: str | None) -> str:
@@ -101,6 +125,9 @@ class _PageHelpers:
             kind = LISTINGS.get(target, target)
             return self.r.policy.page(lang, kind)
         return self.r.policy.page(lang, target.kind, target.id)
+
+    def search_index(self) -> str:
+        return self.r.policy.href(self.page.path, self.r.policy.search_index(self.page.lang))
 
     def asset(self, name: str) -> str:
         return self.r.policy.href(self.page.path, self.r.assets[name])

@@ -19,6 +19,9 @@ from .model import LANGUAGES, Text
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID = 80
 RESERVED_IDS = {"index", "data", "assets", "search", "zh", "en", "404", "translations"}
+# Invisible characters that XML (the feed) forbids and no editor means to type; YAML lets them in
+# only through escapes like "\x07".
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 MAX_AREA_KM2 = 10_000  # larger than Shanghai (6,341 km²): anything above is a typo
 
 
@@ -124,7 +127,7 @@ def validate(item: RawItem, diags: Diagnostics) -> dict | None:
                   hint="write 'field: value' lines at the top level")
         return None
     clean = _check_mapping(item, (), item.data, fields, diags)
-    if "id" in item.data and item.data["id"] != item.id:
+    if clean.get("id") not in (None, item.id):
         diags.add(item.file, *item.at(("id",)), "id-mismatch",
                   f"the id '{item.data['id']}' differs from the file name '{item.id}'",
                   field="id", hint=f"rename the file to {item.data['id']}.yaml or remove the id field")
@@ -200,20 +203,30 @@ def _text(item, path, value, spec, diags):
             code = "empty-body" if spec.type == "markdown" else "empty-text"
             diags.add(item.file, *item.at(path + (lang,)), code, "the text is empty",
                       field=dotted(path + (lang,)), hint="write the text or remove the language")
-        else:
+        elif not _control(item, path + (lang,), text, diags):
             out[lang] = text.strip() if spec.type != "markdown" else text
     return Text(out)
 
 
 def _string(item, path, value, spec, diags):
     if isinstance(value, str) and value.strip():
-        return value.strip()
+        return None if _control(item, path, value, diags) else value.strip()
     return _wrong(item, path, value, "non-empty text", diags)
+
+
+def _control(item, path, text: str, diags) -> bool:
+    """Report a control character in a text; True when there is one."""
+    found = CONTROL.search(text)
+    if found:
+        diags.add(item.file, *item.at(path), "control-character",
+                  f"the text contains the invisible control character U+{ord(found.group()):04X}",
+                  field=dotted(path), hint="delete it; in the file it is an escape such as \\x07")
+    return bool(found)
 
 
 def _url(item, path, value, spec, diags):
     if isinstance(value, str) and re.match(r"^https?://[^\s/$.?#][^\s<>\"]*$", value):
-        return value
+        return None if _control(item, path, value, diags) else value
     return _wrong(item, path, value, "an http:// or https:// URL", diags)
 
 
@@ -244,7 +257,14 @@ def _bool(item, path, value, spec, diags):
 
 
 def _id(item, path, value, spec, diags):
-    return value if isinstance(value, str) else _wrong(item, path, value, "the item's id", diags)
+    if not isinstance(value, str):
+        return _wrong(item, path, value, "the item's id", diags)
+    problem = id_problem(value)
+    if problem:  # say so, rather than suggest a file name like '../x.yaml'
+        diags.add(item.file, *item.at(path), "bad-id", f"the id '{value}' {problem}", field=dotted(path),
+                  hint="lower-case a-z, 0-9 and single hyphens, equal to the file name")
+        return None
+    return value
 
 
 def _enum(item, path, value, spec, diags):

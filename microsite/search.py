@@ -2,21 +2,110 @@
 
 The index is JavaScript (`window.__searchIndex = …`), not JSON, because browsers refuse to fetch
 files from file://; result paths come from the URL policy, relative to the site root.
+
+Shape, kept lean because every reader downloads it:
+
+    docs:  [[kind, title, other-language name, [district names], path], …]
+    terms: {token: [posting, …]}   posting = (doc - previous doc) * 8 + fields
+    messages: the few strings the script shows that no template renders
+
+`fields` is a bit mask of where the token occurs: TITLE, OTHER (the item's name in the other
+language) or BODY. Tokens are what `tokens()` makes; static/search.js tokenises queries the same
+way, so the two must change together.
 """
 from __future__ import annotations
 
 import json
+import re
+
+from markupsafe import Markup
 
 from . import model as m
 from .urls import UrlPolicy
 
+TITLE, OTHER, BODY = 4, 2, 1
+# Kinds in the order their results come when they rank equally: places before what happens there.
+KINDS = ("district", "zone", "theme", "batch", "initiative", "source")
+# Latin words (with accented letters) and runs of Han characters; must match TOKEN in search.js.
+_TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Strings of the script's own (the live region's announcement); {n} is the number of results.
+MESSAGES = {"en": {"count": "{n} results", "one": "1 result", "none": "No results"},
+            "zh": {"count": "{n} 条结果", "one": "1 条结果", "none": "没有结果"}}
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased Latin words; Han runs as overlapping bigrams (a lone character as itself),
+    so any query of two or more Chinese characters finds its bigrams."""
+    out = []
+    for run in _TOKEN.findall(text.lower()):
+        if _HAN.match(run) and len(run) > 1:
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+        else:
+            out.append(run)
+    return out
+
 
 def search_index(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
-    docs = []
-    for kind, items in site.collections().items():
-        for item in items:
-            title = item.title if kind == "source" else getattr(item, "name", None) or item.title
-            text = title if isinstance(title, str) else title.pick(lang)[0]
-            docs.append({"k": kind, "t": text, "u": policy.href("index.html", policy.page(lang, kind, item.id))})
-    body = json.dumps({"docs": docs}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return f"window.__searchIndex={body};\n".encode("utf-8")
+    docs, terms = [], {}
+    for number, item in enumerate(_items(site)):
+        title, other = _names(item, lang)
+        districts = [d.name.pick(lang)[0] for d in _districts(item)]
+        docs.append([item.kind, title, other, districts,
+                     policy.href("index.html", policy.page(lang, item.kind, item.id))])
+        fields = {}
+        for field, text in ((TITLE, title), (OTHER, other), (BODY, _body(item, lang, districts))):
+            for token in tokens(text):
+                fields[token] = fields.get(token, 0) | field
+        for token, mask in fields.items():
+            terms.setdefault(token, []).append((number, mask))
+    index = {"docs": docs, "messages": MESSAGES[lang],
+             "terms": {token: _postings(found) for token, found in terms.items()}}
+    body = json.dumps(index, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # "</" cannot end a script it is not in, but U+2028/9 are line ends to older parsers
+    return f"window.__searchIndex={body};\n".replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
+
+
+def _items(site: m.Site):
+    collections = site.collections()
+    for kind in KINDS:
+        yield from collections[kind]
+
+
+def _names(item, lang: str) -> tuple[str, str]:
+    """The item's name in `lang` (or the other language), and its other-language name if different."""
+    if item.kind == "source":
+        return item.title, ""
+    name = item.title if item.kind == "initiative" else item.name
+    title = name.pick(lang)[0]
+    other = next((v for k, v in name.values.items() if k != lang and v != title), "")
+    return title, other
+
+
+def _districts(item) -> list:
+    if item.kind == "zone":
+        return [item.district]
+    return item.districts if item.kind == "initiative" else []
+
+
+def _body(item, lang: str, districts: list[str]) -> str:
+    """Every other text a reader might search for, tags stripped."""
+    texts = [item.summary] if hasattr(item, "summary") else []
+    if item.kind == "zone":
+        texts += item.covers + item.focus
+    elif item.kind == "initiative":
+        texts += [item.body] + [z.name for z in item.zones]
+        texts += [f.label for f in item.figures] + [p.name for p in item.announced_by]
+    elif item.kind == "source":
+        texts += [item.publisher] + ([item.note] if item.note else [])
+    plain = [Markup(t.pick(lang)[0]).striptags() for t in texts]
+    return " ".join(plain + districts)
+
+
+def _postings(found: list[tuple[int, int]]) -> list[int]:
+    """Doc numbers as gaps from the previous one (small numbers, short JSON), with the field mask."""
+    out, previous = [], 0
+    for number, mask in found:
+        out.append((number - previous) * 8 + mask)
+        previous = number
+    return out

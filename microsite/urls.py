@@ -39,6 +39,11 @@ class UrlPolicy:
             raise KeyError(f"no page of kind {kind!r}")
         return path if lang == self.default_language else f"{lang}/{path}"
 
+    def search_index(self, lang: str) -> str:
+        """The search index script, beside the search page. Not fingerprinted: it changes with
+        every content edit, and the pages that name it must not (see incremental.py)."""
+        return self.page(lang, "search").replace("index.html", "index.js")
+
     def href(self, from_path: str, to_path: str, fragment: str = "") -> str:
         """A link from one output file to another (or to an asset), relative, per the target."""
         rel = relative_path(from_path, to_path)

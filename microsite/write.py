@@ -41,11 +41,15 @@ def out_dir_problem(out: Path, content: Path, repo: Path) -> str:
     return ""
 
 
-def write_site(out: Path, files: dict[str, bytes]) -> WriteStats:
-    """Write `files` (output path -> bytes) as the new content of `out`, atomically."""
+def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] | None = None) -> WriteStats:
+    """Write `files` (output path -> bytes) as the new content of `out`, atomically.
+
+    A file given as None is the previous build's file, reused unchanged (see incremental.py);
+    `keys` (output path -> page key) is recorded for the next build to compare with.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    old_hashes = _read_marker(out)
+    previous = read_marker(out)["files"]
     stage = out.parent / f".{out.name}.new-{os.getpid()}"
     if stage.exists():
         shutil.rmtree(stage)
@@ -53,28 +57,35 @@ def write_site(out: Path, files: dict[str, bytes]) -> WriteStats:
     hashes = {}
     for path in sorted(files):
         data = files[path]
-        digest = hashlib.sha256(data).hexdigest()
+        digest = previous[path] if data is None else hashlib.sha256(data).hexdigest()
         hashes[path] = digest
         target = stage / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if old_hashes.get(path) == digest and _link(out / path, target):
+        if previous.get(path) == digest and _link(out / path, target):
             stats.unchanged += 1
             continue
-        target.write_bytes(data)
+        if data is None:  # reused, but the file could not be linked: copy it
+            shutil.copyfile(out / path, target)
+        else:
+            target.write_bytes(data)
         stats.written += 1
-    (stage / MARKER).write_text(json.dumps(hashes, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    marker = {"files": hashes, "keys": keys or {}}
+    (stage / MARKER).write_text(json.dumps(marker, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     _swap(stage, out)
     if stage.exists():
         shutil.rmtree(stage)  # after an exchange, the stage holds the previous site
     return stats
 
 
-def _read_marker(out: Path) -> dict[str, str]:
+def read_marker(out: Path) -> dict[str, dict[str, str]]:
+    """The previous build's file hashes and page keys (empty when there is none)."""
     try:
         data = json.loads((out / MARKER).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
-        return {}
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        return {"files": {}, "keys": {}}
+    return {"files": data["files"], "keys": data.get("keys") or {}}
 
 
 def _link(existing: Path, target: Path) -> bool:

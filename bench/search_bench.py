@@ -1,0 +1,88 @@
+"""How big the search index is and how fast a query answers, on synthetic content.
+
+    python bench/search_bench.py [--initiatives 10000] [--repeat 15]
+
+Writes synthetic content (microsite/synthetic.py), builds the offline site from it, opens its
+English and Chinese home pages in Chromium over file:// and types each query into the header
+box: the time is from the keystroke's input event to the results list being replaced (search,
+ranking and the DOM), the median of --repeat runs. Prints index bytes beside the site's HTML
+bytes, and the time to load the index. Not a test: nothing here asserts.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from microsite.pipeline import Options, build  # noqa: E402
+from microsite.synthetic import write_content  # noqa: E402
+
+QUERIES = {"": ["trade", "data finance", "t", "inno", "yangpu", "port logistics customs"],
+           "zh/": ["贸易", "数据金融", "杨浦", "数", "创新政策市场"]}
+
+# Runs in the page: load the index through the box's focus, then time each query `repeat` times.
+TIMING = """async ([queries, repeat]) => {
+  const input = document.getElementById("search-input");
+  const list = document.getElementById("search-listbox");
+  const started = performance.now();
+  input.focus();
+  while (!window.__searchIndex) await new Promise(r => setTimeout(r, 5));
+  const load = performance.now() - started;
+  const type = (q) => new Promise((resolve) => {
+    const seen = new MutationObserver(() => { seen.disconnect(); resolve(performance.now() - t0); });
+    seen.observe(list, {childList: true});
+    input.value = q;
+    const t0 = performance.now();
+    input.dispatchEvent(new Event("input"));
+  });
+  const out = {};
+  for (const q of queries) {
+    const times = [];
+    for (let i = 0; i < repeat; i++) times.push(await type(q));
+    times.sort((a, b) => a - b);
+    out[q] = [times[times.length >> 1], list.children.length, document.getElementById("search-status").textContent];
+  }
+  return [load, out];
+}"""
+
+
+def measure(site: Path, repeat: int) -> None:
+    from playwright.sync_api import sync_playwright
+    html = sum(p.stat().st_size for p in site.rglob("*.html"))
+    print(f"HTML of the whole site: {html / 1e6:.1f} MB")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        for prefix, queries in QUERIES.items():
+            index = (site / prefix / "search/index.js").stat().st_size
+            page = chromium.new_page()
+            page.goto((site / prefix / "index.html").as_uri())
+            load, times = page.evaluate(TIMING, [queries, repeat])
+            print(f"\n{prefix or 'en/'} index: {index / 1e6:.2f} MB ({index / html:.1%} of the HTML), "
+                  f"loaded and parsed in {load:.0f} ms")
+            for query, (ms, shown, status) in times.items():
+                print(f"  {query!r:28} median {ms:6.1f} ms   {status}")
+            page.close()
+        chromium.close()
+
+
+def run(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--initiatives", type=int, default=10000)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        content, site = Path(tmp) / "content", Path(tmp) / "site"
+        write_content(content, args.initiatives)
+        # one process: parallel rendering cannot pickle pages of a model this deep (RecursionError)
+        if not build(Options(content=content, out=site, offline=True, jobs=1)).ok:
+            return 1
+        measure(site, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,0 +1,112 @@
+"""How long from saving a file to the dev server serving the new page.
+
+    python bench/serve_bench.py [--initiatives 10000] [--repeat 3]
+
+Runs `python build.py serve` over a copy of the real content and over synthetic content
+(microsite/synthetic.py), edits one initiative's title (a few pages change) and the site title
+(every page changes), and polls the page until the new text is served. Prints a table.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(port: int, path: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    finally:
+        conn.close()
+
+
+def wait_for(port: int, path: str, text: str, seconds: float) -> float:
+    """Seconds until `text` is served at `path`, polling every 10 ms."""
+    started = time.perf_counter()
+    while text not in fetch(port, path):
+        if time.perf_counter() - started > seconds:
+            raise SystemExit(f"gave up after {seconds:.0f} s waiting for {text!r} at {path}")
+        time.sleep(0.01)
+    return time.perf_counter() - started
+
+
+def set_title(path: Path, title: str) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["title"]["en"] = title
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def measure(name: str, content: Path, work: Path, repeat: int) -> list[tuple]:
+    copy = work / f"{name}-content"
+    shutil.copytree(content, copy)
+    initiative = sorted((copy / "initiatives").glob("*.yaml"))[0]
+    ident = yaml.safe_load(initiative.read_text(encoding="utf-8")).get("id", initiative.stem)
+    port = free_port()
+    log = (work / f"{name}.log").open("wb")
+    server = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", str(port),
+                               "--content", str(copy), "--out", str(work / f"{name}-out")],
+                              stdout=log, stderr=subprocess.STDOUT)
+    rows = []
+    try:
+        first = wait_for(port, "/", "<html", 900)
+        pages = sum(1 for _ in (work / f"{name}-out").rglob("*.html"))
+        rows.append((name, pages, "start to first page", [first]))
+        edits = [("one initiative's title", initiative, f"/initiatives/{ident}/"),
+                 ("site title (every page)", copy / "site.yaml", "/")]
+        for label, path, url in edits:
+            times = []
+            for n in range(repeat):
+                marker = f"Bench edit {n} {label}"
+                started = time.perf_counter()
+                set_title(path, marker)
+                times.append(time.perf_counter() - started + wait_for(port, url, marker, 600))
+            rows.append((name, pages, label, times))
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+    return rows
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--initiatives", type=int, default=10000, help="synthetic initiatives (default 10000)")
+    p.add_argument("--repeat", type=int, default=3, help="edits of each kind (default 3)")
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        synthetic = work / "synthetic"
+        subprocess.run([sys.executable, "-m", "microsite.synthetic", "--initiatives",
+                        str(args.initiatives), "--out", str(synthetic)], cwd=ROOT, check=True)
+        rows = measure("real", ROOT / "content", work, args.repeat)
+        rows += measure(f"synthetic {args.initiatives}", synthetic, work, args.repeat)
+    print(f"{'content':<18} {'pages':>6}  {'edit':<26} {'median ms':>9} {'min ms':>7} {'max ms':>7}")
+    for name, pages, label, times in rows:
+        ms = [t * 1000 for t in times]
+        print(f"{name:<18} {pages:>6}  {label:<26} {statistics.median(ms):>9.0f} {min(ms):>7.0f} {max(ms):>7.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""`python build.py bundle`: the offline site as one zip, the same bytes for the same content.
+
+The site is built for opening from disk (every link ends in index.html) into a temporary folder,
+then zipped with sorted entries, one fixed timestamp and fixed permissions, so two runs on the
+same content give identical zips (a checksum can be published beside it).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from .diagnostics import format_console, summary
+from .pipeline import Options, build
+from .write import MARKER
+
+NAME = "linked-innovation-zones-offline"
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)   # the earliest time a zip entry can hold
+
+
+def run(args) -> int:
+    with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
+        result = build(Options(content=args.content, out=Path(tmp) / "site", offline=True))
+        text = format_console(result.diagnostics)
+        if text:
+            print(text, file=sys.stderr)
+        if not result.ok:
+            print(f"bundle failed: {summary(result.diagnostics)}; no zip was written", file=sys.stderr)
+            return 1
+        target = args.dist / f"{NAME}.zip"
+        write_zip(Path(tmp) / "site", target)
+    print(f"wrote {target} ({target.stat().st_size:,} bytes)")
+    return 0
+
+
+def write_zip(folder: Path, target: Path) -> None:
+    """Zip every file under folder into one top folder named like the zip (unzipping does not
+    scatter files), deterministically; replaces target in one step."""
+    stamp = _timestamp()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                   if p.is_file() and p.name != MARKER)   # the marker is the build's bookkeeping
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name in files:
+            info = zipfile.ZipInfo(f"{target.stem}/{name}", date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3                    # Unix, so the permissions below are read
+            info.external_attr = 0o100644 << 16       # a regular file, rw-r--r--
+            archive.writestr(info, (folder / name).read_bytes())
+    os.replace(partial, target)
+
+
+def _timestamp() -> tuple[int, ...]:
+    """SOURCE_DATE_EPOCH when set (reproducible-builds.org), else 1980-01-01."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return ZIP_EPOCH
+    return max(ZIP_EPOCH, time.gmtime(int(epoch))[:6])

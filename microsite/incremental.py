@@ -1,0 +1,92 @@
+"""Which pages can be skipped: a key per page that changes whenever its output could.
+
+A page's key is a hash of everything it can show:
+- the build's fixed inputs: generator code, templates, catalogues, asset names, settings, URL policy;
+- the names of the small vocabularies an item page may show of items two references away
+  (a district page names the themes of its initiatives): themes, districts, zones, batches;
+- for an item page: the item itself and every item one reference away, in either direction
+  (an initiative page shows its district's name; a district page lists its initiatives);
+- for listing and special pages: the whole model.
+
+When a page's key equals the one recorded by the previous build into the same folder, the
+previous file is reused instead of rendering it again. Correctness is guarded by a test that
+compares an incremental build with a clean one, byte for byte, after each kind of change.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from . import model as m
+
+PACKAGE = Path(__file__).resolve().parent
+VOCABULARIES = ("themes", "districts", "zones", "batches")
+
+
+def _h(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def tree_digest(*folders: Path) -> str:
+    """Hash of every file below the folders (generator code, templates, static files)."""
+    h = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def item_value(value) -> str:
+    """A stable text form of a field value; model objects count by their id only."""
+    if isinstance(value, m.Text):
+        return repr(sorted(value.values.items()))
+    if hasattr(value, "kind") and hasattr(value, "id"):
+        return f"{value.kind}:{value.id}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(item_value(v) for v in value) + "]"
+    if dataclasses.is_dataclass(value):
+        return "{" + ",".join(item_value(getattr(value, f.name)) for f in dataclasses.fields(value)) + "}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return repr(value)
+
+
+def item_digest(item) -> str:
+    fields = [f.name for f in dataclasses.fields(item) if f.name != "place"]
+    return _h(item.kind, *(item_value(getattr(item, name)) for name in fields))
+
+
+def _neighbours(item) -> list:
+    """Every model object one reference away from an item, in either direction."""
+    out = []
+    for f in dataclasses.fields(item):
+        value = getattr(item, f.name)
+        values = value if isinstance(value, list) else [value]
+        out.extend(v for v in values if hasattr(v, "kind") and hasattr(v, "id"))
+    return out
+
+
+def page_keys(site: m.Site, pages, fixed: str) -> dict[str, str]:
+    """Output path -> key, for every planned page."""
+    digests = {(x.kind, x.id): item_digest(x) for items in site.collections().values() for x in items}
+    related_by: dict[tuple, list] = {}
+    for ini in site.initiatives:
+        for other in ini.related:
+            related_by.setdefault(("initiative", other.id), []).append(ini)
+    vocabulary = _h(*(f"{x.kind}:{x.id}:{item_value(x.name)}:{getattr(x, 'zone_kind', '')}"
+                      for name in VOCABULARIES for x in getattr(site, name)))
+    whole = _h(*(f"{k}:{v}" for k, v in sorted(digests.items())),
+               repr(sorted(site.missing_translations)))
+    keys = {}
+    for page in pages:
+        if page.item is None:
+            keys[page.path] = _h(fixed, page.path, page.template, whole)
+            continue
+        item = page.item
+        near = _neighbours(item) + related_by.get((item.kind, item.id), [])
+        near_digests = sorted(digests[(x.kind, x.id)] for x in near if (x.kind, x.id) in digests)
+        keys[page.path] = _h(fixed, page.path, page.template, vocabulary,
+                             digests[(item.kind, item.id)], *near_digests)
+    return keys

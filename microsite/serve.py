@@ -1,0 +1,284 @@
+"""The dev server: `python build.py serve`. Edit YAML, see the page, never lose the server.
+
+Built on livereload (its Server, watch() and reload protocol, serving files through tornado's
+StaticFileHandler). What we add around it, and why:
+- a watcher that waits for QUIET seconds without file events before it rebuilds, so a burst of
+  saves is one build, and that ignores the output folder and editors' temporary files;
+- a build that never stops the server: on errors the last good build stays in place (the
+  pipeline writes nothing) and every served HTML page gets an overlay listing the diagnostics;
+- pages served with their Content-Security-Policy widened just enough for livereload: the hash
+  of its inline loader script, and WebSocket connections back to this server ('self').
+The server reads files through the output path on each request: the pipeline exchanges the
+whole folder atomically, so a request sees the previous build or the new one, never half of one.
+"""
+from __future__ import annotations
+
+import base64
+import errno
+import fnmatch
+import hashlib
+import html
+import os
+import re
+import socket
+import sys
+import time
+import traceback
+import webbrowser
+
+from livereload import Server
+from livereload.handlers import LiveReloadHandler, StaticFileHandler
+from livereload.watcher import Watcher
+from tornado import ioloop, web
+
+from .diagnostics import Diagnostic, format_console, summary
+from .incremental import PACKAGE
+from .pipeline import Options, build
+
+POLL = 0.1    # seconds between two scans of the watched folders
+QUIET = 0.15  # seconds without file events before a rebuild starts
+# Editors' temporary files: vim swap files and its 4913 write test, backups, Emacs locks and
+# autosaves, atomic-save temporaries; and bytecode.
+TEMPORARY = re.compile("|".join(fnmatch.translate(pattern) for pattern in
+                                 ("*.sw?", "*~", ".#*", "#*#", "4913", "*.tmp", "*.pyc")))
+SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__"}
+OVERLAY_CSS = b"""\
+.dev-overlay { position: fixed; inset: auto 0 0 0; z-index: 2147483647; max-height: 60vh;
+  overflow: auto; margin: 0; padding: 1rem 1.5rem; background: #2b0b0b; color: #fff;
+  border-top: 4px solid #e5484d; font: 14px/1.5 ui-monospace, monospace; }
+.dev-overlay h2 { margin: 0 0 .5rem; font-size: 1rem; color: #ffb4b4; }
+.dev-overlay ol { margin: 0; padding-left: 1.5rem; }
+.dev-overlay li { white-space: pre-wrap; overflow-wrap: anywhere; }
+"""
+CSP_META = re.compile(rb'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(")', re.I)
+BODY_START = re.compile(rb"<body\b[^>]*>", re.I)
+HEAD_END = b"</head>"
+SCRIPT_TEXT = re.compile(rb"<script[^>]*>(.*)</script>", re.S)
+
+
+class DevSite:
+    """The build the server shows: rebuilds it and remembers the problems of the last attempt."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.problems: list[str] = []   # Diagnostic.text() of the last failed build, else empty
+        self.script_hash = ""           # CSP hash of livereload's inline loader, once known
+
+    def rebuild(self) -> None:
+        """Build; on failure keep the last good build and record why. Never raises."""
+        try:
+            result = build(self.options)
+        except Exception as err:  # a generator bug must not take the server down
+            traceback.print_exc()
+            self.problems = [Diagnostic("", 0, 0, "crash", f"{type(err).__name__}: {err}").text()]
+            print("build crashed; still serving the last good build", file=sys.stderr, flush=True)
+            return
+        report = format_console(result.diagnostics)
+        if report:
+            print(report, file=sys.stderr, flush=True)
+        ms = result.seconds * 1000
+        if result.ok:
+            self.problems = []
+            print(f"built {result.output.pages} pages ({result.output.rendered} rendered) in "
+                  f"{ms:.0f} ms; {summary(result.diagnostics)}", flush=True)
+        else:
+            self.problems = [d.text() for d in result.diagnostics.items]
+            print(f"build failed in {ms:.0f} ms: {summary(result.diagnostics)}; "
+                  "still serving the last good build", file=sys.stderr, flush=True)
+
+    def ignored(self, path: str) -> bool:
+        """True for files whose change must not trigger a rebuild."""
+        out = self.options.out  # and the sibling folder the pipeline writes the next build into
+        return bool(TEMPORARY.match(os.path.basename(path))) or path == str(out) or path.startswith(
+            (str(out) + os.sep, str(out.parent / f".{out.name}.new-")))
+
+    def page(self, data: bytes) -> bytes:
+        """An output HTML page as the dev server serves it: livereload allowed, overlay added."""
+        data = CSP_META.sub(lambda m: m[1] + dev_policy(m[2], self.script_hash) + m[3], data, count=1)
+        if self.problems:
+            data = data.replace(HEAD_END, b'<link rel="stylesheet" href="/__dev/overlay.css">'
+                                + HEAD_END, 1)
+            data = BODY_START.sub(lambda m: m[0] + overlay(self.problems), data, count=1)
+        return data
+
+
+def dev_policy(policy: bytes, script_hash: str) -> bytes:
+    """The page's CSP with livereload's inline loader and its WebSocket allowed."""
+    directives = []
+    for directive in policy.decode("ascii").split(";"):
+        name = directive.split()[0] if directive.split() else ""
+        if name == "script-src" and script_hash:
+            directive = f"{directive.rstrip()} '{script_hash}'"
+        elif name == "connect-src":
+            directive = " connect-src 'self'"
+        directives.append(directive)
+    return ";".join(directives).encode("ascii")
+
+
+def overlay(problems: list[str]) -> bytes:
+    """The error overlay: plain elements styled by /__dev/overlay.css (no inline style or script)."""
+    items = "".join(f"<li>{html.escape(text)}</li>" for text in problems)
+    return (f'<aside class="dev-overlay" role="alert"><h2>Build failed: still showing the last '
+            f'good build</h2><ol>{items}</ol></aside>').encode("utf-8")
+
+
+class DevWatcher(Watcher):
+    """livereload's Watcher, scanning every POLL seconds and building after QUIET seconds of calm.
+
+    livereload's own examine() runs a task as soon as one file differs and stops looking at the
+    first difference; ours compares a full snapshot, so every burst becomes exactly one build.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ignored_dirs = sorted(SKIPPED_DIRS)
+        self._seen: dict[str, tuple[int, int]] = {}
+        self._pending: list[str] = []
+        self._last_event = 0.0
+
+    def watch(self, path, func=None, delay=None, ignore=None) -> None:
+        super().watch(path, func, delay, ignore)
+        self._seen = self._snapshot()  # changes from now on count, even during the first build
+
+    def start(self, callback) -> bool:
+        ioloop.PeriodicCallback(callback, POLL * 1000).start()
+        return True  # livereload then leaves polling to us
+
+    def examine(self):
+        if self._changes:  # livereload's own "reload tabs left open from the last run"
+            return self._changes.pop()
+        now = self._snapshot()
+        changed = sorted(p for p in now.keys() | self._seen.keys() if now.get(p) != self._seen.get(p))
+        self._seen = now
+        if changed:
+            self._pending = sorted(set(self._pending) | set(changed))
+            self._last_event = time.monotonic()
+        elif self._pending and time.monotonic() - self._last_event >= QUIET:
+            n, shown = len(self._pending), ", ".join(self._pending[:3])
+            print(f"changed: {n} file{'s' * (n != 1)}: {shown}{' …' * (n > 3)}", flush=True)
+            self._pending = []
+            for func in dict.fromkeys(task["func"] for task in self._tasks.values()):
+                func()  # once per distinct function: every folder shares site.rebuild
+            LiveReloadHandler.reload_waiters()  # directly: poll_tasks would skip reloads < 3 s apart
+        return None, None
+
+    def _snapshot(self) -> dict[str, tuple[int, int]]:
+        """(mtime, size) of every watched file that is not ignored."""
+        files = {}
+        for root, task in self._tasks.items():
+            ignore = task["ignore"]
+            for folder, dirs, names in os.walk(root):
+                dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not ignore(os.path.join(folder, d))]
+                for name in names:
+                    path = os.path.join(folder, name)
+                    if ignore(path):
+                        continue
+                    try:
+                        st = os.stat(path)
+                    except OSError:  # deleted between listing and stat: the next scan sees it
+                        continue
+                    files[path] = (st.st_mtime_ns, st.st_size)
+        return files
+
+
+class DevFileHandler(StaticFileHandler):
+    """livereload's file handler (never answers 304), with HTML pages passed through DevSite.page."""
+
+    def initialize(self, path: str, default_filename: str | None = None, site: DevSite | None = None) -> None:
+        super().initialize(path, default_filename)
+        self.site = site
+        self._page: bytes | None = None
+
+    def parse_url_path(self, url_path: str) -> str:
+        if "\0" in url_path:  # os functions would raise: answer 400 instead of a 500
+            raise web.HTTPError(400, "NUL in path")
+        return super().parse_url_path(url_path)
+
+    def _html(self) -> bytes | None:
+        if self._page is None and self.absolute_path.endswith(".html"):
+            with open(self.absolute_path, "rb") as f:  # read once: size and body agree
+                self._page = self.site.page(f.read())
+        return self._page
+
+    def get_content_size(self) -> int:
+        page = self._html()
+        return super().get_content_size() if page is None else len(page)
+
+    def get_content(self, abspath: str, start: int | None = None, end: int | None = None):
+        page = self._html()
+        return super().get_content(abspath, start, end) if page is None else page[start:end]
+
+    def compute_etag(self) -> None:
+        return None  # the same file is served with and without the overlay
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """A missing page while the build is broken still shows why (e.g. a first build failed)."""
+        if not self.site.problems:
+            return super().write_error(status_code, **kwargs)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(b'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Build failed'
+                    b'</title><link rel="stylesheet" href="/__dev/overlay.css"></head><body>'
+                    + overlay(self.site.problems) + b"</body></html>")
+
+
+class OverlayStyle(web.RequestHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/css; charset=UTF-8")
+        self.write(OVERLAY_CSS)
+
+
+class DevServer(Server):
+    """livereload's Server, serving the output folder through DevFileHandler."""
+
+    def __init__(self, site: DevSite) -> None:
+        super().__init__(watcher=DevWatcher())
+        self.site = site
+
+    def get_web_handlers(self, script: bytes):
+        # livereload injects `script` (an inline loader) before </head>: allow exactly it.
+        body = SCRIPT_TEXT.search(script)[1]
+        self.site.script_hash = "sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode()
+        return [(r"/__dev/overlay\.css", OverlayStyle),
+                (r"/(.*)", DevFileHandler, {"path": str(self.site.options.out),
+                                            "default_filename": "index.html", "site": self.site})]
+
+
+def port_problem(host: str, port: int) -> str:
+    """Why the server cannot listen on host:port, with a port that is free; "" when it can."""
+    try:
+        with socket.create_server((host, port)):
+            return ""
+    except OSError as err:
+        if err.errno != errno.EADDRINUSE:
+            return f"cannot listen on {host}:{port}: {err.strerror}"
+    free = next((p for p in range(port + 1, min(port + 100, 65536)) if not port_problem(host, p)), 0)
+    hint = f"; try --port {free}" if free else ""
+    return f"port {port} on {host} is already in use{hint}"
+
+
+def run(args) -> int:
+    """`python build.py serve`: build, serve, watch, rebuild and reload until Ctrl-C."""
+    out = args.out.resolve()
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"serve: {problem}", file=sys.stderr)
+        return 2
+    site = DevSite(Options(content=args.content.resolve(), out=out))
+    server = DevServer(site)
+    try:
+        for folder in (site.options.content, site.options.templates, site.options.static, PACKAGE):
+            server.watch(str(folder), site.rebuild, ignore=site.ignored)
+        site.rebuild()
+        url = f"http://{args.host}:{args.port}/"
+        print(f"serving {out} at {url} (Ctrl-C to stop); watching content, templates, static and "
+              "microsite/ (code changes rebuild with the code loaded at start)", flush=True)
+        if args.open:
+            webbrowser.open(url)
+        server.serve(port=args.port, host=args.host, root=str(out))
+    except KeyboardInterrupt:
+        pass
+    except OSError as err:  # the port was taken between our check and livereload's listen
+        print(f"serve: cannot listen on {args.host}:{args.port}: {err.strerror}", file=sys.stderr)
+        return 2
+    print("stopped", flush=True)
+    return 0

@@ -1,0 +1,136 @@
+"""Search in a real browser, on the offline build over file:// and on a hosted build served under a
+sub-path: the header box's results, keyboard use, the search page, and no request elsewhere."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import ROOT
+from microsite.cli import main
+
+BASE = "https://example.org/sub/path/"
+
+
+@pytest.fixture(scope="module")
+def hosted(tmp_path_factory, serve_under) -> str:
+    out = tmp_path_factory.mktemp("hosted") / "site"
+    assert main(["build", "--content", str(ROOT / "content"), "--out", str(out), "--base-url", BASE]) == 0
+    return serve_under(out, "/sub/path/")
+
+
+class Site:
+    """One build: where it starts, and how its page paths look (folders or index.html files)."""
+
+    def __init__(self, root: str, offline: bool) -> None:
+        self.root, self.offline = root, offline
+
+    def url(self, folder: str) -> str:
+        """The URL of the page in `folder` ("" for the home page, "zh/districts/yangpu/")."""
+        return self.root + folder + ("index.html" if self.offline else "")
+
+
+@pytest.fixture(params=["offline", "hosted"])
+def site(request, real_offline) -> Site:
+    if request.param == "offline":
+        return Site(real_offline.as_uri() + "/", offline=True)
+    return Site(request.getfixturevalue("hosted"), offline=False)
+
+
+@pytest.fixture
+def tab(browser, site):
+    """A browser page; after the test, every request it made must have stayed on the site's host."""
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: requests.append(f"page error: {e}"))
+    yield page
+    page.close()
+    local = "file:" if site.offline else "http:"
+    assert [u for u in requests if urlsplit(u).scheme + ":" != local or
+            (not site.offline and urlsplit(u).hostname != "127.0.0.1")] == []
+
+
+def results(page, query: str) -> list[str]:
+    """Type into the header box; the absolute URLs of the results listed under it."""
+    page.fill("#search-input", query)
+    page.wait_for_selector("#search-listbox li[role=option]")
+    return page.eval_on_selector_all("#search-listbox a", "as => as.map(a => a.href)")
+
+
+def test_a_district_name_lists_its_page_first(tab, site):
+    tab.goto(site.url(""))
+    assert results(tab, "Yangpu")[0] == site.url("districts/yangpu/")
+    assert tab.get_attribute("#search-input", "aria-expanded") == "true"
+    assert tab.text_content("#search-listbox li mark") == "Yangpu"
+    assert tab.text_content("#search-status").endswith("results")
+
+
+def test_chinese_characters_find_the_chinese_page(tab, site):
+    tab.goto(site.url("zh/"))
+    assert results(tab, "杨浦")[0] == site.url("zh/districts/yangpu/")
+    assert tab.text_content("#search-listbox li mark") == "杨浦"
+
+
+def test_the_other_languages_name_finds_the_page_too(tab, site):
+    tab.goto(site.url(""))
+    assert results(tab, "杨浦区")[0] == site.url("districts/yangpu/")
+
+
+def test_a_word_of_an_initiative_body_finds_it(tab, site):
+    tab.goto(site.url("themes/"))
+    assert results(tab, "meitu") == [site.url("initiatives/yangpu-online-new-economy/")]  # a prefix
+
+
+def test_every_word_must_match(tab, site):
+    tab.goto(site.url(""))
+    assert len(results(tab, "yangpu")) > 1
+    assert results(tab, "yangpu meituan") == [site.url("initiatives/yangpu-online-new-economy/")]
+
+
+def test_clicking_a_result_opens_it(tab, site):
+    tab.goto(site.url("districts/"))
+    results(tab, "Yangpu")
+    with tab.expect_navigation():
+        tab.click("#search-listbox li a")
+    assert tab.url == site.url("districts/yangpu/")
+
+
+def test_the_keyboard_alone_opens_a_result(tab, site):
+    tab.goto(site.url("zh/"))
+    for _ in range(20):
+        tab.keyboard.press("Tab")
+        if tab.evaluate("document.activeElement.id") == "search-input":
+            break
+    tab.keyboard.type("黄浦")
+    tab.wait_for_selector("#search-listbox li[role=option]")
+    tab.keyboard.press("ArrowDown")
+    assert tab.get_attribute("#search-input", "aria-activedescendant") == "search-option-0"
+    assert tab.get_attribute("#search-option-0", "aria-selected") == "true"
+    with tab.expect_navigation():
+        tab.keyboard.press("Enter")
+    assert tab.url == site.url("zh/districts/huangpu/")
+
+
+def test_escape_closes_the_list_and_keeps_the_query(tab, site):
+    tab.goto(site.url(""))
+    results(tab, "trade")
+    tab.keyboard.press("Escape")
+    assert tab.is_hidden("#search-listbox")
+    assert tab.get_attribute("#search-input", "aria-expanded") == "false"
+    assert tab.input_value("#search-input") == "trade"
+
+
+def test_the_search_page_shows_every_result(tab, site):
+    tab.goto(site.url(""))
+    results(tab, "trade")
+    listed = tab.eval_on_selector_all("#search-listbox li", "ls => ls.length")
+    with tab.expect_navigation():
+        tab.keyboard.press("Enter")                    # no result chosen: the search page
+    assert tab.url.startswith(site.url("search/")) and tab.url.endswith("?q=trade")
+    tab.wait_for_selector("#search-page-results li")
+    shown = tab.eval_on_selector_all("#search-page-results a", "as => as.map(a => a.href)")
+    assert len(shown) > listed == 8
+    assert all(url.startswith(site.root) for url in shown)
+    assert tab.input_value("#search-input") == "trade"
+    assert tab.text_content("#search-page-status") == f"{len(shown)} results"

@@ -1,0 +1,84 @@
+"""A rebuild into a previous build's folder equals a clean build, byte for byte, whatever changed."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, copy_fixture
+from microsite.pipeline import Options, build
+from microsite.synthetic import write_content
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".microsite-build"}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+CHANGES = {
+    "initiative body": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "settle.", "settle quickly."),
+    "initiative title": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta"),
+    "theme name": lambda c, t, s: edit(c / "themes/trade.yaml", "International trade", "Global trade"),
+    "district name": lambda c, t, s: edit(c / "districts/beta.yaml", "en: Beta", "en: Beta District"),
+    "source title": lambda c, t, s: edit(c / "sources/news-2024-01-02.yaml", "Alpha announces", "Alpha unveils"),
+    "new initiative": lambda c, t, s: shutil.copy(c / "initiatives/beta-talent.yaml", c / "initiatives/beta-two.yaml"),
+    "deleted initiative": lambda c, t, s: (c / "initiatives/shared-trade.yaml").unlink(),
+    "settings": lambda c, t, s: edit(c / "site.yaml", "Fixture Zones", "Fixture Areas"),
+    "template": lambda c, t, s: edit(t / "initiative.html", "<article>", '<article class="x">'),
+    "catalogue": lambda c, t, s: edit(t / "locales/en.yaml", "nav.home: Home", "nav.home: Start"),
+    "static file": lambda c, t, s: edit(s / "style.css", "--text: #1b1f24;", "--text: #111111;"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+@pytest.mark.parametrize("offline", [False, True])
+def test_incremental_build_equals_clean_build(change, offline, tmp_path):
+    content = copy_fixture("site", tmp_path)
+    templates = tmp_path / "templates"
+    static = tmp_path / "static"
+    shutil.copytree(ROOT / "templates", templates)
+    shutil.copytree(ROOT / "static", static)
+
+    def run(out: Path):
+        result = build(Options(content=content, out=out, templates=templates, static=static,
+                               offline=offline, jobs=1))
+        assert result.ok, [d.text() for d in result.diagnostics.items]
+        return result
+
+    run(tmp_path / "incremental")
+    CHANGES[change](content, templates, static)
+    run(tmp_path / "incremental")
+    run(tmp_path / "clean")
+    assert tree(tmp_path / "incremental") == tree(tmp_path / "clean")
+
+
+def test_nothing_changed_renders_nothing(tmp_path):
+    content = copy_fixture("site", tmp_path)
+    build(Options(content=content, out=tmp_path / "out"))
+    again = build(Options(content=content, out=tmp_path / "out"))
+    assert again.output.rendered == 0 and again.stats.written == 0
+
+
+def test_one_changed_initiative_renders_only_its_neighbourhood(tmp_path):
+    content = tmp_path / "content"
+    write_content(content, initiatives=300, seed=3)
+    build(Options(content=content, out=tmp_path / "out", jobs=1))
+    edit(content / "initiatives/initiative-000007.yaml", "## Summary", "## Overview")
+    result = build(Options(content=content, out=tmp_path / "out", jobs=1))
+    assert 0 < result.output.rendered < result.output.pages // 10
+
+
+def test_parallel_rendering_gives_the_same_bytes(tmp_path):
+    content = tmp_path / "content"
+    write_content(content, initiatives=150, seed=4)  # enough pages for the process pool
+    build(Options(content=content, out=tmp_path / "one", jobs=1))
+    result = build(Options(content=content, out=tmp_path / "two", jobs=2))
+    assert result.ok and result.output.rendered > 256
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")

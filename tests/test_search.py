@@ -1,0 +1,56 @@
+"""The search index of the real site: what it holds, how it tokenises, and that it stays lean."""
+from __future__ import annotations
+
+import json
+
+# The index of one language must stay under this share of the HTML of the whole site.
+BUDGET = 0.10
+
+
+def load(out, lang: str) -> dict:
+    text = (out / ("search/index.js" if lang == "en" else f"{lang}/search/index.js")).read_text("utf-8")
+    assert text.startswith("window.__searchIndex=") and text.endswith(";\n")
+    return json.loads(text[len("window.__searchIndex="):-2])
+
+
+def docs_for(index: dict, token: str) -> dict[str, int]:
+    """Path -> field bits of the docs holding `token` (postings are gaps * 8 + bits)."""
+    found, doc = {}, 0
+    for posting in index["terms"].get(token, []):
+        doc += posting // 8
+        found[index["docs"][doc][4]] = posting % 8
+    return found
+
+
+def test_names_find_their_pages_in_both_languages(real_site):
+    en, zh = load(real_site, "en"), load(real_site, "zh")
+    assert docs_for(en, "yangpu")["districts/yangpu/"] & 4           # in the title
+    assert docs_for(en, "杨浦")["districts/yangpu/"] & 6 == 2        # the other language's name
+    assert docs_for(zh, "杨浦")["zh/districts/yangpu/"] & 4
+    assert docs_for(zh, "浦区")["zh/districts/yangpu/"] & 4          # overlapping bigrams
+    assert docs_for(zh, "黄浦")["zh/districts/huangpu/"] & 4
+    assert docs_for(zh, "yangpu")["zh/districts/yangpu/"] & 6 == 2
+
+
+def test_docs_carry_kind_title_districts_and_a_policy_path(real_site, real_offline):
+    en = load(real_site, "en")
+    zone = next(d for d in en["docs"] if d[4] == "zones/yangpu-innovation-zone/")
+    assert zone[:4] == ["zone", "Yangpu Linked Innovation Zone", "杨浦联动创新区", ["Yangpu"]]
+    offline = {d[4] for d in load(real_offline, "zh")["docs"]}
+    assert "zh/districts/yangpu/index.html" in offline
+    assert all((real_offline / path).is_file() for path in offline)
+    assert {d[0] for d in en["docs"]} == {"district", "zone", "theme", "batch", "initiative", "source"}
+
+
+def test_initiative_bodies_are_indexed_without_their_markup(real_site):
+    en = load(real_site, "en")
+    assert docs_for(en, "meituan") == {"initiatives/yangpu-online-new-economy/": 1}
+    assert "p" not in en["terms"]       # every body is <p>…</p>; tags are not words
+
+
+def test_the_index_stays_within_its_budget(real_site):
+    html = sum(p.stat().st_size for p in real_site.rglob("*.html"))
+    for lang in ("en", "zh"):
+        size = (real_site / ("search/index.js" if lang == "en" else f"{lang}/search/index.js")).stat().st_size
+        assert size < BUDGET * html, (lang, size, html)
+
