@@ -28,12 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SKELETON = Path(__file__).resolve().parent / "hugo"
 LANGUAGES = ("en", "zh")
 TAXONOMIES = ("districts", "zones", "themes", "batches", "sources")
-# Pages that are not items, as ours has them: Hugo section -> (English title, Chinese title).
-SPECIAL = {"initiatives": ("Initiatives", "举措"), "search": ("Search", "搜索"),
-           "translations": ("Translations", "翻译")}
-LISTING_TITLES = {"districts": ("Districts", "区"), "zones": ("Zones", "区域"),
-                  "themes": ("Themes", "主题"), "batches": ("Batches", "批次"),
-                  "sources": ("Sources", "来源")}
+# The listings and special pages, as Hugo sections: name -> (English title, Chinese title).
+SECTIONS = {"initiatives": ("Initiatives", "举措"), "search": ("Search", "搜索"),
+            "translations": ("Translations", "翻译"), "districts": ("Districts", "区"),
+            "zones": ("Zones", "区域"), "themes": ("Themes", "主题"), "batches": ("Batches", "批次"),
+            "sources": ("Sources", "来源")}
 
 
 def pick(value, lang: str) -> str:
@@ -107,8 +106,8 @@ def convert(content: Path, out: Path) -> None:
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(SKELETON, out)
+    (out / "assets").mkdir()
     for asset in ("style.css", "search.js"):
-        (out / "assets").mkdir(exist_ok=True)
         shutil.copy(ROOT / "static" / asset, out / "assets" / asset)
     pages = out / "content"
     site = yaml.safe_load((content / "site.yaml").read_text(encoding="utf-8"))
@@ -118,7 +117,7 @@ def convert(content: Path, out: Path) -> None:
     for n, lang in enumerate(LANGUAGES):
         write_page(pages / f"_index.{lang}.md", {"title": pick(site["title"], lang)},
                    pick(site["intro"], lang))
-        for section, titles in {**SPECIAL, **LISTING_TITLES}.items():
+        for section, titles in SECTIONS.items():
             write_page(pages / section / f"_index.{lang}.md", {"title": titles[n]})
         for kind in TAXONOMIES:
             for item_id, item in items[kind].items():

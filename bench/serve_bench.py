@@ -42,18 +42,21 @@ def fetch(port: int, path: str) -> str:
 
 
 def wait_for(port: int, path: str, text: str, seconds: float) -> float:
-    """Seconds until `text` is served at `path`, polling every 10 ms."""
+    """Seconds until `text` is served at `path`, polling every 10 ms; stops on a failed build."""
     started = time.perf_counter()
-    while text not in fetch(port, path):
+    while text not in (page := fetch(port, path)) or "dev-overlay" in page:
+        if "dev-overlay" in page:
+            raise SystemExit(f"the build failed while waiting for {text!r} at {path}:\n{page[-2000:]}")
         if time.perf_counter() - started > seconds:
             raise SystemExit(f"gave up after {seconds:.0f} s waiting for {text!r} at {path}")
         time.sleep(0.01)
     return time.perf_counter() - started
 
 
-def set_title(path: Path, title: str) -> None:
+def mark_title(path: Path, marker: str) -> None:
+    """Append `marker` to the English title (appending keeps the sort order of the listings)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["title"]["en"] = title
+    data["title"]["en"] = data["title"]["en"].split(" · bench")[0] + f" · {marker}"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
@@ -69,7 +72,7 @@ def measure(name: str, content: Path, work: Path, repeat: int) -> list[tuple]:
                               stdout=log, stderr=subprocess.STDOUT)
     rows = []
     try:
-        first = wait_for(port, "/", "<html", 900)
+        first = wait_for(port, "/", "</html>", 900)
         pages = sum(1 for _ in (work / f"{name}-out").rglob("*.html"))
         rows.append((name, pages, "start to first page", [first]))
         edits = [("one initiative's title", initiative, f"/initiatives/{ident}/"),
@@ -77,9 +80,9 @@ def measure(name: str, content: Path, work: Path, repeat: int) -> list[tuple]:
         for label, path, url in edits:
             times = []
             for n in range(repeat):
-                marker = f"Bench edit {n} {label}"
+                marker = f"bench {n}"
                 started = time.perf_counter()
-                set_title(path, marker)
+                mark_title(path, marker)
                 times.append(time.perf_counter() - started + wait_for(port, url, marker, 600))
             rows.append((name, pages, label, times))
     finally:

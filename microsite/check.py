@@ -1,24 +1,39 @@
-"""Checks on the built output: every internal link and fragment resolves, no id is duplicated.
+"""`python build.py check`: build the site, then check what was written.
 
-Reads the files as written, so template links are checked as well as Markdown ones, in either
-target (a hosted build's folder links resolve to their index.html; an offline build must link
-to files).
+- links: every internal link and fragment resolves, no id is duplicated. Reads the files as
+  written, so template links are checked as well as Markdown ones, in either target (a hosted
+  build's folder links resolve to their index.html; an offline build must link to files);
+- html and a11y: the Nu HTML Checker and axe-core (validators.py);
+- repro: two clean builds are byte-identical;
+- offline: the offline build's links, which must all name files.
+
+Every problem names the output page; the console, GitHub annotations and the JSON report show
+the build's diagnostics and then the checks' problems.
 """
 from __future__ import annotations
 
+import os
 import posixpath
-from dataclasses import dataclass
+import sys
+import tempfile
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from .diagnostics import Diagnostic, Diagnostics, format_console, format_github, report_json, summary
+from .load import display_path
+from .pipeline import Options, build
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
     page: str       # output path of the page, e.g. "districts/yangpu/index.html"
     line: int
-    code: str       # broken-link, missing-anchor, duplicate-id
+    code: str       # broken-link, missing-anchor, duplicate-id, html-error, an axe rule id, …
     message: str
+    column: int = 0
 
     def text(self) -> str:
         return f"{self.page}:{self.line}: {self.code}: {self.message}"
@@ -95,3 +110,155 @@ def _check_one(out: Path, rel: str, href: str, parsed: dict, offline: bool) -> t
         if unquote(parts.fragment) not in ids:
             return "missing-anchor", f"'{href}': {target} has no id '{parts.fragment}'"
     return None
+
+
+CHECKS = ("links", "html", "a11y", "repro", "offline")
+REPRO_SHOWN = 10            # differing files listed by the repro check; the rest are counted
+DEFAULT_EPOCH = "1700000000"  # SOURCE_DATE_EPOCH for the repro builds when none is set
+
+
+@dataclass
+class CheckResult:
+    name: str
+    problems: list[Problem] = field(default_factory=list)
+    skipped: bool = False
+    note: str = ""          # what was covered, e.g. "58 of 286 pages (sample)"
+
+    @property
+    def status(self) -> str:
+        return "skipped" if self.skipped else "failed" if self.problems else "passed"
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "status": self.status, "note": self.note,
+                "problems": [asdict(p) for p in self.problems]}
+
+
+def run(args) -> int:
+    """Build like `build` does, then run every check not in args.skip; 0 when all pass."""
+    options = _options(args, args.out, args.offline)
+    result = build(options)
+    _print(args.format, result.diagnostics)
+    if not result.ok:
+        if args.report:
+            args.report.write_text(report_json(result.diagnostics), encoding="utf-8")
+        print(f"build failed: {summary(result.diagnostics)}; nothing was checked", file=sys.stderr)
+        return 1
+    results = [CheckResult(name, skipped=True) if name in args.skip else RUNNERS[name](args)
+               for name in CHECKS]
+    _print(args.format, _as_diagnostics(args.out, results))
+    if args.report:
+        args.report.write_text(report_json(result.diagnostics, checks=[r.as_json() for r in results]),
+                               encoding="utf-8")
+    print(_summary(result.output.pages, results))
+    return 1 if any(r.problems for r in results) else 0
+
+
+def _options(args, out: Path, offline: bool) -> Options:
+    return Options(content=args.content, out=out, base_url=args.base_url, offline=offline,
+                   strict=args.strict)
+
+
+def _check_links(args) -> CheckResult:
+    return CheckResult("links", check_links(args.out, offline=args.offline))
+
+
+# validators.py imports Problem from this module, so it is imported where it is used.
+def _check_html(args) -> CheckResult:
+    from .validators import validate_html
+    return CheckResult("html", validate_html(args.out))
+
+
+def _check_a11y(args) -> CheckResult:
+    from .validators import check_accessibility, sample_pages
+    pages = sample_pages(args.out)
+    total = len(list(args.out.rglob("*.html")))
+    return CheckResult("a11y", check_accessibility(args.out, pages),
+                       note=f"{len(pages)} of {total} pages: the first and the largest of each "
+                            f"template kind in each language")
+
+
+def _check_repro(args) -> CheckResult:
+    with tempfile.TemporaryDirectory(prefix="microsite-repro-") as tmp, _source_date_epoch():
+        first, second = Path(tmp) / "first", Path(tmp) / "second"
+        failed = _build_into(args, first, args.offline) or _build_into(args, second, args.offline)
+        return CheckResult("repro", failed or compare_folders(first, second))
+
+
+def _check_offline(args) -> CheckResult:
+    with tempfile.TemporaryDirectory(prefix="microsite-offline-") as tmp:
+        out = Path(tmp) / "site"
+        return CheckResult("offline", _build_into(args, out, True) or check_links(out, offline=True))
+
+
+def _build_into(args, out: Path, offline: bool) -> list[Problem]:
+    """Another build of the same content; its failure as a problem (none when it succeeds)."""
+    built = build(_options(args, out, offline))
+    return [] if built.ok else [Problem("", 0, "build-failed", f"the build failed: {summary(built.diagnostics)}")]
+
+
+RUNNERS = {"links": _check_links, "html": _check_html, "a11y": _check_a11y,
+           "repro": _check_repro, "offline": _check_offline}
+
+
+@contextmanager
+def _source_date_epoch():
+    """SOURCE_DATE_EPOCH as set by the caller, or a fixed one: the builds must not see the clock."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = saved or DEFAULT_EPOCH
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+
+
+def compare_folders(first: Path, second: Path) -> list[Problem]:
+    """Files that differ between two builds (missing on one side or other bytes), at the first
+    differing line; the first REPRO_SHOWN are listed and the rest counted."""
+    files = sorted({p.relative_to(root).as_posix() for root in (first, second)
+                    for p in root.rglob("*") if p.is_file()})
+    problems = []
+    for rel in files:
+        a, b = first / rel, second / rel
+        if not (a.is_file() and b.is_file()):
+            problems.append(Problem(rel, 0, "not-reproducible", "written by only one of two builds"))
+            continue
+        x, y = a.read_bytes(), b.read_bytes()
+        if x != y:
+            at = next((i for i, (c, d) in enumerate(zip(x, y)) if c != d), min(len(x), len(y)))
+            problems.append(Problem(rel, x.count(b"\n", 0, at) + 1, "not-reproducible",
+                                    f"two builds differ from byte {at}"))
+    if len(problems) > REPRO_SHOWN:
+        rest = len(problems) - REPRO_SHOWN
+        problems = problems[:REPRO_SHOWN] + [
+            Problem("", 0, "not-reproducible", f"and {rest} more files differ")]
+    return problems
+
+
+def _as_diagnostics(out: Path, results: list[CheckResult]) -> Diagnostics:
+    """Check problems as diagnostics at the output page, so the build's formatters show them."""
+    diags = Diagnostics()
+    folder = display_path(out)
+    for r in results:
+        # the offline build's pages are in a temporary folder: name them as the hosted ones
+        prefix = "in the offline build: " if r.name == "offline" else ""
+        for p in r.problems:
+            diags.items.append(Diagnostic(f"{folder}/{p.page}" if p.page else "", p.line, p.column,
+                                          p.code, prefix + p.message))
+    diags.items.sort()
+    return diags
+
+
+def _print(fmt: str, diags: Diagnostics) -> None:
+    text = format_github(diags) if fmt == "github" else format_console(diags)
+    if text:
+        print(text, file=sys.stderr)
+
+
+def _summary(pages: int, results: list[CheckResult]) -> str:
+    parts = [f"{r.name} {'skipped' if r.skipped else len(r.problems)}" for r in results]
+    notes = [f"{r.name}: {r.note}" for r in results if r.note and not r.skipped]
+    failed = sum(bool(r.problems) for r in results)
+    verdict = f"{failed} check{'s' * (failed != 1)} failed" if failed else "all checks passed"
+    return f"checked {pages} pages: {verdict} (problems: {', '.join(parts)})" + \
+        "".join(f"\n  {n}" for n in notes)

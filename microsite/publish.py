@@ -31,20 +31,13 @@ def publish_files(site: m.Site, policy: UrlPolicy) -> dict[str, bytes]:
     if policy.base_url:
         files["sitemap.xml"] = sitemap(site, policy)
     for lang in site.settings.languages:
-        files[feed_path(policy, lang)] = feed(site, policy, lang)
+        files[policy.feed(lang)] = feed(site, policy, lang)
     files["data/initiatives.json"] = _json(initiative_records(site))
     files["data/initiatives.csv"] = initiatives_csv(site)
     files["data/site.json"] = _json(site_record(site))
     files["data/site.schema.json"] = _json(SITE_SCHEMA)
     return files
 
-
-def feed_path(policy: UrlPolicy, lang: str) -> str:
-    """The Atom feed of a language, beside its home page: feed.xml, zh/feed.xml."""
-    return policy.page(lang, "home").replace("index.html", "feed.xml")
-
-
-# -- dates -----------------------------------------------------------------------------------
 
 def item_date(item) -> dt.date | None:
     """The date a page's content last changed, as far as the content says.
@@ -105,7 +98,7 @@ def robots(policy: UrlPolicy) -> bytes:
 
 def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     """Dated initiatives and the batches (the announcements), newest first."""
-    path = feed_path(policy, lang)
+    path = policy.feed(lang)
     home = policy.page(lang, "home")
     items = [i for i in site.initiatives if i.date] + list(site.batches)
     items.sort(key=lambda x: (item_date(x), x.kind, x.id), reverse=True)

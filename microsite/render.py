@@ -53,27 +53,28 @@ def plan_pages(site: m.Site, policy: UrlPolicy) -> list[Page]:
     return pages
 
 
-_RENDERER = None  # the renderer a forked worker inherits
+_WORK: tuple = ()  # (renderer, pages) a forked worker inherits; only indices cross processes
 
 
-def _render_chunk(pages: list) -> list[tuple[str, bytes]]:
-    return [(page.path, _RENDERER.render(page)) for page in pages]
+def _render_range(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
+    renderer, pages = _WORK
+    return [(page.path, renderer.render(page)) for page in pages[bounds[0]:bounds[1]]]
 
 
 def render_pages(renderer: "Renderer", pages: list, jobs: int = 1, chunk: int = 64) -> dict[str, bytes]:
     """Render pages, in parallel across processes when there are many (the model is read-only)."""
-    global _RENDERER
+    global _WORK
     if jobs <= 1 or len(pages) < 4 * chunk or "fork" not in multiprocessing.get_all_start_methods():
         return {page.path: renderer.render(page) for page in pages}
     for template in sorted({page.template for page in pages}):
         renderer.env.get_template(template)  # compile once, before the workers are forked
-    _RENDERER = renderer
+    _WORK = (renderer, pages)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            batches = [pages[i:i + chunk] for i in range(0, len(pages), chunk)]
-            return dict(pair for batch in pool.imap(_render_chunk, batches) for pair in batch)
+            ranges = [(i, i + chunk) for i in range(0, len(pages), chunk)]
+            return dict(pair for batch in pool.imap(_render_range, ranges) for pair in batch)
     finally:
-        _RENDERER = None
+        _WORK = ()
 
 
 def page_path(policy: UrlPolicy, lang: str, kind: str, item_id: str | None) -> str:
@@ -125,6 +126,9 @@ class _PageHelpers:
             kind = LISTINGS.get(target, target)
             return self.r.policy.page(lang, kind)
         return self.r.policy.page(lang, target.kind, target.id)
+
+    def feed(self) -> str:
+        return self.r.policy.href(self.page.path, self.r.policy.feed(self.page.lang))
 
     def search_index(self) -> str:
         return self.r.policy.href(self.page.path, self.r.policy.search_index(self.page.lang))
@@ -257,8 +261,9 @@ class _PageHelpers:
 
     def root(self) -> str:
         """Relative path from this page to the site root, for scripts that build links."""
-        depth = self.page.path.count("/")
-        return "../" * depth or "./"
+        if self.page.path.endswith("404.html") and self.r.policy.base_url:
+            return self.r.policy.base_url  # see UrlPolicy.href
+        return "../" * self.page.path.count("/") or "./"
 
     def data_url(self, name: str) -> str:
         return self.r.policy.href(self.page.path, f"data/{name}")

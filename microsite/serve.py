@@ -24,7 +24,7 @@ import socket
 import sys
 import time
 import traceback
-import webbrowser
+from pathlib import Path
 
 from livereload import Server
 from livereload.handlers import LiveReloadHandler, StaticFileHandler
@@ -33,9 +33,10 @@ from tornado import ioloop, web
 
 from .diagnostics import Diagnostic, format_console, summary
 from .incremental import PACKAGE
+from .load import display_path
 from .pipeline import Options, build
 
-POLL = 0.1    # seconds between two scans of the watched folders
+POLL = 0.1    # seconds between two scans of the watched folders (more for big trees)
 QUIET = 0.15  # seconds without file events before a rebuild starts
 # Editors' temporary files: vim swap files and its 4913 write test, backups, Emacs locks and
 # autosaves, atomic-save temporaries; and bytecode.
@@ -63,6 +64,9 @@ class DevSite:
         self.options = options
         self.problems: list[str] = []   # Diagnostic.text() of the last failed build, else empty
         self.script_hash = ""           # CSP hash of livereload's inline loader, once known
+        # The output folder, and the sibling folder write.py puts the next build in before the swap.
+        self._out = str(options.out)
+        self._out_prefixes = (self._out + os.sep, str(options.out.parent / f".{options.out.name}.new-"))
 
     def rebuild(self) -> None:
         """Build; on failure keep the last good build and record why. Never raises."""
@@ -88,9 +92,8 @@ class DevSite:
 
     def ignored(self, path: str) -> bool:
         """True for files whose change must not trigger a rebuild."""
-        out = self.options.out  # and the sibling folder the pipeline writes the next build into
-        return bool(TEMPORARY.match(os.path.basename(path))) or path == str(out) or path.startswith(
-            (str(out) + os.sep, str(out.parent / f".{out.name}.new-")))
+        return (bool(TEMPORARY.match(os.path.basename(path)))
+                or path == self._out or path.startswith(self._out_prefixes))
 
     def page(self, data: bytes) -> bytes:
         """An output HTML page as the dev server serves it: livereload allowed, overlay added."""
@@ -106,7 +109,7 @@ def dev_policy(policy: bytes, script_hash: str) -> bytes:
     """The page's CSP with livereload's inline loader and its WebSocket allowed."""
     directives = []
     for directive in policy.decode("ascii").split(";"):
-        name = directive.split()[0] if directive.split() else ""
+        name = (directive.split() or [""])[0]
         if name == "script-src" and script_hash:
             directive = f"{directive.rstrip()} '{script_hash}'"
         elif name == "connect-src":
@@ -131,17 +134,24 @@ class DevWatcher(Watcher):
 
     def __init__(self) -> None:
         super().__init__()
-        self.ignored_dirs = sorted(SKIPPED_DIRS)
         self._seen: dict[str, tuple[int, int]] = {}
         self._pending: list[str] = []
         self._last_event = 0.0
+        self._scan_seconds = 0.0
 
     def watch(self, path, func=None, delay=None, ignore=None) -> None:
         super().watch(path, func, delay, ignore)
         self._seen = self._snapshot()  # changes from now on count, even during the first build
 
     def start(self, callback) -> bool:
-        ioloop.PeriodicCallback(callback, POLL * 1000).start()
+        loop = ioloop.IOLoop.current()
+
+        def tick() -> None:
+            callback()
+            # A scan of 10,000 files takes ~75 ms: keep scanning to a fifth of one core at most.
+            loop.call_later(max(POLL, 4 * self._scan_seconds), tick)
+
+        loop.add_callback(tick)
         return True  # livereload then leaves polling to us
 
     def examine(self):
@@ -154,7 +164,7 @@ class DevWatcher(Watcher):
             self._pending = sorted(set(self._pending) | set(changed))
             self._last_event = time.monotonic()
         elif self._pending and time.monotonic() - self._last_event >= QUIET:
-            n, shown = len(self._pending), ", ".join(self._pending[:3])
+            n, shown = len(self._pending), ", ".join(display_path(Path(p)) for p in self._pending[:3])
             print(f"changed: {n} file{'s' * (n != 1)}: {shown}{' …' * (n > 3)}", flush=True)
             self._pending = []
             for func in dict.fromkeys(task["func"] for task in self._tasks.values()):
@@ -164,6 +174,7 @@ class DevWatcher(Watcher):
 
     def _snapshot(self) -> dict[str, tuple[int, int]]:
         """(mtime, size) of every watched file that is not ignored."""
+        started = time.monotonic()
         files = {}
         for root, task in self._tasks.items():
             ignore = task["ignore"]
@@ -178,6 +189,7 @@ class DevWatcher(Watcher):
                     except OSError:  # deleted between listing and stat: the next scan sees it
                         continue
                     files[path] = (st.st_mtime_ns, st.st_size)
+        self._scan_seconds = time.monotonic() - started
         return files
 
 
@@ -205,6 +217,7 @@ class DevFileHandler(StaticFileHandler):
         return super().get_content_size() if page is None else len(page)
 
     def get_content(self, abspath: str, start: int | None = None, end: int | None = None):
+        # An instance method here (a classmethod in tornado): only get() calls it, as no ETag is made.
         page = self._html()
         return super().get_content(abspath, start, end) if page is None else page[start:end]
 
@@ -243,15 +256,23 @@ class DevServer(Server):
                                             "default_filename": "index.html", "site": self.site})]
 
 
+def _bind_error(host: str, port: int) -> OSError | None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.create_server((host, port), family=family):
+            return None
+    except OSError as err:
+        return err
+
+
 def port_problem(host: str, port: int) -> str:
     """Why the server cannot listen on host:port, with a port that is free; "" when it can."""
-    try:
-        with socket.create_server((host, port)):
-            return ""
-    except OSError as err:
-        if err.errno != errno.EADDRINUSE:
-            return f"cannot listen on {host}:{port}: {err.strerror}"
-    free = next((p for p in range(port + 1, min(port + 100, 65536)) if not port_problem(host, p)), 0)
+    err = _bind_error(host, port)
+    if err is None:
+        return ""
+    if err.errno != errno.EADDRINUSE:
+        return f"cannot listen on {host}:{port}: {err.strerror}"
+    free = next((p for p in range(port + 1, min(port + 100, 65536)) if _bind_error(host, p) is None), 0)
     hint = f"; try --port {free}" if free else ""
     return f"port {port} on {host} is already in use{hint}"
 
@@ -272,9 +293,8 @@ def run(args) -> int:
         url = f"http://{args.host}:{args.port}/"
         print(f"serving {out} at {url} (Ctrl-C to stop); watching content, templates, static and "
               "microsite/ (code changes rebuild with the code loaded at start)", flush=True)
-        if args.open:
-            webbrowser.open(url)
-        server.serve(port=args.port, host=args.host, root=str(out))
+        server.serve(port=args.port, host=args.host, root=str(out),
+                     open_url_delay=0.5 if args.open else None)  # opens once it listens
     except KeyboardInterrupt:
         pass
     except OSError as err:  # the port was taken between our check and livereload's listen

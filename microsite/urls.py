@@ -44,8 +44,18 @@ class UrlPolicy:
         every content edit, and the pages that name it must not (see incremental.py)."""
         return self.page(lang, "search").replace("index.html", "index.js")
 
+    def feed(self, lang: str) -> str:
+        """The Atom feed of a language, at that language's root."""
+        return self.page(lang, "home").replace("index.html", "feed.xml")
+
     def href(self, from_path: str, to_path: str, fragment: str = "") -> str:
-        """A link from one output file to another (or to an asset), relative, per the target."""
+        """A link from one output file to another (or to an asset), relative, per the target.
+
+        The 404 page is the exception: hosts serve it at whatever address was missing, so its
+        links are absolute whenever the base URL is known.
+        """
+        if from_path.endswith("404.html") and self.base_url:
+            return self.absolute(to_path) + (f"#{fragment}" if fragment else "")
         rel = relative_path(from_path, to_path)
         if not self.offline and (rel == "index.html" or rel.endswith("/index.html")):
             rel = rel[: -len("index.html")] or "./"

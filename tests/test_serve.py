@@ -52,8 +52,12 @@ def poll(check, what: str, seconds: float = 15):
 
 
 class Served:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, ready: int = 200) -> None:
         self.content = copy_fixture("site", tmp_path)
+        self.initiative = self.content / "initiatives" / "beta-talent.yaml"
+        self.good = self.initiative.read_text(encoding="utf-8")
+        if ready != 200:
+            self.break_initiative()
         self.out = tmp_path / "out"
         self.log = tmp_path / "serve.log"
         (tmp_path / "secret.txt").write_text(SECRET, encoding="utf-8")
@@ -63,7 +67,7 @@ class Served:
                 [sys.executable, str(BUILD_PY), "serve", "--port", str(self.port),
                  "--content", str(self.content), "--out", str(self.out)],
                 stdout=log, stderr=subprocess.STDOUT)
-        poll(lambda: self.page("/")[0] == 200, "the server to answer", seconds=60)
+        poll(lambda: self.page("/")[0] == ready, "the server to answer", seconds=60)
 
     def page(self, path: str) -> tuple[int, str]:
         return get(self.port, path)
@@ -73,6 +77,9 @@ class Served:
 
     def terminal(self) -> str:
         return self.log.read_text(encoding="utf-8")
+
+    def break_initiative(self) -> None:
+        self.initiative.write_text(self.good + '"<b>x</b>": 1\n', encoding="utf-8")
 
     def edit(self, rel: str, old: str, new: str) -> None:
         path = self.content / rel
@@ -93,9 +100,7 @@ def test_edit_break_fix_and_the_server_stays_up(served):
     served.wait_for("/", lambda t: "<title>Edited Zones" in t, "the edited title")
     assert "dev-overlay" not in served.page("/")[1]
 
-    initiative = served.content / "initiatives" / "beta-talent.yaml"
-    good = initiative.read_text(encoding="utf-8")
-    initiative.write_text(good + '"<b>x</b>": 1\n', encoding="utf-8")
+    served.break_initiative()
     page = served.wait_for("/", lambda t: "dev-overlay" in t, "the error overlay")
     assert "initiatives/beta-talent.yaml:8:1: error: unknown-field: unknown field " \
            "&#x27;&lt;b&gt;x&lt;/b&gt;&#x27;" in page
@@ -108,10 +113,22 @@ def test_edit_break_fix_and_the_server_stays_up(served):
     assert "unknown-field" in served.terminal() and "still serving the last good build" in served.terminal()
     assert served.proc.poll() is None
 
-    initiative.write_text(good, encoding="utf-8")
+    served.initiative.write_text(served.good, encoding="utf-8")
     served.wait_for("/", lambda t: "dev-overlay" not in t, "the overlay to go away")
     assert served.proc.poll() is None
     assert " ms; 0 errors" in served.terminal()  # the rebuild time is shown
+
+
+def test_a_first_build_that_fails_shows_the_overlay_until_fixed(tmp_path):
+    served = Served(tmp_path, ready=404)
+    try:
+        assert "unknown-field" in served.page("/")[1] and "dev-overlay" in served.page("/zh/")[1]
+        served.initiative.write_text(served.good, encoding="utf-8")
+        served.wait_for("/", lambda t: "<title>Fixture Zones" in t, "the first good build")
+        assert "dev-overlay" not in served.page("/")[1]
+    finally:
+        served.proc.terminate()
+        served.proc.wait(timeout=30)
 
 
 def test_a_burst_of_saves_is_one_rebuild_and_editor_files_are_not_changes(served):
@@ -199,8 +216,7 @@ def test_open_tabs_reload_by_themselves_under_the_pages_csp(served, browser):
     page.wait_for_function("() => window.LiveReload !== undefined", timeout=15000)
     served.edit("site.yaml", "Fixture Zones", "Reloaded Zones")
     page.wait_for_function("() => document.title.includes('Reloaded Zones')", timeout=15000)
-    initiative = served.content / "initiatives" / "beta-talent.yaml"
-    initiative.write_text(initiative.read_text(encoding="utf-8") + "oops: 1\n", encoding="utf-8")
+    served.break_initiative()
     page.wait_for_selector(".dev-overlay", timeout=15000)
     assert page.locator(".dev-overlay").evaluate("e => getComputedStyle(e).position") == "fixed"
     assert violations == []

