@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from microsite.diagnostics import format_console  # noqa: E402
 from microsite.pipeline import Options, build  # noqa: E402
 from microsite.synthetic import write_content  # noqa: E402
 
@@ -78,7 +79,9 @@ def run(argv: list[str] | None = None) -> int:
         content, site = Path(tmp) / "content", Path(tmp) / "site"
         write_content(content, args.initiatives)
         # one process: parallel rendering cannot pickle pages of a model this deep (RecursionError)
-        if not build(Options(content=content, out=site, offline=True, jobs=1)).ok:
+        result = build(Options(content=content, out=site, offline=True, jobs=1))
+        if not result.ok:
+            print(format_console(result.diagnostics), file=sys.stderr)
             return 1
         measure(site, args.repeat)
     return 0
