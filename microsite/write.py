@@ -50,6 +50,7 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = read_marker(out)["files"]
+    _remove_abandoned_stages(out)
     stage = out.parent / f".{out.name}.new-{os.getpid()}"
     if stage.exists():
         shutil.rmtree(stage)
@@ -75,6 +76,24 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
     if stage.exists():
         shutil.rmtree(stage)  # after an exchange, the stage holds the previous site
     return stats
+
+
+def _remove_abandoned_stages(out: Path) -> None:
+    """Stages left by killed builds: their process is gone, so nobody will finish them."""
+    for stage in out.parent.glob(f".{out.name}.new-*"):
+        pid = stage.name.rpartition("-")[2]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def read_marker(out: Path) -> dict[str, dict[str, str]]:
