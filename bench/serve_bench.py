@@ -60,7 +60,8 @@ def mark_title(path: Path, marker: str) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def measure(name: str, content: Path, work: Path, repeat: int) -> list[tuple]:
+def measure(name: str, content: Path, work: Path, repeat: int):
+    """Yield (content, pages, edit, [seconds, …]) rows as they are measured."""
     copy = work / f"{name}-content"
     shutil.copytree(content, copy)
     initiative = sorted((copy / "initiatives").glob("*.yaml"))[0]
@@ -70,11 +71,10 @@ def measure(name: str, content: Path, work: Path, repeat: int) -> list[tuple]:
     server = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", str(port),
                                "--content", str(copy), "--out", str(work / f"{name}-out")],
                               stdout=log, stderr=subprocess.STDOUT)
-    rows = []
     try:
         first = wait_for(port, "/", "</html>", 900)
         pages = sum(1 for _ in (work / f"{name}-out").rglob("*.html"))
-        rows.append((name, pages, "start to first page", [first]))
+        yield name, pages, "start to first page", [first]
         edits = [("one initiative's title", initiative, f"/initiatives/{ident}/"),
                  ("site title (every page)", copy / "site.yaml", "/")]
         for label, path, url in edits:
@@ -84,12 +84,11 @@ def measure(name: str, content: Path, work: Path, repeat: int) -> list[tuple]:
                 started = time.perf_counter()
                 mark_title(path, marker)
                 times.append(time.perf_counter() - started + wait_for(port, url, marker, 600))
-            rows.append((name, pages, label, times))
+            yield name, pages, label, times
     finally:
         server.terminate()
         server.wait(timeout=60)
         log.close()
-    return rows
 
 
 def main() -> int:
@@ -97,17 +96,17 @@ def main() -> int:
     p.add_argument("--initiatives", type=int, default=10000, help="synthetic initiatives (default 10000)")
     p.add_argument("--repeat", type=int, default=3, help="edits of each kind (default 3)")
     args = p.parse_args()
+    print(f"{'content':<18} {'pages':>6}  {'edit':<26} {'median ms':>9} {'min ms':>7} {'max ms':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         synthetic = work / "synthetic"
-        subprocess.run([sys.executable, "-m", "microsite.synthetic", "--initiatives",
-                        str(args.initiatives), "--out", str(synthetic)], cwd=ROOT, check=True)
-        rows = measure("real", ROOT / "content", work, args.repeat)
-        rows += measure(f"synthetic {args.initiatives}", synthetic, work, args.repeat)
-    print(f"{'content':<18} {'pages':>6}  {'edit':<26} {'median ms':>9} {'min ms':>7} {'max ms':>7}")
-    for name, pages, label, times in rows:
-        ms = [t * 1000 for t in times]
-        print(f"{name:<18} {pages:>6}  {label:<26} {statistics.median(ms):>9.0f} {min(ms):>7.0f} {max(ms):>7.0f}")
+        subprocess.run([sys.executable, "-m", "microsite.synthetic", "--initiatives", str(args.initiatives),
+                        "--out", str(synthetic)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        for name, content in (("real", ROOT / "content"), (f"synthetic {args.initiatives}", synthetic)):
+            for site, pages, label, times in measure(name, content, work, args.repeat):
+                ms = [t * 1000 for t in times]
+                print(f"{site:<18} {pages:>6}  {label:<26} {statistics.median(ms):>9.0f} "
+                      f"{min(ms):>7.0f} {max(ms):>7.0f}", flush=True)
     return 0
 
 
