@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site test check bundle serve bench schema clean browser
+.PHONY: site test check bundle serve bench schema clean browser checkers
 
 $(RUNTIME): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,14 @@ site: $(RUNTIME)
 browser:
 	sh tools/install-browser.sh
 
-test: $(DEV) browser
+# The output checks need the Nu HTML Checker (with Java) and axe-core; installed when missing.
+checkers:
+	sh tools/install-checkers.sh
+
+test: $(DEV) browser checkers
 	$(PY) -m pytest -q
 
-check: $(DEV) browser
+check: $(DEV) browser checkers
 	$(PY) build.py check
 
 bundle: $(RUNTIME)

@@ -1,7 +1,8 @@
 """Interface strings and locale formatting.
 
 One catalogue per language (`templates/locales/<lang>.yaml`, flat `key: text`), dates and
-numbers through Babel. A key missing from a catalogue is an error (the template would otherwise
+numbers through Babel. A key may have a singular form `<key>.one`, used when `n` is 1 (English
+needs it, Chinese does not). A key missing from a catalogue is an error (the template would otherwise
 show a raw key); a key no template uses is a warning.
 """
 from __future__ import annotations
@@ -29,6 +30,8 @@ class Catalogue:
         self.strings = strings
 
     def __call__(self, key: str, **values) -> str:
+        if values.get("n") == 1 and f"{key}.one" in self.strings:
+            key = f"{key}.one"
         text = self.strings[key]
         return text.format(**values) if values else text
 
@@ -52,7 +55,8 @@ def load_catalogues(templates: Path, diags: Diagnostics) -> dict[str, Catalogue]
             data = {}
         raw[lang] = {str(k): str(v) for k, v in (data or {}).items()}
     used, prefixes = _used_keys(templates)
-    every = set().union(*raw.values()) | used
+    # a singular form is optional: a language without it uses the general form
+    every = {k for k in set().union(*raw.values()) if not k.endswith(".one")} | used
     for lang, strings in raw.items():
         shown = display_path(folder / f"{lang}.yaml")
         for key in sorted(every - set(strings)):
@@ -60,7 +64,7 @@ def load_catalogues(templates: Path, diags: Diagnostics) -> dict[str, Catalogue]
                       hint=f"add '{key}: …' to the {lang} catalogue")
             strings[key] = key
         for key in sorted(set(strings) - used):
-            if key.startswith(prefixes):
+            if key.startswith(prefixes) or key.removesuffix(".one") in used:
                 continue
             diags.add(shown, 0, 0, "unused-catalogue-key", f"no template uses the key '{key}'")
     return {lang: Catalogue(lang, strings) for lang, strings in raw.items()}
