@@ -13,6 +13,7 @@ import json
 import shutil
 import subprocess
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -94,6 +95,13 @@ def check_accessibility(out: Path, pages: list[str]) -> list[Problem]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return [_missing("Playwright", "pip install -r requirements-dev.txt")]
+    # Playwright's sync API refuses to start inside a thread that already runs one (a caller's
+    # own browser session, as in the test suite): give it a thread of its own.
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(_run_axe, sync_playwright, out, pages).result()
+
+
+def _run_axe(sync_playwright, out: Path, pages: list[str]) -> list[Problem]:
     problems = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -10,6 +10,7 @@ import pytest
 from lxml import html as lxml_html
 
 from microsite.cli import main
+from microsite.validators import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -63,10 +64,6 @@ def copy_fixture(name: str, dest: Path) -> Path:
 def page(out: Path, path: str):
     """The parsed HTML of an output file."""
     return lxml_html.fromstring((out / path).read_bytes())
-
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")

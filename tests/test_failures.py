@@ -54,6 +54,9 @@ def test_a_killed_build_leaves_the_previous_site_whole(tmp_path):
         assert tree_hash(out) in (old_site, new_site), f"a half-written site after a kill (attempt {attempt})"
         leftovers = {p.name for p in parent.iterdir()} - {"site"}
         assert leftovers <= {f".site.new-{process.pid}"}, leftovers
+        # the next build clears the stage the killed one abandoned
+        assert build_process(new, out).wait() == 0
+        assert [p.name for p in parent.iterdir()] == ["site"] and tree_hash(out) == new_site
 
 
 def test_a_build_writes_nothing_outside_its_output(cli, tmp_path):
