@@ -35,7 +35,7 @@
       if (!item.hidden) shown.add(item.querySelector("a").getAttribute("href"));
     }
     for (const group of groups) group.hidden = !group.querySelector("li[data-themes]:not([hidden])");
-    status.textContent = form.dataset.count.replace("{n}", String(shown.size));
+    status.textContent = shown.size === 1 ? form.dataset.countOne : form.dataset.count.replace("{n}", String(shown.size));
   }
 
   // The address holds only the filters that are set, in the form's order.
@@ -59,13 +59,17 @@
   form.addEventListener("change", function (event) {
     if (event.target.name === "q") return;
     apply();
-    window.history.pushState(null, "", address());
+    remember("pushState");
   });
   // typing replaces the current entry: one back-button step per keystroke would be a trap
   form.elements.q.addEventListener("input", function () {
     apply();
-    window.history.replaceState(null, "", address());
+    remember("replaceState");
   });
+  // Browsers may refuse to change the address of a page opened from disk: the filter still applies.
+  function remember(how) {
+    try { window.history[how](null, "", address()); } catch (err) { /* keep the filter, not the address */ }
+  }
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   window.addEventListener("popstate", fromAddress);
   form.hidden = false;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from lxml import html as lxml_html
@@ -104,3 +105,46 @@ def serve_under():
     yield start
     for server in servers:
         server.shutdown()
+
+
+# The real site in both targets, for browser tests: offline over file://, hosted under a sub-path.
+HOSTED_BASE = "https://example.org/sub/path/"
+
+
+@pytest.fixture(scope="session")
+def hosted(tmp_path_factory, serve_under) -> str:
+    out = tmp_path_factory.mktemp("hosted") / "site"
+    assert main(["build", "--content", str(ROOT / "content"), "--out", str(out), "--base-url", HOSTED_BASE]) == 0
+    return serve_under(out, "/sub/path/")
+
+
+class Site:
+    """One build: where it starts, and how its page paths look (folders or index.html files)."""
+
+    def __init__(self, root: str, offline: bool) -> None:
+        self.root, self.offline = root, offline
+
+    def url(self, folder: str) -> str:
+        """The URL of the page in `folder` ("" for the home page, "zh/districts/yangpu/")."""
+        return self.root + folder + ("index.html" if self.offline else "")
+
+
+@pytest.fixture(params=["offline", "hosted"])
+def site(request, real_offline) -> Site:
+    if request.param == "offline":
+        return Site(real_offline.as_uri() + "/", offline=True)
+    return Site(request.getfixturevalue("hosted"), offline=False)
+
+
+@pytest.fixture
+def tab(browser, site):
+    """A browser page; after the test, every request it made must have stayed on the site's host."""
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: requests.append(f"page error: {e}"))
+    yield page
+    page.close()
+    local = "file:" if site.offline else "http:"
+    assert [u for u in requests if urlsplit(u).scheme + ":" != local or
+            (not site.offline and urlsplit(u).hostname != "127.0.0.1")] == []
