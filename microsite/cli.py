@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from .diagnostics import format_console, format_github, report_json, summary
-from .pipeline import ROOT, Options, build
+from .pipeline import DEFAULT_CACHE, ROOT, Options, build
 
 EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column),
 2 usage errors. A build with errors writes nothing: the previous output stays as it was."""
@@ -31,6 +31,9 @@ def _build_arguments(p: argparse.ArgumentParser) -> None:
                    help="also write every diagnostic as JSON to FILE")
     p.add_argument("--format", choices=("console", "github"), default="console",
                    help="console: grouped by file; github: ::error annotations for pull requests")
+    p.add_argument("--no-cache", dest="cache", action="store_const", const=None, default=DEFAULT_CACHE,
+                   help="parse every YAML file and convert all Markdown again, without reading or "
+                        "writing the cache in .cache/build/ (the output is the same either way)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -94,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args) -> int:
     options = Options(content=args.content, out=args.out, base_url=args.base_url,
-                      offline=args.offline, strict=args.strict)
+                      offline=args.offline, strict=args.strict, cache=args.cache)
     result = build(options)
     diags = result.diagnostics
     if args.format == "github":

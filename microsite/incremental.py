@@ -6,7 +6,8 @@ A page's key is a hash of everything it can show:
   (a district page names the themes of its initiatives): themes, districts, zones, batches;
 - for an item page: the item itself and every item one reference away, in either direction
   (an initiative page shows its district's name; a district page lists its initiatives);
-- for listing and special pages: the whole model.
+- for listing and special pages, and the files made from the whole model (search indexes,
+  feeds, sitemap, data exports): the whole model.
 
 When a page's key equals the one recorded by the previous build into the same folder, the
 previous file is reused instead of rendering it again. Correctness is guarded by a test that
@@ -68,8 +69,9 @@ def _neighbours(item) -> list:
     return out
 
 
-def page_keys(site: m.Site, pages, fixed: str) -> dict[str, str]:
-    """Output path -> key, for every planned page."""
+def page_keys(site: m.Site, pages, fixed: str) -> tuple[dict[str, str], str]:
+    """Output path -> key for every planned page, and the key of the files made from the whole
+    model (search indexes, feeds, sitemap, exports)."""
     digests = {(x.kind, x.id): item_digest(x) for items in site.collections().values() for x in items}
     related_by: dict[tuple, list] = {}
     for ini in site.initiatives:
@@ -89,4 +91,4 @@ def page_keys(site: m.Site, pages, fixed: str) -> dict[str, str]:
         near_digests = sorted(digests[(x.kind, x.id)] for x in near if (x.kind, x.id) in digests)
         keys[page.path] = _h(fixed, page.path, page.template, vocabulary,
                              digests[(item.kind, item.id)], *near_digests)
-    return keys
+    return keys, _h(fixed, "whole model", whole)

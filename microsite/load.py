@@ -6,12 +6,15 @@ diagnostic at their place. Every value's line and column is kept for the later s
 """
 from __future__ import annotations
 
+import functools
 import os
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from .cache import Cache
 from .diagnostics import Diagnostics
 
 try:  # the C parser is several times faster; the pure-Python one behaves the same
@@ -67,15 +70,24 @@ class _YamlProblem(Exception):
 
 def display_path(path: Path) -> str:
     """A path as diagnostics show it: relative to the working folder when below it."""
-    path = path.parent.resolve() / path.name  # the link's own name, not the file it points to
+    path = _resolved(path.parent, os.getcwd()) / path.name  # the link's own name, not its target
     try:
-        return str(path.relative_to(Path.cwd().resolve()))
+        return str(path.relative_to(_resolved(Path("."), os.getcwd())))
     except ValueError:
         return str(path)
 
 
-def load_content(root: Path, diags: Diagnostics) -> Content:
-    """Read every content file below root; problems become diagnostics, never exceptions."""
+@functools.lru_cache(maxsize=1024)
+def _resolved(folder: Path, cwd: str) -> Path:
+    """A folder resolved once per working folder: every file of a content folder shares it."""
+    return folder.resolve()
+
+
+def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None) -> Content:
+    """Read every content file below root; problems become diagnostics, never exceptions.
+
+    Files whose text the cache has seen are not parsed again (cache.py)."""
+    cache = cache or Cache(None)
     root = root.resolve()
     content = Content(root, None, [], {})
     if not root.is_dir():
@@ -84,7 +96,7 @@ def load_content(root: Path, diags: Diagnostics) -> Content:
         return content
     settings = root / SETTINGS_FILE
     if settings.is_file():
-        content.settings = _load_item(root, settings, "site", "site", diags)
+        content.settings = _load_item(root, settings, "site", "site", diags, cache)
     else:
         diags.add(display_path(settings), 0, 0, "missing-file", "the site settings file is missing",
                   hint="create site.yaml with title, description and intro")
@@ -93,7 +105,7 @@ def load_content(root: Path, diags: Diagnostics) -> Content:
         if name == SETTINGS_FILE or name in IGNORED_NAMES or name.startswith("."):
             continue
         if entry.is_dir() and not entry.is_symlink() and name in KINDS:
-            content.items.extend(_load_folder(root, entry, content.unreadable, diags))
+            content.items.extend(_load_folder(root, entry, content.unreadable, diags, cache))
         elif entry.is_dir() and not entry.is_symlink() and name in DATA_FOLDERS:
             _load_data_folder(root, entry, content.data_files, diags)
         else:
@@ -103,7 +115,7 @@ def load_content(root: Path, diags: Diagnostics) -> Content:
     return content
 
 
-def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics) -> list[RawItem]:
+def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, cache: Cache) -> list[RawItem]:
     items = []
     for path in sorted(folder.iterdir()):
         if path.name in IGNORED_NAMES or path.name.startswith("."):
@@ -118,7 +130,7 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics) 
         elif not path.is_file():  # never opened: reading a pipe would block the build
             diags.add(shown, 0, 0, "not-a-file", f"expected a YAML file here, found {_what(path)}")
         else:
-            item = _load_item(root, path, folder.name, path.stem, diags)
+            item = _load_item(root, path, folder.name, path.stem, diags, cache)
             if item is not None:
                 items.append(item)
             else:  # reported already; references to it must not be reported again
@@ -147,7 +159,8 @@ def _inside(root: Path, path: Path) -> bool:
     return os.path.commonpath([root, path.resolve()]) == str(root)
 
 
-def _load_item(root: Path, path: Path, kind: str, item_id: str, diags: Diagnostics) -> RawItem | None:
+def _load_item(root: Path, path: Path, kind: str, item_id: str, diags: Diagnostics,
+               cache: Cache) -> RawItem | None:
     shown = display_path(path)
     try:
         raw = path.read_bytes()
@@ -159,6 +172,10 @@ def _load_item(root: Path, path: Path, kind: str, item_id: str, diags: Diagnosti
     if text is None:
         return None
     item = RawItem(kind, item_id, shown, None)
+    cached = cache.get("yaml", text)
+    if cached is not None:  # stored pickled: every build gets its own copy to work on
+        item.data, item.keys, item.values = pickle.loads(cached)
+        return item
     try:
         item.data = _parse(text, item)
     except _YamlProblem as p:
@@ -178,6 +195,7 @@ def _load_item(root: Path, path: Path, kind: str, item_id: str, diags: Diagnosti
     except yaml.YAMLError as err:  # reader errors (control characters) carry no problem_mark
         diags.add(shown, 1, 1, "yaml-syntax", f"YAML error: {err}")
         return None
+    cache.put("yaml", text, pickle.dumps((item.data, item.keys, item.values), pickle.HIGHEST_PROTOCOL))
     return item
 
 

@@ -16,6 +16,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from .cache import Cache
 from .diagnostics import Diagnostics
 
 # Written by the author as `[text](district:yangpu#section)`.
@@ -35,7 +36,10 @@ class Context:
     def __init__(self, known: dict[str, set[str]], diags: Diagnostics) -> None:
         self.known = known            # kind -> ids that exist
         self.diags = diags
-        self.where = ("", 1, 1, "")   # file, line, column, field of the body being converted
+        # What one conversion found, before it is given a place: depends on the text alone,
+        # so it can be cached with the HTML.
+        self.found: list[tuple[str, str, str]] = []   # (code, message, hint)
+        self.refs: list[tuple[str, str, str]] = []    # internal links: (kind, id, href)
 
 
 class _Links(Treeprocessor):
@@ -53,8 +57,7 @@ class _Links(Treeprocessor):
                 self._image(el)
 
     def _report(self, code: str, message: str, hint: str = "") -> None:
-        file, line, column, field = self.ctx.where
-        self.ctx.diags.add(file, line, column, code, message, field=field, hint=hint)
+        self.ctx.found.append((code, message, hint))
 
     def _link(self, el: etree.Element) -> None:
         href = el.get("href", "")
@@ -62,9 +65,7 @@ class _Links(Treeprocessor):
         scheme = _scheme(href)
         if internal:
             kind, item_id, _ = internal.groups()
-            if item_id not in self.ctx.known.get(kind, set()):
-                self._report("markdown-link", f"the link '{href}' names no {kind}",
-                             hint=f"check the id against content/{kind if kind == 'batch' else kind}s/")
+            self.ctx.refs.append((kind, item_id, href))  # checked against the model by Converter
             el.set("href", PLACEHOLDER + href)
         elif scheme is None:
             return  # relative: resolved and checked against the output by `check`
@@ -105,15 +106,34 @@ class _Safe(Extension):
 
 
 class Converter:
-    """Turns Markdown into sanitised HTML; one instance per build (not thread-safe)."""
+    """Turns Markdown into sanitised HTML; one instance per build (not thread-safe).
 
-    def __init__(self, ctx: Context) -> None:
+    A text converted before (in the cache) is not converted again: its HTML and findings are
+    reused, and its internal links are checked against this build's model."""
+
+    def __init__(self, ctx: Context, cache: Cache) -> None:
         self.ctx = ctx
+        self.cache = cache
         self.md = markdown.Markdown(extensions=["tables", "sane_lists", _Safe(ctx)],
                                     output_format="html")
 
     def convert(self, text: str, where: tuple[str, int, int, str]) -> str:
-        self.ctx.where = where
-        html = self.md.reset().convert(text)
-        return nh3.clean(html, tags=_TAGS, attributes=_ATTRS, link_rel=None,
+        entry = self.cache.get("markdown", text)
+        if entry is None:
+            entry = self._convert(text)
+            self.cache.put("markdown", text, entry)
+        html, found, refs = entry
+        file, line, column, field = where
+        for code, message, hint in found:
+            self.ctx.diags.add(file, line, column, code, message, field=field, hint=hint)
+        for kind, item_id, href in refs:
+            if item_id not in self.ctx.known.get(kind, set()):
+                self.ctx.diags.add(file, line, column, "markdown-link", f"the link '{href}' names no {kind}",
+                                   field=field, hint=f"check the id against content/{kind}s/")
+        return html
+
+    def _convert(self, text: str) -> tuple[str, tuple, tuple]:
+        self.ctx.found, self.ctx.refs = [], []
+        html = nh3.clean(self.md.reset().convert(text), tags=_TAGS, attributes=_ATTRS, link_rel=None,
                          url_schemes=SAFE_SCHEMES | {"@site"}, strip_comments=True)
+        return html, tuple(self.ctx.found), tuple(self.ctx.refs)

@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from . import model as m
+from .cache import DEFAULT_FOLDER as DEFAULT_CACHE, open_cache
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
 from .load import display_path, load_content
@@ -37,6 +38,7 @@ class Options:
     templates: Path = ROOT / "templates"
     static: Path = ROOT / "static"
     jobs: int = os.cpu_count() or 1
+    cache: Path | None = DEFAULT_CACHE   # cache.py; None: parse and convert everything
     base_url: str | None = None
     offline: bool = False
     strict: bool = False
@@ -69,7 +71,9 @@ def make_site(options: Options, diags: Diagnostics, previous: dict | None = None
     `previous` is the marker of the build already in the output folder: pages whose key is
     unchanged are not rendered again.
     """
-    site = resolve(load_content(options.content, diags), diags)
+    cache = open_cache(options.cache)
+    site = resolve(load_content(options.content, diags, cache), diags, cache)
+    cache.save()
     catalogues = load_catalogues(options.templates, diags)
     if site is None or diags.errors:
         return site, None
@@ -78,17 +82,27 @@ def make_site(options: Options, diags: Diagnostics, previous: dict | None = None
                        default_language=site.settings.languages[0])
     files: dict[str, bytes | None] = collect_static(options.static)
     assets = _asset_names(files)
-    for lang in site.settings.languages:
-        files[policy.search_index(lang)] = search_index(site, policy, lang)
-    files.update(publish_files(site, policy))
     pages = plan_pages(site, policy)
+    keys, model_key = page_keys(site, pages, _fixed_digest(options, site, policy, assets))
+    previous = previous or {"files": {}, "keys": {}}
+
+    def unchanged(path: str, key: str) -> bool:
+        return (previous["keys"].get(path) == key and path in previous["files"]
+                and (options.out / path).is_file())
+
+    made = [path for path, key in previous["keys"].items() if key == model_key]
+    if made and all(unchanged(path, model_key) for path in made):
+        generated = dict.fromkeys(made)  # the previous build's files are right: reuse them
+    else:
+        generated = {policy.search_index(lang): search_index(site, policy, lang)
+                     for lang in site.settings.languages}
+        generated.update(publish_files(site, policy))
+    keys.update(dict.fromkeys(generated, model_key))
+    files.update(generated)
     _check_paths(pages, files, diags)
     if diags.errors:
         return site, None
-    keys = page_keys(site, pages, _fixed_digest(options, site, policy, assets))
-    previous = previous or {"files": {}, "keys": {}}
-    todo = [p for p in pages if not (previous["keys"].get(p.path) == keys[p.path]
-                                     and p.path in previous["files"] and (options.out / p.path).is_file())]
+    todo = [p for p in pages if not unchanged(p.path, keys[p.path])]
     renderer = Renderer(site, policy, options.templates, catalogues, assets)
     try:
         rendered = render_pages(renderer, todo, options.jobs)

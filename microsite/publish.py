@@ -219,7 +219,8 @@ def site_record(site: m.Site) -> dict:
 
 
 def _json(value) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+    # compact: json's fast C encoder is only used without indent
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 # -- the schema of site.json -----------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections import defaultdict
 from . import model as m
 from .diagnostics import Diagnostics
 from .load import Content, RawItem, display_path
+from .cache import Cache
 from .markup import Context, Converter
 from .schema import check_id, dotted, validate
 from .svg import load_shapes
@@ -23,7 +24,7 @@ ORDER = ("sources", "themes", "batches", "districts", "zones", "initiatives")
 
 
 class _Resolver:
-    def __init__(self, content: Content, diags: Diagnostics) -> None:
+    def __init__(self, content: Content, diags: Diagnostics, cache: Cache) -> None:
         self.diags = diags
         self.raw: dict[str, dict[str, RawItem]] = {folder: {} for folder in ORDER}
         self.clean: dict[str, dict[str, dict]] = {folder: {} for folder in ORDER}
@@ -38,7 +39,7 @@ class _Resolver:
         self.unreadable = content.unreadable
         known = {KIND_OF_FOLDER[f]: set(items) | {i for k, i in content.unreadable if k == f}
                  for f, items in self.raw.items()}
-        self.md = Converter(Context(known, diags))
+        self.md = Converter(Context(known, diags), cache)
         self.translated: set[str] = set()
 
     # -- references -------------------------------------------------------------------------
@@ -82,9 +83,10 @@ class _Resolver:
         return m.Text(out)
 
 
-def resolve(content: Content, diags: Diagnostics) -> m.Site | None:
-    """The model, or None when the content has errors (every one of them reported)."""
-    r = _Resolver(content, diags)
+def resolve(content: Content, diags: Diagnostics, cache: Cache | None = None) -> m.Site | None:
+    """The model, or None when the content has errors (every one of them reported).
+    Markdown the cache has converted before is not converted again (cache.py)."""
+    r = _Resolver(content, diags, cache or Cache(None))
     settings_clean = validate(content.settings, diags) if content.settings else None
     r.clean["site"] = {"site": settings_clean}
     for folder in ORDER:

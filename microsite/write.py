@@ -49,17 +49,21 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    previous = read_marker(out)["files"]
+    marker = read_marker(out)
+    previous = marker["files"]
     _remove_abandoned_stages(out)
+    hashes = {path: previous[path] if data is None else hashlib.sha256(data).hexdigest()
+              for path, data in sorted(files.items())}
+    keys = keys or {}
+    if hashes == previous and keys == marker["keys"] and all((out / p).is_file() for p in hashes):
+        return WriteStats(unchanged=len(hashes))  # the folder already holds exactly this site
     stage = out.parent / f".{out.name}.new-{os.getpid()}"
     if stage.exists():
         shutil.rmtree(stage)
     stats = WriteStats()
-    hashes = {}
     for path in sorted(files):
         data = files[path]
-        digest = previous[path] if data is None else hashlib.sha256(data).hexdigest()
-        hashes[path] = digest
+        digest = hashes[path]
         target = stage / path
         target.parent.mkdir(parents=True, exist_ok=True)
         if previous.get(path) == digest and _link(out / path, target):
@@ -70,8 +74,8 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
         else:
             target.write_bytes(data)
         stats.written += 1
-    marker = {"files": hashes, "keys": keys or {}}
-    (stage / MARKER).write_text(json.dumps(marker, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    marker = {"files": hashes, "keys": keys}
+    (stage / MARKER).write_text(json.dumps(marker, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
     _swap(stage, out)
     if stage.exists():
         shutil.rmtree(stage)  # after an exchange, the stage holds the previous site

@@ -46,16 +46,16 @@ def test_incremental_build_equals_clean_build(change, offline, tmp_path):
     shutil.copytree(ROOT / "templates", templates)
     shutil.copytree(ROOT / "static", static)
 
-    def run(out: Path):
+    def run(out: Path, cache: Path | None):
         result = build(Options(content=content, out=out, templates=templates, static=static,
-                               offline=offline, jobs=1))
+                               offline=offline, jobs=1, cache=cache))
         assert result.ok, [d.text() for d in result.diagnostics.items]
         return result
 
-    run(tmp_path / "incremental")
+    run(tmp_path / "incremental", tmp_path / "cache")
     CHANGES[change](content, templates, static)
-    run(tmp_path / "incremental")
-    run(tmp_path / "clean")
+    run(tmp_path / "incremental", tmp_path / "cache")  # previous pages and cached items reused
+    run(tmp_path / "clean", None)
     assert tree(tmp_path / "incremental") == tree(tmp_path / "clean")
 
 
@@ -81,4 +81,28 @@ def test_parallel_rendering_gives_the_same_bytes(tmp_path):
     build(Options(content=content, out=tmp_path / "one", jobs=1))
     result = build(Options(content=content, out=tmp_path / "two", jobs=2))
     assert result.ok and result.output.rendered > 256
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_cached_markdown_still_reports_a_link_to_a_deleted_item(cli, tmp_path):
+    """The cache keeps a body's HTML, but its internal links are checked against each build."""
+    content = copy_fixture("site", tmp_path)
+    cache = tmp_path / "cache"
+    assert build(Options(content=content, out=tmp_path / "out", cache=cache)).ok
+    (content / "initiatives/alpha-trade-platform.yaml").unlink()
+    result = build(Options(content=content, out=tmp_path / "out", cache=cache))
+    [found] = [d for d in result.diagnostics.items if d.code == "markdown-link"
+               and d.file.endswith("alpha-data-products.yaml") and d.field == "body.en"]
+    assert "initiative:alpha-trade-platform" in found.message and found.line == 13  # body.en
+
+
+def test_a_damaged_cache_is_ignored(tmp_path):
+    content = copy_fixture("site", tmp_path)
+    cache = tmp_path / "cache"
+    build(Options(content=content, out=tmp_path / "one", cache=cache))
+    [stored] = cache.glob("*.pickle")
+    stored.write_bytes(b"not a pickle")
+    import microsite.cache
+    microsite.cache._OPEN.clear()  # as a new process would: read the damaged file
+    assert build(Options(content=content, out=tmp_path / "two", cache=cache)).ok
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
