@@ -7,6 +7,7 @@ their inputs are unchanged.
 """
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import re
@@ -84,14 +85,23 @@ def page_path(policy: UrlPolicy, lang: str, kind: str, item_id: str | None) -> s
     return policy.page(lang, kind, item_id)
 
 
+@functools.lru_cache(maxsize=8)
+def _environment(templates: Path) -> jinja2.Environment:
+    """One Jinja environment per templates folder and process: a template is compiled once, and
+    again only when its file changes (Jinja checks the modification time on every use), so the
+    dev server's rebuilds do not pay for compiling. Nothing of a build is stored in it."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)), autoescape=True,
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["tojson_safe"] = _json_for_script
+    return env
+
+
 class Renderer:
     def __init__(self, site: m.Site, policy: UrlPolicy, templates: Path,
                  catalogues: dict[str, Catalogue], assets: dict[str, str]) -> None:
         self.site, self.policy, self.catalogues, self.assets = site, policy, catalogues, assets
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(templates)), autoescape=True,
-            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.env.filters["tojson_safe"] = _json_for_script
+        self.env = _environment(templates)
 
     def render(self, page: Page) -> bytes:
         helpers = _PageHelpers(self, page)

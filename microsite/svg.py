@@ -8,6 +8,7 @@ so rebuilt pages do not churn.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -145,21 +146,32 @@ def _svg(body: list[str], *, css_class: str, width: int, height: int, linked: bo
 def district_map(shapes: Iterable[Shape], regions: Mapping[str, Region], *, title: str,
                  desc: str, id_prefix: str, labelled: bool = True, width: int = 600) -> Markup:
     """Draw every shape as a <path>; districts with a Region.href become links."""
-    shapes = sorted(shapes, key=lambda shape: shape.code)
+    height, drawn = _geometry(tuple(sorted(shapes, key=lambda shape: shape.code)), width)
+    body, linked = [], False
+    for code, path, label_at in drawn:
+        region = regions.get(code)
+        body.extend(_district(code, path, label_at, region, labelled))
+        linked = linked or bool(region and region.href)
+    return _svg(body, css_class="district-map", width=width, height=height, linked=linked,
+                title=title, desc=desc, id_prefix=id_prefix)
+
+
+@functools.lru_cache(maxsize=16)
+def _geometry(shapes: tuple[Shape, ...], width: int) -> tuple[int, tuple[tuple[str, str, Point], ...]]:
+    """The projected outline and label point of every shape: the same for every page that draws
+    this map at this width, so it is computed once."""
     if not shapes:
         raise ValueError("district_map needs at least one shape")
     if len({shape.code for shape in shapes}) != len(shapes):
         raise ValueError("district_map got two shapes with the same code")
     points = [pt for shape in shapes for ring in shape.rings for pt in ring]
     project, height = _projection(points, width)
-    body, linked = [], False
+    drawn = []
     for shape in shapes:
-        region = regions.get(shape.code)
         rings = [tuple(project(pt) for pt in ring) for ring in shape.rings]
-        body.extend(_district(shape.code, rings, region, labelled))
-        linked = linked or bool(region and region.href)
-    return _svg(body, css_class="district-map", width=width, height=height, linked=linked,
-                title=title, desc=desc, id_prefix=id_prefix)
+        label_at = _label_point(max(rings, key=lambda ring: abs(_area(ring))))
+        drawn.append((shape.code, _path_data(rings), label_at))
+    return height, tuple(drawn)
 
 
 def _projection(points: list[Point], width: int):
@@ -178,12 +190,12 @@ def _projection(points: list[Point], width: int):
     return project, math.ceil(span_y * k + 2 * MAP_MARGIN)
 
 
-def _district(code: str, rings: list[Ring], region: Region | None, labelled: bool) -> list[str]:
+def _district(code: str, path: str, label_at: Point, region: Region | None, labelled: bool) -> list[str]:
     href = region.href if region else None
     classes = " ".join(filter(None, ["district", region.css_class if region else ""]))
-    parts = [f"<path{_attrs(('class', classes), ('data-code', code), ('d', _path_data(rings)))}/>"]
+    parts = [f"<path{_attrs(('class', classes), ('data-code', code), ('d', path))}/>"]
     if labelled and region:
-        x, y = _label_point(max(rings, key=lambda ring: abs(_area(ring))))
+        x, y = label_at
         attrs = _attrs(("class", "map-label"), ("x", _num(x)), ("y", _num(y)), ("dy", "0.35em"),
                        ("text-anchor", "middle"), ("lang", region.lang),
                        ("aria-hidden", "true" if href else None))  # the link already names it
