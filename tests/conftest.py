@@ -148,3 +148,10 @@ def tab(browser, site):
     local = "file:" if site.offline else "http:"
     assert [u for u in requests if urlsplit(u).scheme + ":" != local or
             (not site.offline and urlsplit(u).hostname != "127.0.0.1")] == []
+
+
+def results(page, query: str) -> list[str]:
+    """Type into the header box; the absolute URLs of the results listed under it."""
+    page.fill("#search-input", query)
+    page.wait_for_selector("#search-listbox li[role=option]")
+    return page.eval_on_selector_all("#search-listbox a", "as => as.map(a => a.href)")

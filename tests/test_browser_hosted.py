@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from conftest import ROOT
+from conftest import ROOT, results
 from test_browser_offline import crawl
 
 BASE = "https://example.org/sub/path/"
@@ -23,3 +23,7 @@ def test_every_page_loads_under_a_sub_path(cli, browser, serve_under, tmp_path):
     assert all(context.request.get(url).ok for url in files)
     context.close()
     assert {urlsplit(url).hostname for url in requests} == {"127.0.0.1"}
+    tab = browser.new_page()  # the same search result as from the bundle
+    tab.goto(start)
+    assert results(tab, "杨浦区")[0] == start + "districts/yangpu/"
+    tab.close()

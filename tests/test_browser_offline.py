@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from urllib.parse import urldefrag
 
-from conftest import ROOT
+from conftest import ROOT, results
 
 NAME = "linked-innovation-zones-offline"
 STYLED = "PingFang SC"   # in style.css's font stack: the computed style has it only if the CSS loaded
@@ -59,3 +59,7 @@ def test_every_page_of_the_bundle_opens_from_disk(cli, browser, tmp_path):
     assert {url.rsplit("/", 1)[1] for url in files} >= {"initiatives.json", "initiatives.csv", "site.json"}
     assert all((out / url[len(out.as_uri()) + 1:]).is_file() for url in files)
     assert [url for url in requests if not url.startswith("file:")] == []
+    tab = browser.new_page()  # the search works from the unzipped bundle too
+    tab.goto((out / "index.html").as_uri())
+    assert results(tab, "杨浦区")[0] == (out / "districts/yangpu/index.html").as_uri()
+    tab.close()

@@ -3,12 +3,8 @@ sub-path: the header box's results, keyboard use, the search page, and no reques
 (the `site` and `tab` fixtures are in conftest.py)."""
 from __future__ import annotations
 
+from conftest import results
 
-def results(page, query: str) -> list[str]:
-    """Type into the header box; the absolute URLs of the results listed under it."""
-    page.fill("#search-input", query)
-    page.wait_for_selector("#search-listbox li[role=option]")
-    return page.eval_on_selector_all("#search-listbox a", "as => as.map(a => a.href)")
 
 
 def test_a_district_name_lists_its_page_first(tab, site):
