@@ -154,8 +154,9 @@ def run(args) -> int:
 
 
 def _options(args, out: Path, offline: bool, cache: bool = True) -> Options:
-    return Options(content=args.content, out=out, base_url=args.base_url, offline=offline,
-                   strict=args.strict, cache=args.cache if cache else None)
+    return Options(content=args.content, out=out, templates=args.templates, static=args.static,
+                   base_url=args.base_url, offline=offline, strict=args.strict,
+                   cache=args.cache if cache else None)
 
 
 def _check_links(args) -> CheckResult:

@@ -21,6 +21,10 @@ def _build_arguments(p: argparse.ArgumentParser) -> None:
                    help="content folder to read (default: content/)")
     p.add_argument("--out", type=Path, default=ROOT / "site", metavar="DIR",
                    help="output folder (default: site/); replaced atomically, only by a clean build")
+    p.add_argument("--templates", type=Path, default=ROOT / "templates", metavar="DIR",
+                   help="Jinja templates and interface catalogues (default: templates/)")
+    p.add_argument("--static", type=Path, default=ROOT / "static", metavar="DIR",
+                   help="stylesheets, scripts and images copied into assets/ (default: static/)")
     p.add_argument("--base-url", metavar="URL",
                    help="public URL of the site, e.g. https://example.org/zones/ "
                         "(canonical links, sitemap, feed); overrides base_url in site.yaml")
@@ -96,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args) -> int:
-    options = Options(content=args.content, out=args.out, base_url=args.base_url,
-                      offline=args.offline, strict=args.strict, cache=args.cache)
+    options = Options(content=args.content, out=args.out, templates=args.templates, static=args.static,
+                      base_url=args.base_url, offline=args.offline, strict=args.strict, cache=args.cache)
     result = build(options)
     diags = result.diagnostics
     if args.format == "github":

@@ -3,6 +3,7 @@ site passes them all. The outside checkers come from tools/install-checkers.sh."
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -84,6 +85,44 @@ def test_axe_names_the_page_with_text_below_the_contrast_ratio(tmp_path):
     [problem] = check_accessibility(tmp_path, ["grey.html", "plain.html"])
     assert (problem.page, problem.code) == ("grey.html", "color-contrast")
     assert "`p`" in problem.message and "(serious)" in problem.message
+
+
+def copy_of(folder: str, dest: Path, name: str, old: str, new: str) -> Path:
+    """A copy of templates/ or static/ with one file edited."""
+    target = dest / folder
+    shutil.copytree(ROOT / folder, target)
+    text = (target / name).read_text(encoding="utf-8")
+    assert old in text
+    (target / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    return target
+
+
+ONLY = {"html": ["--skip", "a11y", "--skip", "repro", "--skip", "offline"],
+        "a11y": ["--skip", "html", "--skip", "repro", "--skip", "offline"]}
+
+
+def test_check_fails_on_a_template_that_writes_invalid_html(cli, tmp_path):
+    templates = copy_of("templates", tmp_path, "source.html", "{% block main %}",
+                        '{% block main %}<span aria-label="x">x</span>')
+    run = cli("check", "--content", FIXTURES / "site", "--out", tmp_path / "site",
+              "--templates", templates, "--report", tmp_path / "r.json", *ONLY["html"])
+    assert run.code == 1 and "1 check failed" in run.out
+    found = problems(read_report(tmp_path / "r.json"), "html")
+    assert {p["page"] for p in found} == {"sources/gov-2025-10-16/index.html", "sources/news-2024-01-02/index.html",
+                                          "zh/sources/gov-2025-10-16/index.html", "zh/sources/news-2024-01-02/index.html"}
+    assert all(p["code"] == "html-error" and "aria-label" in p["message"] and p["line"] > 0 for p in found)
+    assert "sources/news-2024-01-02/index.html:" in run.err
+
+
+def test_check_fails_on_a_stylesheet_below_the_contrast_ratio(cli, tmp_path):
+    static = copy_of("static", tmp_path, "style.css", "--text: #1b1f24;", "--text: #c0c0c0;")
+    run = cli("check", "--content", FIXTURES / "site", "--out", tmp_path / "site",
+              "--static", static, "--report", tmp_path / "r.json", *ONLY["a11y"])
+    assert run.code == 1 and "1 check failed" in run.out
+    found = problems(read_report(tmp_path / "r.json"), "a11y")
+    assert found and {p["code"] for p in found} == {"color-contrast"}
+    assert "index.html" in {p["page"] for p in found}
+    assert "color-contrast" in run.err
 
 
 def test_two_builds_that_differ_are_named_at_the_first_differing_line(tmp_path):
