@@ -81,35 +81,55 @@ def check_links(out: Path, offline: bool = False) -> list[Problem]:
         problems += [Problem(rel, line, "duplicate-id", f"the id '{value}' is used twice")
                      for value, line in page.duplicates]
         for href, line in page.links:
-            problem = _check_one(out, rel, href, parsed, offline)
+            problem = _check_one(out, rel, href, parsed, offline)[1]
             if problem:
                 problems.append(Problem(rel, line, *problem))
     return sorted(problems)
 
 
-def _check_one(out: Path, rel: str, href: str, parsed: dict, offline: bool) -> tuple[str, str] | None:
+def orphan_pages(out: Path) -> list[str]:
+    """Pages a reader cannot reach by following links from the home page: nothing links to
+    them, or only pages that are unreachable themselves (such as a page and its translation).
+    The 404 page needs no link: the host serves it at any missing address."""
+    pages = {p.relative_to(out).as_posix(): p for p in sorted(out.rglob("*.html"))}
+    parsed = {rel: _parse(path) for rel, path in pages.items()}
+    reached, todo = {"index.html"}, ["index.html"]
+    while todo:
+        rel = todo.pop()
+        for href, _ in parsed[rel].links:
+            target = _check_one(out, rel, href, parsed, offline=False)[0]
+            if target in parsed and target not in reached:
+                reached.add(target)
+                todo.append(target)
+    return [rel for rel in parsed if rel not in reached and posixpath.basename(rel) != "404.html"]
+
+
+def _check_one(out: Path, rel: str, href: str, parsed: dict,
+               offline: bool) -> tuple[str | None, tuple[str, str] | None]:
+    """(the output file a link points to, or None when it leaves the site or is broken;
+    the problem with it, or None)."""
     parts = urlsplit(href)
     if parts.scheme or parts.netloc:
-        return None if parts.scheme in ("http", "https", "mailto") else ("broken-link", f"'{href}' leaves the site")
+        return None, None if parts.scheme in ("http", "https", "mailto") else ("broken-link", f"'{href}' leaves the site")
     if href.startswith("/"):
-        return "broken-link", f"'{href}' is absolute to the host root; links must be relative"
+        return None, ("broken-link", f"'{href}' is absolute to the host root; links must be relative")
     target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), unquote(parts.path))) \
         if parts.path else rel
     if target.startswith(".."):
-        return "broken-link", f"'{href}' points above the site root"
+        return None, ("broken-link", f"'{href}' points above the site root")
     path = out / target
     if path.is_dir():
         if offline:
-            return "broken-link", f"'{href}' links to a folder, which file:// cannot open"
+            return None, ("broken-link", f"'{href}' links to a folder, which file:// cannot open")
         target = posixpath.join(target, "index.html")
         path = out / target
     if not path.is_file():
-        return "broken-link", f"'{href}' points to {target}, which does not exist"
+        return None, ("broken-link", f"'{href}' points to {target}, which does not exist")
     if parts.fragment and target.endswith(".html"):
         ids = parsed[target].ids if target in parsed else {}
         if unquote(parts.fragment) not in ids:
-            return "missing-anchor", f"'{href}': {target} has no id '{parts.fragment}'"
-    return None
+            return target, ("missing-anchor", f"'{href}': {target} has no id '{parts.fragment}'")
+    return target, None
 
 
 CHECKS = ("links", "html", "a11y", "repro", "offline")
@@ -145,12 +165,26 @@ def run(args) -> int:
         return 1
     results = [CheckResult(name, skipped=True) if name in args.skip else RUNNERS[name](args)
                for name in CHECKS]
+    orphans = _orphan_warnings(args, result.site.settings)
+    _print(args.format, orphans)
     _print(args.format, _as_diagnostics(args.out, results))
+    result.diagnostics.extend(orphans)
     if args.report:
         args.report.write_text(report_json(result.diagnostics, checks=[r.as_json() for r in results]),
                                encoding="utf-8")
     print(_summary(result.output.pages, results))
-    return 1 if any(r.problems for r in results) else 0
+    return 1 if any(r.problems for r in results) or orphans.errors else 0
+
+
+def _orphan_warnings(args, settings) -> Diagnostics:
+    """orphan-page diagnostics: a warning (an error under --strict or as site.yaml sets it),
+    found here because only the written pages show what links to what."""
+    diags = Diagnostics()
+    for page in orphan_pages(args.out):
+        diags.add(f"{display_path(args.out)}/{page}", 0, 0, "orphan-page", "no other page links to this page",
+                  hint="link it from a listing or a template")
+    diags.settle(args.strict or settings.strict, settings.severity)
+    return diags
 
 
 def _options(args, out: Path, offline: bool, cache: bool = True) -> Options:

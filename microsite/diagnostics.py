@@ -19,7 +19,7 @@ WARNING_CODES = {
     "no-date-or-status": "an initiative has neither a date nor a status",
     "no-initiatives": "a district or zone has no initiative",
     "uncited-source": "a source is cited by nothing",
-    "orphan-page": "a page that no other page links to",
+    "orphan-page": "a page that no link from the home page leads to (found by `check`)",
     "markdown-link": "a Markdown link to a missing page or anchor",
     "image-alt": "an image without alt text",
     "unused-catalogue-key": "an interface string that no template uses",

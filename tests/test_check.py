@@ -125,6 +125,21 @@ def test_check_fails_on_a_stylesheet_below_the_contrast_ratio(cli, tmp_path):
     assert "color-contrast" in run.err
 
 
+def test_a_page_nothing_links_to_is_a_warning_and_an_error_under_strict(cli, tmp_path):
+    templates = copy_of("templates", tmp_path, "base.html",
+                        """<p><a href="{{ url('translations') }}">{{ t("footer.translations") }}</a></p>""",
+                        """<p>{{ t("footer.translations") }}</p>""")  # the only link to the report
+    args = ["check", "--content", FIXTURES / "site", "--templates", templates, *ONLY_LINKS, "--skip", "offline"]
+    run = cli(*args, "--out", tmp_path / "site", "--report", tmp_path / "r.json")
+    assert run.code == 0 and "all checks passed" in run.out
+    orphans = [d for d in read_report(tmp_path / "r.json")["diagnostics"] if d["code"] == "orphan-page"]
+    assert [(d["file"].rsplit("site/", 1)[1], d["severity"]) for d in orphans] == [
+        ("translations/index.html", "warning"), ("zh/translations/index.html", "warning")]
+    assert "translations/index.html: warning: orphan-page" in run.err
+    strict = cli(*args, "--out", tmp_path / "strict", "--strict")
+    assert strict.code == 1 and "error: orphan-page" in strict.err
+
+
 def test_two_builds_that_differ_are_named_at_the_first_differing_line(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     for folder, stamp in ((first, "1"), (second, "2")):
