@@ -205,6 +205,22 @@ class _PageHelpers:
     def join(self, texts) -> Markup:
         return Markup(self.t("list.separator")).join(self.loc(x) for x in texts)
 
+    def initiative_list(self, items, show_district: bool, filterable: bool) -> Markup:
+        """The <ul> of initiatives that district, theme and index pages show. Written here, not
+        as a template loop, because the indexes hold every initiative several times over."""
+        rows = []
+        for ini in items:
+            data = Markup("")
+            if filterable:
+                data = Markup(' data-districts="{}" data-zones="{}" data-themes="{}" data-batch="{}"').format(
+                    " ".join(d.id for d in ini.districts), " ".join(z.id for z in ini.zones),
+                    " ".join(t.id for t in ini.themes), ini.batch.id if ini.batch else "")
+            where = Markup("")
+            if show_district and ini.districts:
+                where = Markup(' <span class="meta">· ') + self.join(d.name for d in ini.districts) + Markup("</span>")
+            rows.append(Markup("  <li") + data + Markup(">") + self.link(ini) + where + Markup("</li>\n"))
+        return Markup('<ul class="initiative-list">\n') + Markup("").join(rows) + Markup("</ul>\n")
+
     def links(self, objs) -> Markup:
         return Markup(self.t("list.separator")).join(self.link(o) for o in objs)
 
