@@ -93,16 +93,20 @@ def measure(name: str, content: Path, work: Path, repeat: int):
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--initiatives", type=int, default=10000, help="synthetic initiatives (default 10000)")
+    p.add_argument("--initiatives", type=int, default=10000,
+                   help="synthetic initiatives (default 10000; 0: the real content only)")
     p.add_argument("--repeat", type=int, default=3, help="edits of each kind (default 3)")
     args = p.parse_args()
     print(f"{'content':<18} {'pages':>6}  {'edit':<26} {'median ms':>9} {'min ms':>7} {'max ms':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        synthetic = work / "synthetic"
-        subprocess.run([sys.executable, "-m", "microsite.synthetic", "--initiatives", str(args.initiatives),
-                        "--out", str(synthetic)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        for name, content in (("real", ROOT / "content"), (f"synthetic {args.initiatives}", synthetic)):
+        sites = [("real", ROOT / "content")]
+        if args.initiatives:
+            synthetic = work / "synthetic"
+            subprocess.run([sys.executable, "-m", "microsite.synthetic", "--initiatives", str(args.initiatives),
+                            "--out", str(synthetic)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+            sites.append((f"synthetic {args.initiatives}", synthetic))
+        for name, content in sites:
             for site, pages, label, times in measure(name, content, work, args.repeat):
                 ms = [t * 1000 for t in times]
                 print(f"{site:<18} {pages:>6}  {label:<26} {statistics.median(ms):>9.0f} "
