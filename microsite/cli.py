@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from .diagnostics import format_console, format_github, report_json, summary
@@ -101,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args) -> int:
     options = Options(content=args.content, out=args.out, templates=args.templates, static=args.static,
-                      base_url=args.base_url, offline=args.offline, strict=args.strict, cache=args.cache)
+                      base_url=args.base_url, offline=args.offline, strict=args.strict, cache=args.cache,
+                      progress=ProgressBar(sys.stderr) if sys.stderr.isatty() else None)
     result = build(options)
+    if options.progress:
+        options.progress.clear()
     diags = result.diagnostics
     if args.format == "github":
         text = format_github(diags)
@@ -120,6 +124,28 @@ def _build(args) -> int:
         return 0
     print(f"build failed: {summary(diags)}; nothing was written", file=sys.stderr)
     return 1
+
+
+class ProgressBar:
+    """`rendering [#####     ] 1,024/20,942 pages` on one terminal line, once the build has
+    run for DELAY seconds (short builds show nothing); cleared before the summary line."""
+    DELAY, WIDTH = 1.0, 30
+
+    def __init__(self, stream) -> None:
+        self.stream, self.started, self.shown = stream, time.monotonic(), False
+
+    def __call__(self, done: int, total: int) -> None:
+        if time.monotonic() - self.started < self.DELAY:
+            return
+        filled = self.WIDTH * done // max(total, 1)
+        self.stream.write(f"\rrendering [{'#' * filled}{' ' * (self.WIDTH - filled)}] {done:,}/{total:,} pages")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
 
 def _schema(out: Path) -> int:

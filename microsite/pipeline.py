@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class Options:
     static: Path = ROOT / "static"
     jobs: int = os.cpu_count() or 1
     cache: Path | None = DEFAULT_CACHE   # cache.py; None: parse and convert everything
+    progress: Callable[[int, int], None] | None = None  # told (pages rendered, pages to render)
     base_url: str | None = None
     offline: bool = False
     strict: bool = False
@@ -105,7 +107,7 @@ def make_site(options: Options, diags: Diagnostics, previous: dict | None = None
     todo = [p for p in pages if not unchanged(p.path, keys[p.path])]
     renderer = Renderer(site, policy, options.templates, catalogues, assets)
     try:
-        rendered = render_pages(renderer, todo, options.jobs)
+        rendered = render_pages(renderer, todo, options.jobs, progress=options.progress)
     except jinja2.TemplateError as err:
         _template_error(err, options.templates, diags)
         return site, None

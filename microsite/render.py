@@ -7,6 +7,7 @@ their inputs are unchanged.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import multiprocessing
@@ -62,18 +63,25 @@ def _render_range(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
     return [(page.path, renderer.render(page)) for page in pages[bounds[0]:bounds[1]]]
 
 
-def render_pages(renderer: "Renderer", pages: list, jobs: int = 1, chunk: int = 64) -> dict[str, bytes]:
-    """Render pages, in parallel across processes when there are many (the model is read-only)."""
+def render_pages(renderer: "Renderer", pages: list, jobs: int = 1, chunk: int = 64,
+                 progress=None) -> dict[str, bytes]:
+    """Render pages, in parallel across processes when there are many (the model is read-only).
+    `progress(done, total)` is called after every `chunk` pages."""
     global _WORK
-    if jobs <= 1 or len(pages) < 4 * chunk or "fork" not in multiprocessing.get_all_start_methods():
-        return {page.path: renderer.render(page) for page in pages}
-    for template in sorted({page.template for page in pages}):
-        renderer.env.get_template(template)  # compile once, before the workers are forked
+    ranges = [(i, i + chunk) for i in range(0, len(pages), chunk)]
+    parallel = jobs > 1 and len(pages) >= 4 * chunk and "fork" in multiprocessing.get_all_start_methods()
+    if parallel:
+        for template in sorted({page.template for page in pages}):
+            renderer.env.get_template(template)  # compile once, before the workers are forked
     _WORK = (renderer, pages)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            ranges = [(i, i + chunk) for i in range(0, len(pages), chunk)]
-            return dict(pair for batch in pool.imap(_render_range, ranges) for pair in batch)
+        with multiprocessing.get_context("fork").Pool(jobs) if parallel else contextlib.nullcontext() as pool:
+            out = {}
+            for batch in (pool.imap(_render_range, ranges) if parallel else map(_render_range, ranges)):
+                out.update(batch)
+                if progress:
+                    progress(len(out), len(pages))
+            return out
     finally:
         _WORK = ()
 

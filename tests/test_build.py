@@ -1,11 +1,15 @@
 """The fixture site, built through the command line, asserted on its HTML."""
 from __future__ import annotations
 
+import io
+import sys
 from collections import Counter
 
 import pytest
 
 from conftest import FIXTURES, page
+from microsite.cli import ProgressBar, main
+from microsite.synthetic import write_content
 from microsite.check import check_links
 
 ITEM_PAGES = ["districts/alpha/index.html", "zones/alpha-zone/index.html", "themes/trade/index.html",
@@ -145,3 +149,22 @@ def test_build_prints_a_summary_line(cli, tmp_path):
     assert run.code == 0
     assert run.out.startswith("built 52 pages")
     assert "0 errors, 0 warnings" in run.out
+    assert "rendering [" not in run.err  # not a terminal: no progress bar
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_build_on_a_terminal_shows_a_progress_bar_then_clears_it(tmp_path, monkeypatch):
+    write_content(tmp_path / "content", initiatives=150, seed=4)  # enough pages for the worker pool
+    monkeypatch.setattr(ProgressBar, "DELAY", 0.0)  # the bar waits a second; this build may not
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "out")]) == 0
+    shown = terminal.getvalue()
+    total = len(list((tmp_path / "out").rglob("*.html")))
+    assert shown.startswith("\rrendering [") and total > 256
+    assert f"\rrendering [{'#' * ProgressBar.WIDTH}] {total:,}/{total:,} pages" in shown
+    assert shown.endswith("\r\033[K")  # the summary line starts on a clean line
