@@ -126,6 +126,9 @@ class _PageHelpers:
     def __init__(self, renderer: Renderer, page: Page) -> None:
         self.r, self.page = renderer, page
         self.t = renderer.catalogues[page.lang]
+        # initiative_list's rows and links already made on this page
+        self._rows: dict[tuple[str, bool, bool], str] = {}
+        self._links: dict[str, str] = {}
 
     # -- links ------------------------------------------------------------------------------
 
@@ -215,19 +218,31 @@ class _PageHelpers:
 
     def initiative_list(self, items, show_district: bool, filterable: bool) -> Markup:
         """The <ul> of initiatives that district, theme and index pages show. Written here, not
-        as a template loop, because the indexes hold every initiative several times over."""
-        rows = []
+        as a template loop, because the indexes hold every initiative several times over: each
+        row is made once per page and reused (plain strings; every value is escaped)."""
+        out = ['<ul class="initiative-list">\n']
         for ini in items:
-            data = Markup("")
-            if filterable:
-                data = Markup(' data-districts="{}" data-zones="{}" data-themes="{}" data-batch="{}"').format(
-                    " ".join(d.id for d in ini.districts), " ".join(z.id for z in ini.zones),
-                    " ".join(t.id for t in ini.themes), ini.batch.id if ini.batch else "")
-            where = Markup("")
-            if show_district and ini.districts:
-                where = Markup(' <span class="meta">· ') + self.join(d.name for d in ini.districts) + Markup("</span>")
-            rows.append(Markup("  <li") + data + Markup(">") + self.link(ini) + where + Markup("</li>\n"))
-        return Markup('<ul class="initiative-list">\n') + Markup("").join(rows) + Markup("</ul>\n")
+            key = (ini.id, show_district, filterable)
+            row = self._rows.get(key)
+            if row is None:
+                row = self._rows[key] = self._initiative_row(ini, show_district, filterable)
+            out.append(row)
+        out.append("</ul>\n")
+        return Markup("".join(out))
+
+    def _initiative_row(self, ini, show_district: bool, filterable: bool) -> str:
+        data = ""
+        if filterable:
+            data = str(Markup(' data-districts="{}" data-zones="{}" data-themes="{}" data-batch="{}"').format(
+                " ".join(d.id for d in ini.districts), " ".join(z.id for z in ini.zones),
+                " ".join(t.id for t in ini.themes), ini.batch.id if ini.batch else ""))
+        where = ""
+        if show_district and ini.districts:
+            where = f' <span class="meta">· {self.join(d.name for d in ini.districts)}</span>'
+        link = self._links.get(ini.id)  # the same link opens both kinds of row
+        if link is None:
+            link = self._links[ini.id] = str(self.link(ini))
+        return f"  <li{data}>{link}{where}</li>\n"
 
     def links(self, objs) -> Markup:
         return Markup(self.t("list.separator")).join(self.link(o) for o in objs)
