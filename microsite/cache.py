@@ -17,15 +17,9 @@ import os
 import pickle
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+from .incremental import PACKAGE, code_digest
+
 DEFAULT_FOLDER = PACKAGE.parent / ".cache" / "build"
-
-
-def _code_digest() -> str:
-    h = hashlib.sha256()
-    for path in sorted(PACKAGE.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()[:16]
 
 
 class Cache:
@@ -88,7 +82,7 @@ def open_cache(folder: Path | None) -> Cache:
     """The cache in `folder` (None: a cache that remembers nothing), shared within a process."""
     if folder is None:
         return Cache(None)
-    path = folder.resolve() / f"items-{_code_digest()}.pickle"
+    path = folder.resolve() / f"items-{code_digest()[:16]}.pickle"
     if path not in _OPEN:
         _OPEN[path] = Cache(path)
     return _OPEN[path]

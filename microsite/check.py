@@ -72,10 +72,15 @@ def _parse(path: Path) -> _Page:
     return page
 
 
-def check_links(out: Path, offline: bool = False) -> list[Problem]:
-    """Every internal link of every HTML page, resolved against the files in `out`."""
-    pages = {p.relative_to(out).as_posix(): p for p in sorted(out.rglob("*.html"))}
-    parsed = {rel: _parse(path) for rel, path in pages.items()}
+def parse_pages(out: Path) -> dict[str, _Page]:
+    """Every HTML page under `out`, by its output path, with its ids and links."""
+    return {p.relative_to(out).as_posix(): _parse(p) for p in sorted(out.rglob("*.html"))}
+
+
+def check_links(out: Path, offline: bool = False, parsed: dict[str, _Page] | None = None) -> list[Problem]:
+    """Every internal link of every HTML page, resolved against the files in `out`
+    (`parsed`: the pages as parse_pages read them, when the caller has them already)."""
+    parsed = parse_pages(out) if parsed is None else parsed
     problems = []
     for rel, page in parsed.items():
         problems += [Problem(rel, line, "duplicate-id", f"the id '{value}' is used twice")
@@ -87,12 +92,10 @@ def check_links(out: Path, offline: bool = False) -> list[Problem]:
     return sorted(problems)
 
 
-def orphan_pages(out: Path) -> list[str]:
+def orphan_pages(out: Path, parsed: dict[str, _Page]) -> list[str]:
     """Pages a reader cannot reach by following links from the home page: nothing links to
     them, or only pages that are unreachable themselves (such as a page and its translation).
     The 404 page needs no link: the host serves it at any missing address."""
-    pages = {p.relative_to(out).as_posix(): p for p in sorted(out.rglob("*.html"))}
-    parsed = {rel: _parse(path) for rel, path in pages.items()}
     reached, todo = {"index.html"}, ["index.html"]
     while todo:
         rel = todo.pop()
@@ -163,9 +166,9 @@ def run(args) -> int:
             args.report.write_text(report_json(result.diagnostics), encoding="utf-8")
         print(f"build failed: {summary(result.diagnostics)}; nothing was checked", file=sys.stderr)
         return 1
-    results = [CheckResult(name, skipped=True) if name in args.skip else RUNNERS[name](args)
-               for name in CHECKS]
-    orphans = _orphan_warnings(args, result.site.settings)
+    parsed = parse_pages(args.out)  # read once, for the links check and the orphan warnings
+    results = [_run_check(name, args, parsed) for name in CHECKS]
+    orphans = _orphan_warnings(args, result.site.settings, parsed)
     _print(args.format, orphans)
     _print(args.format, _as_diagnostics(args.out, results))
     result.diagnostics.extend(orphans)
@@ -176,12 +179,21 @@ def run(args) -> int:
     return 1 if any(r.problems for r in results) or orphans.errors else 0
 
 
-def _orphan_warnings(args, settings) -> Diagnostics:
+def _run_check(name: str, args, parsed: dict[str, _Page]) -> CheckResult:
+    if name in args.skip:
+        return CheckResult(name, skipped=True)
+    if name == "links":  # on the pages already read
+        return CheckResult(name, check_links(args.out, args.offline, parsed))
+    return RUNNERS[name](args)
+
+
+def _orphan_warnings(args, settings, parsed: dict[str, _Page]) -> Diagnostics:
     """orphan-page diagnostics: a warning (an error under --strict or as site.yaml sets it),
     found here because only the written pages show what links to what."""
     diags = Diagnostics()
-    for page in orphan_pages(args.out):
-        diags.add(f"{display_path(args.out)}/{page}", 0, 0, "orphan-page", "no other page links to this page",
+    for page in orphan_pages(args.out, parsed):
+        diags.add(f"{display_path(args.out)}/{page}", 0, 0, "orphan-page",
+                  "no chain of links from the home page reaches this page",
                   hint="link it from a listing or a template")
     diags.settle(args.strict or settings.strict, settings.severity)
     return diags
@@ -191,10 +203,6 @@ def _options(args, out: Path, offline: bool, cache: bool = True) -> Options:
     return Options(content=args.content, out=out, templates=args.templates, static=args.static,
                    base_url=args.base_url, offline=offline, strict=args.strict,
                    cache=args.cache if cache else None)
-
-
-def _check_links(args) -> CheckResult:
-    return CheckResult("links", check_links(args.out, offline=args.offline))
 
 
 # validators.py imports Problem from this module, so it is imported where it is used.
@@ -233,7 +241,7 @@ def _build_into(args, out: Path, offline: bool, cache: bool = True) -> list[Prob
     return [] if built.ok else [Problem("", 0, "build-failed", f"the build failed: {summary(built.diagnostics)}")]
 
 
-RUNNERS = {"links": _check_links, "html": _check_html, "a11y": _check_a11y,
+RUNNERS = {"html": _check_html, "a11y": _check_a11y,
            "repro": _check_repro, "offline": _check_offline}
 
 

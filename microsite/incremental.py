@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 from pathlib import Path
 
@@ -37,6 +38,13 @@ def tree_digest(*folders: Path) -> str:
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """Hash of the generator's own code, as loaded: once per process (the dev server keeps the
+    code it started with, so an edit to it must not count as a change)."""
+    return tree_digest(PACKAGE)
 
 
 def item_value(value) -> str:

@@ -20,7 +20,7 @@ from .cache import DEFAULT_FOLDER as DEFAULT_CACHE, open_cache
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
 from .load import display_path, load_content
-from .incremental import PACKAGE, item_value, page_keys, tree_digest
+from .incremental import code_digest, item_value, page_keys, tree_digest
 from .render import Renderer, plan_pages, render_pages
 from .resolve import resolve
 from .publish import publish_files
@@ -122,7 +122,7 @@ def _fixed_digest(options: Options, site: m.Site, policy: UrlPolicy, assets: dic
     settings = [item_value(v) for v in (s.title, s.description, s.intro, s.languages, s.sources)]
     shapes = repr([(x.code, x.rings) for x in site.shapes])
     return hashlib.sha256("\x1f".join([
-        tree_digest(PACKAGE, options.templates, options.static), repr(sorted(assets.items())),
+        code_digest(), tree_digest(options.templates, options.static), repr(sorted(assets.items())),
         repr(policy), *settings, shapes]).encode("utf-8")).hexdigest()
 
 
