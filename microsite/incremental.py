@@ -6,8 +6,13 @@ A page's key is a hash of everything it can show:
   (a district page names the themes of its initiatives): themes, districts, zones, batches;
 - for an item page: the item itself and every item one reference away, in either direction
   (an initiative page shows its district's name; a district page lists its initiatives);
-- for listing and special pages, and the files made from the whole model (search indexes,
-  feeds, sitemap, data exports): the whole model.
+- for listing and special pages: the whole model; for the files made from the whole model
+  (search indexes, feeds, sitemap, data exports): the whole model in every language.
+
+A page shows its texts in its own language only (or the fallback one, see model.Text.pick),
+except names, which render.py's `other` also shows in the other language. So a page's key
+counts a text as what it shows in the page's language, and a name in all of them: an edit of the
+English body of an initiative does not make its Chinese page, or any other Chinese page, stale.
 
 When a page's key equals the one recorded by the previous build into the same folder, the
 previous file is reused instead of rendering it again. Correctness is guarded by a test that
@@ -47,24 +52,28 @@ def code_digest() -> str:
     return tree_digest(PACKAGE)
 
 
-def item_value(value) -> str:
-    """A stable text form of a field value; model objects count by their id only."""
+def item_value(value, lang: str | None = None, field: str = "") -> str:
+    """A stable text form of a field value as a page in `lang` (None: any page) can show it;
+    model objects count by their id only."""
     if isinstance(value, m.Text):
-        return repr(sorted(value.values.items()))
+        if lang is None or field == "name":  # names are shown in both languages
+            return repr(sorted(value.values.items()))
+        return repr(value.pick(lang))  # with the language used: a fallback is shown marked
     if hasattr(value, "kind") and hasattr(value, "id"):
         return f"{value.kind}:{value.id}"
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(item_value(v) for v in value) + "]"
+        return "[" + ",".join(item_value(v, lang, field) for v in value) + "]"
     if dataclasses.is_dataclass(value):
-        return "{" + ",".join(item_value(getattr(value, f.name)) for f in dataclasses.fields(value)) + "}"
+        return "{" + ",".join(item_value(getattr(value, f.name), lang, f.name)
+                              for f in dataclasses.fields(value)) + "}"
     if isinstance(value, dt.date):
         return value.isoformat()
     return repr(value)
 
 
-def item_digest(item) -> str:
+def item_digest(item, lang: str) -> str:
     fields = [f.name for f in dataclasses.fields(item) if f.name != "place"]
-    return _h(item.kind, *(item_value(getattr(item, name)) for name in fields))
+    return _h(item.kind, *(item_value(getattr(item, name), lang, name) for name in fields))
 
 
 def _neighbours(item) -> list:
@@ -80,23 +89,26 @@ def _neighbours(item) -> list:
 def page_keys(site: m.Site, pages, fixed: str) -> tuple[dict[str, str], str]:
     """Output path -> key for every planned page, and the key of the files made from the whole
     model (search indexes, feeds, sitemap, exports)."""
-    digests = {(x.kind, x.id): item_digest(x) for items in site.collections().values() for x in items}
+    items = [x for collection in site.collections().values() for x in collection]
+    # Every language the model knows, not only the site's: together they cover every value.
+    digests = {lang: {(x.kind, x.id): item_digest(x, lang) for x in items} for lang in m.LANGUAGES}
     related_by: dict[tuple, list] = {}
     for ini in site.initiatives:
         for other in ini.related:
             related_by.setdefault(("initiative", other.id), []).append(ini)
     vocabulary = _h(*(f"{x.kind}:{x.id}:{item_value(x.name)}:{getattr(x, 'zone_kind', '')}"
                       for name in VOCABULARIES for x in getattr(site, name)))
-    whole = _h(*(f"{k}:{v}" for k, v in sorted(digests.items())),
-               repr(sorted(site.missing_translations)))
+    missing = repr(sorted(site.missing_translations))
+    whole = {lang: _h(*(f"{k}:{v}" for k, v in sorted(found.items())), missing)
+             for lang, found in digests.items()}
     keys = {}
     for page in pages:
         if page.item is None:
-            keys[page.path] = _h(fixed, page.path, page.template, whole)
+            keys[page.path] = _h(fixed, page.path, page.template, whole[page.lang])
             continue
-        item = page.item
+        item, found = page.item, digests[page.lang]
         near = _neighbours(item) + related_by.get((item.kind, item.id), [])
-        near_digests = sorted(digests[(x.kind, x.id)] for x in near if (x.kind, x.id) in digests)
+        near_digests = sorted(found[(x.kind, x.id)] for x in near if (x.kind, x.id) in found)
         keys[page.path] = _h(fixed, page.path, page.template, vocabulary,
-                             digests[(item.kind, item.id)], *near_digests)
-    return keys, _h(fixed, "whole model", whole)
+                             found[(item.kind, item.id)], *near_digests)
+    return keys, _h(fixed, "whole model", *whole.values())

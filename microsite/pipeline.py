@@ -44,6 +44,7 @@ class Options:
     base_url: str | None = None
     offline: bool = False
     strict: bool = False
+    in_place: bool = False   # write.py: the dev server's updates, without a stage
 
 
 @dataclass
@@ -141,7 +142,7 @@ def build(options: Options) -> Result:
     diags.settle(options.strict or bool(settings and settings.strict), settings.severity if settings else {})
     result = Result(diags, site, output)
     if result.ok:
-        result.stats = write_site(options.out, output.files, output.keys)
+        result.stats = write_site(options.out, output.files, output.keys, options.in_place)
     result.seconds = time.perf_counter() - started
     return result
 

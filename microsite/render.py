@@ -188,8 +188,10 @@ class _PageHelpers:
         value = _PLACEHOLDER_HREF.sub(lambda mt: f'href="{self._internal(mt.group(1))}"', value)
         return self._marked(Markup(value), lang, block=True)
 
-    def other(self, text: m.Text) -> Markup:
-        """The text in the other language, tagged with its language (e.g. 杨浦区 beside Yangpu)."""
+    def other(self, obj) -> Markup:
+        """The object's name in the other language, tagged with its language (杨浦区 beside
+        Yangpu). Names only: page keys count every other text in the page's language alone."""
+        text = obj.name
         for lang in m.LANGUAGES:
             if lang != self.page.lang and text.has(lang) and text.values[lang] != text.pick(self.page.lang)[0]:
                 return Markup('<span lang="{}">{}</span>').format(m.HTML_LANG[lang], text.values[lang])

@@ -15,6 +15,7 @@ way, so the two must change together.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -53,17 +54,29 @@ def search_index(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
         districts = [d.name.pick(lang)[0] for d in _districts(item)]
         docs.append([item.kind, title, other, districts,
                      policy.href("index.html", policy.page(lang, item.kind, item.id))])
-        fields = {}
-        for field, text in ((TITLE, title), (OTHER, other), (BODY, _body(item, lang, districts))):
-            for token in tokens(text):
-                fields[token] = fields.get(token, 0) | field
-        for token, mask in fields.items():
+        for token, mask in _fields(title, other, _body(item, lang, districts)):
             terms.setdefault(token, []).append((number, mask))
     index = {"docs": docs, "messages": MESSAGES[lang],
              "terms": {token: _postings(found) for token, found in terms.items()}}
     body = json.dumps(index, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     # "</" cannot end a script it is not in, but U+2028/9 are line ends to older parsers
     return f"window.__searchIndex={body};\n".replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
+
+
+# The dev server builds many times in one process: an unchanged item's tokens are not made again.
+@functools.lru_cache(maxsize=1 << 16)
+def _fields(title: str, other: str, body: str) -> tuple[tuple[str, int], ...]:
+    """(token, mask of the fields it occurs in) for one item, in order of first occurrence."""
+    fields: dict[str, int] = {}
+    for field, text in ((TITLE, title), (OTHER, other), (BODY, body)):
+        for token in tokens(text):
+            fields[token] = fields.get(token, 0) | field
+    return tuple(fields.items())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _plain(html: str) -> str:
+    return Markup(html).striptags()
 
 
 def _items(site: m.Site):
@@ -98,7 +111,7 @@ def _body(item, lang: str, districts: list[str]) -> str:
         texts += [f.label for f in item.figures] + [p.name for p in item.announced_by]
     elif item.kind == "source":
         texts += [item.publisher] + ([item.note] if item.note else [])
-    plain = [Markup(t.pick(lang)[0]).striptags() for t in texts]
+    plain = [_plain(t.pick(lang)[0]) for t in texts]
     return " ".join(plain + districts)
 
 

@@ -8,8 +8,10 @@ StaticFileHandler). What we add around it, and why:
   pipeline writes nothing) and every served HTML page gets an overlay listing the diagnostics;
 - pages served with their Content-Security-Policy widened just enough for livereload: the hash
   of its inline loader script, and WebSocket connections back to this server ('self').
-The server reads files through the output path on each request: the pipeline exchanges the
-whole folder atomically, so a request sees the previous build or the new one, never half of one.
+- builds that update the output folder in place (write.py), changed files only: a build runs on
+  the server's own loop, so no file is opened for a request while one is under way (a file
+  already being sent keeps its old bytes: a rename does not change an open file), and each
+  request sees the previous build or the new one, never half of one.
 """
 from __future__ import annotations
 
@@ -36,8 +38,8 @@ from .incremental import PACKAGE
 from .load import display_path
 from .pipeline import Options, build
 
-POLL = 0.1    # seconds between two scans of the watched folders (more for big trees)
-QUIET = 0.15  # seconds without file events before a rebuild starts
+POLL = 0.05  # seconds between two scans of the watched folders (more for big trees)
+QUIET = 0.1  # seconds without file events before a rebuild starts
 # Editors' temporary files: vim swap files and its 4913 write test, backups, Emacs locks and
 # autosaves, atomic-save temporaries; and bytecode.
 TEMPORARY = re.compile("|".join(fnmatch.translate(pattern) for pattern in
@@ -284,7 +286,7 @@ def run(args) -> int:
     if problem:
         print(f"serve: {problem}", file=sys.stderr)
         return 2
-    site = DevSite(Options(content=args.content.resolve(), out=out))
+    site = DevSite(Options(content=args.content.resolve(), out=out, in_place=True))
     server = DevServer(site)
     try:
         for folder in (site.options.content, site.options.templates, site.options.static, PACKAGE):

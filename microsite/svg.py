@@ -48,6 +48,7 @@ class Region:
 # --- GeoJSON -----------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4)  # immutable result; the dev server re-reads the same file
 def load_shapes(text: str) -> tuple[Shape, ...]:
     """Parse a GeoJSON FeatureCollection of (Multi)Polygons, sorted by code."""
     try:

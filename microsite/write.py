@@ -5,6 +5,11 @@ atomic rename (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames). A bui
 moment leaves the previous site whole. A marker file with the hash of every output file tells a
 previous build apart from a folder we must not touch, and lets unchanged files be hard-linked
 instead of written again.
+
+The dev server asks for `in_place` instead: changed files replace their old versions one by one
+(each whole, by rename) and removed ones are deleted, with no stage. Its requests wait while it
+builds, so none sees a mix; the marker is emptied first and rewritten last, so a build killed in
+between leaves a folder that the next build treats as unknown output and replaces whole.
 """
 from __future__ import annotations
 
@@ -41,8 +46,10 @@ def out_dir_problem(out: Path, content: Path, repo: Path) -> str:
     return ""
 
 
-def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] | None = None) -> WriteStats:
-    """Write `files` (output path -> bytes) as the new content of `out`, atomically.
+def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] | None = None,
+               in_place: bool = False) -> WriteStats:
+    """Write `files` (output path -> bytes) as the new content of `out`, atomically (or in
+    place, see above, when asked and `out` holds a previous build).
 
     A file given as None is the previous build's file, reused unchanged (see incremental.py);
     `keys` (output path -> page key) is recorded for the next build to compare with.
@@ -57,6 +64,9 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
     keys = keys or {}
     if hashes == previous and keys == marker["keys"] and all((out / p).is_file() for p in hashes):
         return WriteStats(unchanged=len(hashes))  # the folder already holds exactly this site
+    marker = {"files": hashes, "keys": keys}
+    if in_place and previous:
+        return _update_in_place(out, files, hashes, previous, marker)
     stage = out.parent / f".{out.name}.new-{os.getpid()}"
     if stage.exists():
         shutil.rmtree(stage)
@@ -74,12 +84,44 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
         else:
             target.write_bytes(data)
         stats.written += 1
-    marker = {"files": hashes, "keys": keys}
-    (stage / MARKER).write_text(json.dumps(marker, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
+    _write_marker(stage, marker)
     _swap(stage, out)
     if stage.exists():
         shutil.rmtree(stage)  # after an exchange, the stage holds the previous site
     return stats
+
+
+def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str, str],
+                     previous: dict[str, str], marker: dict) -> WriteStats:
+    _write_marker(out, {"files": {}, "keys": {}})  # until the end: see the module's docstring
+    stats = WriteStats()
+    for path, digest in hashes.items():
+        target = out / path
+        if previous.get(path) == digest and target.is_file():
+            stats.unchanged += 1
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _replace(target, files[path])
+        stats.written += 1
+    for path in sorted(previous.keys() - hashes.keys()):
+        (out / path).unlink(missing_ok=True)
+        for folder in (out / path).parents:  # folders left empty go too, as a clean build has none
+            if folder == out or any(folder.iterdir()):
+                break
+            folder.rmdir()
+    _write_marker(out, marker)
+    return stats
+
+
+def _replace(target: Path, data: bytes) -> None:
+    """Write a file whole: into a temporary name beside it, then renamed over the old one."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+
+
+def _write_marker(folder: Path, marker: dict) -> None:
+    _replace(folder / MARKER, (json.dumps(marker, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8"))
 
 
 def _remove_abandoned_stages(out: Path) -> None:

@@ -1,6 +1,7 @@
 """A rebuild into a previous build's folder equals a clean build, byte for byte, whatever changed."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def edit(path: Path, old: str, new: str) -> None:
 CHANGES = {
     "initiative body": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "settle.", "settle quickly."),
     "initiative title": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta"),
+    "initiative body in Chinese": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "人才落户。", "人才安家。"),
+    "district name in Chinese": lambda c, t, s: edit(c / "districts/beta.yaml", "zh: 乙区}", "zh: 乙区县}"),
     "theme name": lambda c, t, s: edit(c / "themes/trade.yaml", "International trade", "Global trade"),
     "district name": lambda c, t, s: edit(c / "districts/beta.yaml", "en: Beta", "en: Beta District"),
     "source title": lambda c, t, s: edit(c / "sources/news-2024-01-02.yaml", "Alpha announces", "Alpha unveils"),
@@ -38,8 +41,9 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("change", sorted(CHANGES))
-@pytest.mark.parametrize("offline", [False, True])
-def test_incremental_build_equals_clean_build(change, offline, tmp_path):
+@pytest.mark.parametrize("offline, in_place", [(False, False), (True, False), (False, True)])
+def test_incremental_build_equals_clean_build(change, offline, in_place, tmp_path):
+    """in_place: the dev server's way of writing (write.py)."""
     content = copy_fixture("site", tmp_path)
     templates = tmp_path / "templates"
     static = tmp_path / "static"
@@ -48,7 +52,7 @@ def test_incremental_build_equals_clean_build(change, offline, tmp_path):
 
     def run(out: Path, cache: Path | None):
         result = build(Options(content=content, out=out, templates=templates, static=static,
-                               offline=offline, jobs=1, cache=cache))
+                               offline=offline, jobs=1, cache=cache, in_place=in_place and cache is not None))
         assert result.ok, [d.text() for d in result.diagnostics.items]
         return result
 
@@ -73,6 +77,41 @@ def test_one_changed_initiative_renders_only_its_neighbourhood(tmp_path):
     edit(content / "initiatives/initiative-000007.yaml", "## Summary", "## Overview")
     result = build(Options(content=content, out=tmp_path / "out", jobs=1))
     assert 0 < result.output.rendered < result.output.pages // 10
+
+
+def test_an_edit_in_one_language_renders_no_page_of_the_other(tmp_path):
+    content = copy_fixture("site", tmp_path)
+    build(Options(content=content, out=tmp_path / "out", jobs=1))
+    edit(content / "initiatives/beta-talent.yaml", "settle.", "settle quickly.")
+    result = build(Options(content=content, out=tmp_path / "out", jobs=1))
+    rendered = [path for path, data in result.output.files.items() if path.endswith(".html") and data]
+    assert len(rendered) == result.output.rendered > 0
+    assert not [path for path in rendered if path.startswith("zh/")]
+
+
+def test_an_update_in_place_cut_short_is_redone_whole_by_the_next_build(tmp_path, monkeypatch):
+    """As when the dev server is killed halfway through writing: the folder is then unknown output."""
+    content = copy_fixture("site", tmp_path)
+    out = tmp_path / "out"
+    build(Options(content=content, out=out, jobs=1))
+    edit(content / "districts/beta.yaml", "en: Beta", "en: Beta District")
+    replace, calls = os.replace, []
+
+    def cut_short(src, dst):
+        calls.append(dst)
+        if len(calls) == 4:
+            raise KeyboardInterrupt  # the marker emptied, two files replaced, then stopped
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        build(Options(content=content, out=out, jobs=1, in_place=True))
+    monkeypatch.undo()
+    again = build(Options(content=content, out=out, jobs=1, in_place=True))
+    assert again.ok and again.output.rendered == again.output.pages  # nothing of it trusted
+    build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None))
+    assert tree(out) == tree(tmp_path / "clean")
+    assert not [p for p in out.rglob("*.tmp")]
 
 
 def test_parallel_rendering_gives_the_same_bytes(tmp_path):
