@@ -15,7 +15,6 @@ way, so the two must change together.
 """
 from __future__ import annotations
 
-import functools
 import json
 import re
 
@@ -47,15 +46,34 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+# Long-lived processes (the dev server) keep each item's tokens from one build to the next:
+# language -> {(title, other, texts, districts): fields}, holding the last build's items only.
+_KEPT: dict[str, dict] | None = None
+
+
+def keep_tokens() -> None:
+    """Remember items' tokens between builds of this process (memory: about the index's size)."""
+    global _KEPT
+    _KEPT = {}
+
+
 def search_index(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     docs, terms = [], {}
+    kept = {} if _KEPT is None else _KEPT.get(lang, {})
+    used = {}
     for number, item in enumerate(_items(site)):
         title, other = _names(item, lang)
         districts = [d.name.pick(lang)[0] for d in _districts(item)]
         docs.append([item.kind, title, other, districts,
                      policy.href("index.html", policy.page(lang, item.kind, item.id))])
-        for token, mask in _fields(title, other, _body(item, lang, districts)):
+        key = (title, other, tuple(t.pick(lang)[0] for t in _texts(item)), tuple(districts))
+        fields = kept.get(key) or _fields(*key)
+        if _KEPT is not None:
+            used[key] = fields
+        for token, mask in fields:
             terms.setdefault(token, []).append((number, mask))
+    if _KEPT is not None:
+        _KEPT[lang] = used
     index = {"docs": docs, "messages": MESSAGES[lang],
              "terms": {token: _postings(found) for token, found in terms.items()}}
     body = json.dumps(index, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -63,20 +81,15 @@ def search_index(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     return f"window.__searchIndex={body};\n".replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
 
 
-# The dev server builds many times in one process: an unchanged item's tokens are not made again.
-@functools.lru_cache(maxsize=1 << 16)
-def _fields(title: str, other: str, body: str) -> tuple[tuple[str, int], ...]:
-    """(token, mask of the fields it occurs in) for one item, in order of first occurrence."""
+def _fields(title: str, other: str, texts: tuple[str, ...], districts: tuple[str, ...]) -> tuple:
+    """(token, mask of the fields it occurs in) for one item, in order of first occurrence.
+    The body is every other text a reader might search for, tags stripped."""
+    body = " ".join([Markup(t).striptags() for t in texts] + list(districts))
     fields: dict[str, int] = {}
     for field, text in ((TITLE, title), (OTHER, other), (BODY, body)):
         for token in tokens(text):
             fields[token] = fields.get(token, 0) | field
     return tuple(fields.items())
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _plain(html: str) -> str:
-    return Markup(html).striptags()
 
 
 def _items(site: m.Site):
@@ -101,8 +114,8 @@ def _districts(item) -> list:
     return item.districts if item.kind == "initiative" else []
 
 
-def _body(item, lang: str, districts: list[str]) -> str:
-    """Every other text a reader might search for, tags stripped."""
+def _texts(item) -> list[m.Text]:
+    """The item's texts besides its name, for the body field."""
     texts = [item.summary] if hasattr(item, "summary") else []
     if item.kind == "zone":
         texts += item.covers + item.focus
@@ -111,8 +124,7 @@ def _body(item, lang: str, districts: list[str]) -> str:
         texts += [f.label for f in item.figures] + [p.name for p in item.announced_by]
     elif item.kind == "source":
         texts += [item.publisher] + ([item.note] if item.note else [])
-    plain = [_plain(t.pick(lang)[0]) for t in texts]
-    return " ".join(plain + districts)
+    return texts
 
 
 def _postings(found: list[tuple[int, int]]) -> list[int]:

@@ -37,6 +37,7 @@ from .diagnostics import Diagnostic, format_console, summary
 from .incremental import PACKAGE
 from .load import display_path
 from .pipeline import Options, build
+from .search import keep_tokens
 
 POLL = 0.05  # seconds between two scans of the watched folders (more for big trees)
 QUIET = 0.1  # seconds without file events before a rebuild starts
@@ -287,6 +288,7 @@ def run(args) -> int:
         print(f"serve: {problem}", file=sys.stderr)
         return 2
     site = DevSite(Options(content=args.content.resolve(), out=out, in_place=True))
+    keep_tokens()
     server = DevServer(site)
     try:
         for folder in (site.options.content, site.options.templates, site.options.static, PACKAGE):
