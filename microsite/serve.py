@@ -22,6 +22,7 @@ import hashlib
 import html
 import os
 import re
+import signal
 import socket
 import sys
 import time
@@ -67,12 +68,14 @@ class DevSite:
         self.options = options
         self.problems: list[str] = []   # Diagnostic.text() of the last failed build, else empty
         self.script_hash = ""           # CSP hash of livereload's inline loader, once known
+        self.building = False
         # The output folder, and the sibling folder write.py puts the next build in before the swap.
         self._out = str(options.out)
         self._out_prefixes = (self._out + os.sep, str(options.out.parent / f".{options.out.name}.new-"))
 
     def rebuild(self) -> None:
         """Build; on failure keep the last good build and record why. Never raises."""
+        self.building = True
         try:
             result = build(self.options)
         except Exception as err:  # a generator bug must not take the server down
@@ -80,6 +83,8 @@ class DevSite:
             self.problems = [Diagnostic("", 0, 0, "crash", f"{type(err).__name__}: {err}").text()]
             print("build crashed; still serving the last good build", file=sys.stderr, flush=True)
             return
+        finally:
+            self.building = False
         report = format_console(result.diagnostics)
         if report:
             print(report, file=sys.stderr, flush=True)
@@ -92,6 +97,15 @@ class DevSite:
             self.problems = [d.text() for d in result.diagnostics.items]
             print(f"build failed in {ms:.0f} ms: {summary(result.diagnostics)}; "
                   "still serving the last good build", file=sys.stderr, flush=True)
+
+    def interrupt(self, signum, frame) -> None:
+        """Ctrl-C: between builds, stop the loop from inside it (a KeyboardInterrupt raised at a
+        random point of tornado's machinery could leave it hanging); during a build, stop now
+        (an update cut short is redone whole by the next build, see write.py)."""
+        if self.building:
+            raise KeyboardInterrupt
+        loop = ioloop.IOLoop.current()
+        loop.asyncio_loop.call_soon_threadsafe(loop.stop)  # safe from a signal handler
 
     def ignored(self, path: str) -> bool:
         """True for files whose change must not trigger a rebuild."""
@@ -290,6 +304,7 @@ def run(args) -> int:
     site = DevSite(Options(content=args.content.resolve(), out=out, in_place=True))
     keep_tokens()
     server = DevServer(site)
+    signal.signal(signal.SIGINT, site.interrupt)
     try:
         for folder in (site.options.content, site.options.templates, site.options.static, PACKAGE):
             server.watch(str(folder), site.rebuild, ignore=site.ignored)
