@@ -13,11 +13,11 @@ The dev server keeps the open cache in memory between builds (one instance per f
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from pathlib import Path
 
 from .incremental import PACKAGE, code_digest
+from .write import replace_file
 
 DEFAULT_FOLDER = PACKAGE.parent / ".cache" / "build"
 
@@ -60,9 +60,7 @@ class Cache:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            temporary.write_bytes(pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(temporary, self.path)  # a concurrent build reads the old or the new file
+            replace_file(self.path, pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # an unwritable cache only costs time
         self._old, self._used, self._dirty = self._used, {}, False

@@ -101,7 +101,7 @@ def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str
             stats.unchanged += 1
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        _replace(target, files[path])
+        replace_file(target, files[path])
         stats.written += 1
     for path in sorted(previous.keys() - hashes.keys()):
         (out / path).unlink(missing_ok=True)
@@ -113,15 +113,16 @@ def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str
     return stats
 
 
-def _replace(target: Path, data: bytes) -> None:
-    """Write a file whole: into a temporary name beside it, then renamed over the old one."""
+def replace_file(target: Path, data: bytes) -> None:
+    """Write a file whole: into a temporary name beside it, then renamed over the old one, so a
+    reader (or a concurrent build) sees the old bytes or the new ones."""
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, target)
 
 
 def _write_marker(folder: Path, marker: dict) -> None:
-    _replace(folder / MARKER, (json.dumps(marker, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8"))
+    replace_file(folder / MARKER, (json.dumps(marker, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8"))
 
 
 def _remove_abandoned_stages(out: Path) -> None:
