@@ -5,6 +5,7 @@ Exit codes: 0 built (or checked) cleanly, 1 content or check problems, 2 usage e
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -103,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args) -> int:
     options = Options(content=args.content, out=args.out, templates=args.templates, static=args.static,
                       base_url=args.base_url, offline=args.offline, strict=args.strict, cache=args.cache,
-                      progress=ProgressBar(sys.stderr) if sys.stderr.isatty() else None)
-    result = build(options)
+                      progress=ProgressBar(sys.stderr) if sys.stderr.isatty() else None,
+                      skip_unchanged=True)
+    result = _without_cycle_collection(build, options)
     if options.progress:
         options.progress.clear()
     diags = result.diagnostics
@@ -120,10 +122,24 @@ def _build(args) -> int:
         s, o = result.stats, result.output
         print(f"built {o.pages} pages ({o.rendered} rendered, {o.pages - o.rendered} unchanged); "
               f"{len(o.files)} files ({s.written} written, {s.unchanged} unchanged) "
-              f"in {result.seconds:.2f} s; {summary(diags)}")
+              f"in {result.seconds:.2f} s{' (no input changed)' * result.skipped}; {summary(diags)}")
         return 0
     print(f"build failed: {summary(diags)}; nothing was written", file=sys.stderr)
     return 1
+
+
+def _without_cycle_collection(function, *args):
+    """Run a one-off build with Python's cycle collector paused. Its passes walk every object
+    alive, and a build keeps the whole model alive to its end: at 10,000 initiatives they were a
+    fifth of a cold build's CPU time. Reference counting still frees all that is not a cycle
+    (peak memory rose by 3%); the collector is resumed for whatever runs next in the process."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return function(*args)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class ProgressBar:

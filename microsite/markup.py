@@ -7,6 +7,7 @@ result goes through nh3, an allow-list sanitiser, as a second wall.
 """
 from __future__ import annotations
 
+import multiprocessing
 import re
 import xml.etree.ElementTree as etree
 from html import unescape
@@ -132,8 +133,31 @@ class Converter:
                                    field=field, hint=f"check the id against content/{kind}s/")
         return html
 
+    def warm(self, texts: list[str], jobs: int) -> None:
+        """Convert the texts the cache lacks in `jobs` forked processes, when there are enough to
+        pay for them (a cold build of a large site); `convert` then finds them in the cache."""
+        global _WORKER
+        todo = sorted({t for t in texts if self.cache.get("markdown", t) is None})
+        if jobs < 2 or len(todo) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        _WORKER = self
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for text, entry in zip(todo, pool.imap(_convert_in_worker, todo, chunksize=64)):
+                    self.cache.put("markdown", text, entry)
+        finally:
+            _WORKER = None
+
     def _convert(self, text: str) -> tuple[str, tuple, tuple]:
         self.ctx.found, self.ctx.refs = [], []
         html = nh3.clean(self.md.reset().convert(text), tags=_TAGS, attributes=_ATTRS, link_rel=None,
                          url_schemes=SAFE_SCHEMES | {"@site"}, strip_comments=True)
         return html, tuple(self.ctx.found), tuple(self.ctx.refs)
+
+
+PARALLEL_FROM = 512  # texts: below this, starting the processes costs more than it saves
+_WORKER: Converter | None = None  # the forked workers' converter (a copy of the parent's)
+
+
+def _convert_in_worker(text: str) -> tuple[str, tuple, tuple]:
+    return _WORKER._convert(text)

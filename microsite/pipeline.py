@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import model as m
+from . import inputs, model as m
 from .cache import DEFAULT_FOLDER as DEFAULT_CACHE, open_cache
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
@@ -45,6 +45,7 @@ class Options:
     offline: bool = False
     strict: bool = False
     in_place: bool = False   # write.py: the dev server's updates, without a stage
+    skip_unchanged: bool = False  # inputs.py: no build at all when no input changed (needs a cache)
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Result:
     output: "Output | None" = None
     stats: WriteStats = field(default_factory=WriteStats)
     seconds: float = 0.0
+    skipped: bool = False   # no input had changed: the previous build's output and diagnostics
 
     @property
     def ok(self) -> bool:
@@ -75,7 +77,7 @@ def make_site(options: Options, diags: Diagnostics, previous: dict | None = None
     unchanged are not rendered again.
     """
     cache = open_cache(options.cache)
-    site = resolve(load_content(options.content, diags, cache), diags, cache)
+    site = resolve(load_content(options.content, diags, cache), diags, cache, options.jobs)
     cache.save()
     catalogues = load_catalogues(options.templates, diags)
     if site is None or diags.errors:
@@ -137,14 +139,29 @@ def build(options: Options) -> Result:
                   f"refusing to write the site into {display_path(options.out)}: it {problem}",
                   hint="choose an empty folder or a previous build's folder with --out")
         return Result(diags)
-    site, output = make_site(options, diags, read_marker(options.out))
-    settings = site.settings if site else None
-    diags.settle(options.strict or bool(settings and settings.strict), settings.severity if settings else {})
-    result = Result(diags, site, output)
-    if result.ok:
-        result.stats = write_site(options.out, output.files, output.keys, options.in_place)
+    scan = inputs.scan(options) if options.skip_unchanged and options.cache else None
+    result = _previous_result(options, scan) if scan else None
+    if result is None:
+        site, output = make_site(options, diags, read_marker(options.out))
+        settings = site.settings if site else None
+        diags.settle(options.strict or bool(settings and settings.strict), settings.severity if settings else {})
+        result = Result(diags, site, output)
+        if result.ok:
+            result.stats = write_site(options.out, output.files, output.keys, options.in_place)
+            if scan:
+                inputs.remember(options, scan, diags, output.pages, result.stats.marker)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _previous_result(options: Options, scan: inputs.Scan) -> Result | None:
+    """The last build's result, when it still holds (inputs.py); None: build."""
+    found = inputs.unchanged(options, scan)
+    if found is None:
+        return None
+    diags, pages, marker = found
+    output = Output(dict.fromkeys(marker["files"]), marker["keys"], pages, 0)
+    return Result(diags, None, output, WriteStats(unchanged=len(marker["files"])), skipped=True)
 
 
 def _template_error(err: jinja2.TemplateError, templates: Path, diags: Diagnostics) -> None:

@@ -14,7 +14,7 @@ from .diagnostics import Diagnostics
 from .load import Content, RawItem, display_path
 from .cache import Cache
 from .markup import Context, Converter
-from .schema import check_id, dotted, validate
+from .schema import KINDS, check_id, dotted, validate
 from .svg import load_shapes
 
 KIND_OF_FOLDER = {"batches": "batch", "districts": "district", "zones": "zone", "themes": "theme",
@@ -83,9 +83,10 @@ class _Resolver:
         return m.Text(out)
 
 
-def resolve(content: Content, diags: Diagnostics, cache: Cache | None = None) -> m.Site | None:
+def resolve(content: Content, diags: Diagnostics, cache: Cache | None = None, jobs: int = 1) -> m.Site | None:
     """The model, or None when the content has errors (every one of them reported).
-    Markdown the cache has converted before is not converted again (cache.py)."""
+    Markdown the cache has converted before is not converted again (cache.py); the rest is
+    converted up front, in `jobs` processes when there is much of it."""
     r = _Resolver(content, diags, cache or Cache(None))
     settings_clean = validate(content.settings, diags) if content.settings else None
     r.clean["site"] = {"site": settings_clean}
@@ -94,7 +95,10 @@ def resolve(content: Content, diags: Diagnostics, cache: Cache | None = None) ->
             clean = validate(item, diags)
             if clean is not None:
                 r.clean[folder][item_id] = clean
-                r.objects[folder][item_id] = _BUILD[folder](r, item, clean)
+    r.md.warm(_markdown_texts(r.clean), jobs)
+    for folder in ORDER:
+        for item_id, clean in r.clean[folder].items():
+            r.objects[folder][item_id] = _BUILD[folder](r, r.raw[folder][item_id], clean)
     if settings_clean is None:
         return None
     settings = _settings(r, content.settings, settings_clean)
@@ -105,6 +109,16 @@ def resolve(content: Content, diags: Diagnostics, cache: Cache | None = None) ->
     site.missing_translations = _warn_translations(r, content, settings.languages)
     _warn_content(site, diags)
     return site
+
+
+def _markdown_texts(clean: dict[str, dict[str, dict | None]]) -> list[str]:
+    """Every Markdown source text of the validated items, in every language."""
+    texts = []
+    for folder, items in clean.items():
+        fields = [name for name, spec in KINDS[folder].items() if spec.type == "markdown"]
+        for c in items.values():
+            texts.extend(t for name in fields if c and c.get(name) for t in c[name].values.values())
+    return texts
 
 
 GEO_FILE = "geo/shanghai-districts.geojson"

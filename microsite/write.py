@@ -28,6 +28,7 @@ MARKER = ".microsite-build"
 class WriteStats:
     written: int = 0
     unchanged: int = 0
+    marker: str = ""   # digest of the marker the folder now holds (marker_digest)
 
 
 def out_dir_problem(out: Path, content: Path, repo: Path) -> str:
@@ -63,7 +64,8 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
               for path, data in sorted(files.items())}
     keys = keys or {}
     if hashes == previous and keys == marker["keys"] and all((out / p).is_file() for p in hashes):
-        return WriteStats(unchanged=len(hashes))  # the folder already holds exactly this site
+        # the folder already holds exactly this site
+        return WriteStats(unchanged=len(hashes), marker=marker_digest(marker))
     marker = {"files": hashes, "keys": keys}
     if in_place and previous:
         return _update_in_place(out, files, hashes, previous, marker)
@@ -88,6 +90,7 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
     _swap(stage, out)
     if stage.exists():
         shutil.rmtree(stage)  # after an exchange, the stage holds the previous site
+    stats.marker = marker_digest(marker)
     return stats
 
 
@@ -110,6 +113,7 @@ def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str
                 break
             folder.rmdir()
     _write_marker(out, marker)
+    stats.marker = marker_digest(marker)
     return stats
 
 
@@ -122,7 +126,16 @@ def replace_file(target: Path, data: bytes) -> None:
 
 
 def _write_marker(folder: Path, marker: dict) -> None:
-    replace_file(folder / MARKER, (json.dumps(marker, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8"))
+    replace_file(folder / MARKER, _marker_bytes(marker))
+
+
+def _marker_bytes(marker: dict) -> bytes:
+    return (json.dumps(marker, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def marker_digest(marker: dict) -> str:
+    """What a folder's marker says, as one hash (of read_marker's form)."""
+    return hashlib.sha256(_marker_bytes({"files": marker["files"], "keys": marker["keys"]})).hexdigest()
 
 
 def _remove_abandoned_stages(out: Path) -> None:

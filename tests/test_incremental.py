@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, copy_fixture
-from microsite import search
+from microsite import markup, search
 from microsite.pipeline import Options, build
 from microsite.synthetic import write_content
 
@@ -54,8 +54,10 @@ def test_incremental_build_equals_clean_build(change, offline, in_place, tmp_pat
     shutil.copytree(ROOT / "static", static)
 
     def run(out: Path, cache: Path | None):
+        incremental = cache is not None  # as the command line builds, or as the dev server does
         result = build(Options(content=content, out=out, templates=templates, static=static,
-                               offline=offline, jobs=1, cache=cache, in_place=in_place and cache is not None))
+                               offline=offline, jobs=1, cache=cache, in_place=in_place and incremental,
+                               skip_unchanged=incremental and not in_place))
         assert result.ok, [d.text() for d in result.diagnostics.items]
         return result
 
@@ -117,13 +119,15 @@ def test_an_update_in_place_cut_short_is_redone_whole_by_the_next_build(tmp_path
     assert not [p for p in out.rglob("*.tmp")]
 
 
-def test_parallel_rendering_gives_the_same_bytes(tmp_path):
+def test_parallel_rendering_and_conversion_give_the_same_bytes(tmp_path):
     content = tmp_path / "content"
-    write_content(content, initiatives=150, seed=4)  # enough pages for the process pool
-    build(Options(content=content, out=tmp_path / "one", jobs=1))
-    result = build(Options(content=content, out=tmp_path / "two", jobs=2))
-    assert result.ok and result.output.rendered > 256
+    write_content(content, initiatives=300, seed=4)  # enough pages and bodies for the process pools
+    assert 300 * 2 >= markup.PARALLEL_FROM  # each body in two languages
+    one = build(Options(content=content, out=tmp_path / "one", jobs=1, cache=None))
+    two = build(Options(content=content, out=tmp_path / "two", jobs=2, cache=None))
+    assert two.ok and two.output.rendered > 256
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    assert one.diagnostics.items == two.diagnostics.items
 
 
 def test_cached_markdown_still_reports_a_link_to_a_deleted_item(cli, tmp_path):
