@@ -8,6 +8,7 @@ show a raw key); a key no template uses is a warning.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 
@@ -76,7 +77,14 @@ def _used_keys(templates: Path) -> tuple[set[str], tuple[str, ...]]:
     prefixes: set[str] = set()
     code = sorted(Path(__file__).parent.glob("*.py"))  # Python names a few keys too
     for path in sorted(templates.rglob("*.html")) + sorted(templates.rglob("*.xml")) + code:
-        text = path.read_text(encoding="utf-8")
-        keys.update(k for k in _KEY_USE.findall(text) if not k.endswith("."))
-        prefixes.update(_PREFIX_USE.findall(text))
+        found_keys, found_prefixes = _keys_in(path.read_text(encoding="utf-8"))
+        keys.update(found_keys)
+        prefixes.update(found_prefixes)
     return keys, tuple(sorted(prefixes))
+
+
+@functools.lru_cache(maxsize=512)
+def _keys_in(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """One file's keys and prefixes; remembered, as the dev server asks again on every build."""
+    return (frozenset(k for k in _KEY_USE.findall(text) if not k.endswith(".")),
+            frozenset(_PREFIX_USE.findall(text)))

@@ -2,8 +2,9 @@
 
 Built on livereload (its Server, watch() and reload protocol, serving files through tornado's
 StaticFileHandler). What we add around it, and why:
-- a watcher that waits for QUIET seconds without file events before it rebuilds, so a burst of
-  saves is one build, and that ignores the output folder and editors' temporary files;
+- a watcher fed by the operating system's file events (watchfiles) that waits for QUIET_MS
+  without one before it rebuilds, so a burst of saves is one build, and that ignores the output
+  folder and editors' temporary files;
 - a build that never stops the server: on errors the last good build stays in place (the
   pipeline writes nothing) and every served HTML page gets an overlay listing the diagnostics;
 - pages served with their Content-Security-Policy widened just enough for livereload: the hash
@@ -25,10 +26,11 @@ import re
 import signal
 import socket
 import sys
-import time
+import threading
 import traceback
 from pathlib import Path
 
+import watchfiles
 from livereload import Server
 from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
@@ -40,8 +42,9 @@ from .load import display_path
 from .pipeline import Options, build
 from .search import keep_tokens
 
-POLL = 0.05  # seconds between two scans of the watched folders (more for big trees)
-QUIET = 0.1  # seconds without file events before a rebuild starts
+QUIET_MS = 30     # without file events before a rebuild starts (a burst's events come closer)
+BURST_MS = 10_000  # the longest burst grouped before a build starts anyway
+TICK_MS = 50      # how often the watcher's thread wakes to see whether the server is stopping
 # Editors' temporary files: vim swap files and its 4913 write test, backups, Emacs locks and
 # autosaves, atomic-save temporaries; and bytecode.
 TEMPORARY = re.compile("|".join(fnmatch.translate(pattern) for pattern in
@@ -143,71 +146,78 @@ def overlay(problems: list[str]) -> bytes:
 
 
 class DevWatcher(Watcher):
-    """livereload's Watcher, scanning every POLL seconds and building after QUIET seconds of calm.
+    """livereload's Watcher, told of changes by the operating system (watchfiles: inotify,
+    FSEvents, ReadDirectoryChangesW) instead of scanning the folders every few hundred ms.
 
-    livereload's own examine() runs a task as soon as one file differs and stops looking at the
-    first difference; ours compares a full snapshot, so every burst becomes exactly one build.
+    watchfiles groups events until QUIET_MS pass without one (up to BURST_MS), so a burst of saves
+    is one group; groups that arrive while a build runs are merged into the next build, so every
+    burst is exactly one build, however long it lasts. Events arrive on a thread of their own and
+    builds run on the server's loop.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self._seen: dict[str, tuple[int, int]] = {}
-        self._pending: list[str] = []
-        self._last_event = 0.0
-        self._scan_seconds = 0.0
+        self._lock = threading.Lock()
+        self._pending: set[str] = set()
+        self._scheduled = False
+        self._loop: ioloop.IOLoop | None = None  # set by start(); until then changes wait
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def watch(self, path, func=None, delay=None, ignore=None) -> None:
-        super().watch(path, func, delay, ignore)
-        self._seen = self._snapshot()  # changes from now on count, even during the first build
+    def arm(self) -> None:
+        """Start listening to the folders given to watch(), and return once the system watches
+        them: a change from now on counts, even one made during the first build."""
+        listening = threading.Event()
+
+        def listen() -> None:
+            folders = [path for path in self._tasks if os.path.isdir(path)]
+            for changes in watchfiles.watch(*folders, watch_filter=self._wanted, debounce=BURST_MS,
+                                            step=QUIET_MS, rust_timeout=TICK_MS, yield_on_timeout=True,
+                                            stop_event=self._stop, raise_interrupt=False):
+                listening.set()  # the first (empty) yield comes once the watches are in place
+                self._add({path for _, path in changes})
+
+        self._thread = threading.Thread(target=listen, name="watcher", daemon=True)
+        self._thread.start()
+        listening.wait(10)
+
+    def disarm(self) -> None:
+        """Stop listening; the thread ends within TICK_MS (Rust code must not be running when
+        the interpreter exits)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
 
     def start(self, callback) -> bool:
-        loop = ioloop.IOLoop.current()
-
-        def tick() -> None:
-            callback()
-            # A scan of 10,000 files takes ~75 ms: keep scanning to a fifth of one core at most.
-            loop.call_later(max(POLL, 4 * self._scan_seconds), tick)
-
-        loop.add_callback(tick)
-        return True  # livereload then leaves polling to us
+        self._loop = ioloop.IOLoop.current()
+        self._loop.add_callback(callback)  # livereload's "reload tabs left open from the last run"
+        self._add(set())  # and the changes made during the first build
+        return True  # livereload then leaves watching to us
 
     def examine(self):
-        if self._changes:  # livereload's own "reload tabs left open from the last run"
-            return self._changes.pop()
-        now = self._snapshot()
-        changed = sorted(p for p in now.keys() | self._seen.keys() if now.get(p) != self._seen.get(p))
-        self._seen = now
-        if changed:
-            self._pending = sorted(set(self._pending) | set(changed))
-            self._last_event = time.monotonic()
-        elif self._pending and time.monotonic() - self._last_event >= QUIET:
-            n, shown = len(self._pending), ", ".join(display_path(Path(p)) for p in self._pending[:3])
-            print(f"changed: {n} file{'s' * (n != 1)}: {shown}{' …' * (n > 3)}", flush=True)
-            self._pending = []
-            for func in dict.fromkeys(task["func"] for task in self._tasks.values()):
-                func()  # once per distinct function: every folder shares site.rebuild
-            LiveReloadHandler.reload_waiters()  # directly: poll_tasks would skip reloads < 3 s apart
-        return None, None
+        return self._changes.pop() if self._changes else (None, None)
 
-    def _snapshot(self) -> dict[str, tuple[int, int]]:
-        """(mtime, size) of every watched file that is not ignored."""
-        started = time.monotonic()
-        files = {}
-        for root, task in self._tasks.items():
-            ignore = task["ignore"]
-            for folder, dirs, names in os.walk(root):
-                dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not ignore(os.path.join(folder, d))]
-                for name in names:
-                    path = os.path.join(folder, name)
-                    if ignore(path):
-                        continue
-                    try:
-                        st = os.stat(path)
-                    except OSError:  # deleted between listing and stat: the next scan sees it
-                        continue
-                    files[path] = (st.st_mtime_ns, st.st_size)
-        self._scan_seconds = time.monotonic() - started
-        return files
+    def _wanted(self, change, path: str) -> bool:
+        return not (SKIPPED_DIRS.intersection(Path(path).parts)
+                    or any(task["ignore"] and task["ignore"](path) for task in self._tasks.values()))
+
+    def _add(self, paths: set[str]) -> None:
+        """From the watcher's thread: note the paths, and have the loop build once for them all."""
+        with self._lock:
+            self._pending |= paths
+            schedule = bool(self._pending) and self._loop is not None and not self._scheduled
+            self._scheduled = self._scheduled or schedule
+        if schedule:
+            self._loop.add_callback(self._rebuild)
+
+    def _rebuild(self) -> None:
+        with self._lock:
+            changed, self._pending, self._scheduled = sorted(self._pending), set(), False
+        n, shown = len(changed), ", ".join(display_path(Path(p)) for p in changed[:3])
+        print(f"changed: {n} file{'s' * (n != 1)}: {shown}{' …' * (n > 3)}", flush=True)
+        for func in dict.fromkeys(task["func"] for task in self._tasks.values()):
+            func()  # once per distinct function: every folder shares site.rebuild
+        LiveReloadHandler.reload_waiters()  # directly: poll_tasks would skip reloads < 3 s apart
 
 
 class DevFileHandler(StaticFileHandler):
@@ -308,6 +318,7 @@ def run(args) -> int:
     try:
         for folder in (site.options.content, site.options.templates, site.options.static, PACKAGE):
             server.watch(str(folder), site.rebuild, ignore=site.ignored)
+        server.watcher.arm()
         site.rebuild()
         url = f"http://{args.host}:{args.port}/"
         print(f"serving {out} at {url} (Ctrl-C to stop); watching content, templates, static and "
@@ -319,5 +330,7 @@ def run(args) -> int:
     except OSError as err:  # the port was taken between our check and livereload's listen
         print(f"serve: cannot listen on {args.host}:{args.port}: {err.strerror}", file=sys.stderr)
         return 2
+    finally:
+        server.watcher.disarm()
     print("stopped", flush=True)
     return 0
