@@ -96,17 +96,19 @@ def unchanged(options, now: Scan) -> tuple[Diagnostics, int, dict] | None:
         return None
     try:
         record = json.loads(_record_path(options.cache, options.out).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if record.get("context") != now.context or record.get("files", {}).keys() != now.files.keys():
+        return _still_right(options, now, record)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None  # no record, a damaged one, or an input gone since the scan: build
+
+
+def _still_right(options, now: Scan, record: dict) -> tuple[Diagnostics, int, dict] | None:
+    if record["context"] != now.context or record["files"].keys() != now.files.keys():
         return None
     for name, was in record["files"].items():
-        if was[:4] != now.files[name][:4]:
-            return None
-        if was[4] and _hash(_path(options, name)) != was[4]:
+        if was[:4] != now.files[name][:4] or (was[4] and _hash(_path(options, name)) != was[4]):
             return None
     marker = read_marker(Path(options.out))
-    if not marker["files"] or marker_digest(marker) != record.get("marker"):
+    if not marker["files"] or marker_digest(marker) != record["marker"]:
         return None
     out = str(Path(options.out).resolve())
     if not all(os.path.isfile(os.path.join(out, path)) for path in marker["files"]):

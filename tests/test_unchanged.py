@@ -142,3 +142,13 @@ def test_old_files_are_trusted_by_their_times_alone(site, monkeypatch):
 def _options(paths: dict[str, Path]):
     return Options(content=paths["content"], templates=paths["templates"], static=paths["static"],
                    out=paths["out"])
+
+
+@pytest.mark.parametrize("damage", ["not json", "wrong shape", "empty"])
+def test_a_damaged_record_only_means_the_build_runs(damage, site):
+    paths, build, _ = site
+    record = inputs._record_path(DEFAULT_CACHE, paths["out"])
+    record.write_text({"not json": "{", "wrong shape": '{"context": 1, "files": [3]}', "empty": ""}[damage])
+    run = build()
+    assert run.code == 0 and SKIPPED not in run.out
+    assert SKIPPED in build().out
