@@ -68,19 +68,24 @@ def render_pages(renderer: "Renderer", pages: list, jobs: int = 1, chunk: int = 
     """Render pages, in parallel across processes when there are many (the model is read-only).
     `progress(done, total)` is called after every `chunk` pages."""
     global _WORK
-    ranges = [(i, i + chunk) for i in range(0, len(pages), chunk)]
+    total = len(pages)
     parallel = jobs > 1 and len(pages) >= 4 * chunk and "fork" in multiprocessing.get_all_start_methods()
+    out = {}
     if parallel:
-        for template in sorted({page.template for page in pages}):
-            renderer.env.get_template(template)  # compile once, before the workers are forked
+        # One page of each template here first: that compiles it and every template it extends,
+        # imports or includes, once, for the workers forked next and for this process's later
+        # builds (the dev server's).
+        firsts = {page.template: page for page in reversed(pages)}.values()
+        out.update((page.path, renderer.render(page)) for page in firsts)
+        pages = [page for page in pages if page.path not in out]
+    ranges = [(i, i + chunk) for i in range(0, len(pages), chunk)]
     _WORK = (renderer, pages)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) if parallel else contextlib.nullcontext() as pool:
-            out = {}
             for batch in (pool.imap(_render_range, ranges) if parallel else map(_render_range, ranges)):
                 out.update(batch)
                 if progress:
-                    progress(len(out), len(pages))
+                    progress(len(out), total)
             return out
     finally:
         _WORK = ()

@@ -5,6 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from conftest import ROOT, copy_fixture
@@ -128,6 +129,25 @@ def test_parallel_rendering_and_conversion_give_the_same_bytes(tmp_path):
     assert two.ok and two.output.rendered > 256
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
     assert one.diagnostics.items == two.diagnostics.items
+
+
+def test_after_a_parallel_build_the_next_build_in_the_process_compiles_no_template(tmp_path, monkeypatch):
+    """The dev server's first edit after its start must not pay for compiling: the workers of
+    the first build compiled in their own processes, so the parent compiles before forking."""
+    content, templates = tmp_path / "content", tmp_path / "templates"
+    write_content(content, initiatives=150, seed=4)
+    shutil.copytree(ROOT / "templates", templates)  # a fresh folder: a fresh Jinja environment
+    options = Options(content=content, out=tmp_path / "out", templates=templates, jobs=2, in_place=True)
+    first = build(options).output.rendered
+    assert first > 256  # rendered by the process pool
+    compiled = []
+    real = jinja2.Environment._compile
+    monkeypatch.setattr(jinja2.Environment, "_compile", lambda env, source, name: compiled.append(name) or real(env, source, name))
+    edit(sorted((content / "initiatives").glob("*.yaml"))[0], "## Summary", "## Summary, edited")
+    result = build(options)
+    ok, rendered = result.ok, result.output.rendered if result.output else 0  # the model is too big to show
+    assert ok and 0 < rendered < 256, (ok, rendered, [d.text() for d in result.diagnostics.errors])
+    assert compiled == []
 
 
 def test_cached_markdown_still_reports_a_link_to_a_deleted_item(cli, tmp_path):
