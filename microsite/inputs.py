@@ -31,7 +31,7 @@ import yaml
 
 from .diagnostics import Diagnostic, Diagnostics
 from .incremental import code_digest
-from .write import marker_digest, read_marker, replace_file
+from .write import marker_file_digest, read_marker, replace_file
 
 RACY_NS = 2_000_000_000  # far longer than any file-system clock tick
 
@@ -107,8 +107,10 @@ def _still_right(options, now: Scan, record: dict) -> tuple[Diagnostics, int, di
     for name, was in record["files"].items():
         if was[:4] != now.files[name][:4] or (was[4] and _hash(_path(options, name)) != was[4]):
             return None
+    if marker_file_digest(Path(options.out)) != record["marker"]:
+        return None
     marker = read_marker(Path(options.out))
-    if not marker["files"] or marker_digest(marker) != record["marker"]:
+    if not marker["files"]:
         return None
     out = str(Path(options.out).resolve())
     if not all(os.path.isfile(os.path.join(out, path)) for path in marker["files"]):

@@ -28,7 +28,7 @@ MARKER = ".microsite-build"
 class WriteStats:
     written: int = 0
     unchanged: int = 0
-    marker: str = ""   # digest of the marker the folder now holds (marker_digest)
+    marker: str = ""   # digest of the marker file the folder now holds (marker_file_digest)
 
 
 def out_dir_problem(out: Path, content: Path, repo: Path) -> str:
@@ -65,7 +65,7 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
     keys = keys or {}
     if hashes == previous and keys == marker["keys"] and all((out / p).is_file() for p in hashes):
         # the folder already holds exactly this site
-        return WriteStats(unchanged=len(hashes), marker=marker_digest(marker))
+        return WriteStats(unchanged=len(hashes), marker=marker_file_digest(out))
     marker = {"files": hashes, "keys": keys}
     if in_place and previous:
         return _update_in_place(out, files, hashes, previous, marker)
@@ -86,11 +86,10 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
         else:
             target.write_bytes(data)
         stats.written += 1
-    _write_marker(stage, marker)
+    stats.marker = _write_marker(stage, marker)
     _swap(stage, out)
     if stage.exists():
         shutil.rmtree(stage)  # after an exchange, the stage holds the previous site
-    stats.marker = marker_digest(marker)
     return stats
 
 
@@ -112,8 +111,7 @@ def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str
             if folder == out or any(folder.iterdir()):
                 break
             folder.rmdir()
-    _write_marker(out, marker)
-    stats.marker = marker_digest(marker)
+    stats.marker = _write_marker(out, marker)
     return stats
 
 
@@ -125,17 +123,19 @@ def replace_file(target: Path, data: bytes) -> None:
     os.replace(temporary, target)
 
 
-def _write_marker(folder: Path, marker: dict) -> None:
-    replace_file(folder / MARKER, _marker_bytes(marker))
+def _write_marker(folder: Path, marker: dict) -> str:
+    """Write the marker; the digest of its bytes (see marker_file_digest)."""
+    data = (json.dumps(marker, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+    replace_file(folder / MARKER, data)
+    return hashlib.sha256(data).hexdigest()
 
 
-def _marker_bytes(marker: dict) -> bytes:
-    return (json.dumps(marker, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
-
-
-def marker_digest(marker: dict) -> str:
-    """What a folder's marker says, as one hash (of read_marker's form)."""
-    return hashlib.sha256(_marker_bytes({"files": marker["files"], "keys": marker["keys"]})).hexdigest()
+def marker_file_digest(out: Path) -> str:
+    """The hash of the marker file in `out` ("" when there is none): which build the folder holds."""
+    try:
+        return hashlib.sha256((out / MARKER).read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def _remove_abandoned_stages(out: Path) -> None:
