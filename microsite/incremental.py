@@ -64,23 +64,28 @@ def item_value(value, lang: str | None = None, field: str = "") -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(item_value(v, lang, field) for v in value) + "]"
     if dataclasses.is_dataclass(value):
-        return "{" + ",".join(item_value(getattr(value, f.name), lang, f.name)
-                              for f in dataclasses.fields(value)) + "}"
+        return "{" + ",".join(item_value(getattr(value, name), lang, name)
+                              for name in _field_names(type(value))) + "}"
     if isinstance(value, dt.date):
         return value.isoformat()
     return repr(value)
 
 
+@functools.cache
+def _field_names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def item_digest(item, lang: str) -> str:
-    fields = [f.name for f in dataclasses.fields(item) if f.name != "place"]
-    return _h(item.kind, *(item_value(getattr(item, name), lang, name) for name in fields))
+    return _h(item.kind, *(item_value(getattr(item, name), lang, name)
+                           for name in _field_names(type(item)) if name != "place"))
 
 
 def _neighbours(item) -> list:
     """Every model object one reference away from an item, in either direction."""
     out = []
-    for f in dataclasses.fields(item):
-        value = getattr(item, f.name)
+    for name in _field_names(type(item)):
+        value = getattr(item, name)
         values = value if isinstance(value, list) else [value]
         out.extend(v for v in values if hasattr(v, "kind") and hasattr(v, "id"))
     return out
@@ -101,14 +106,17 @@ def page_keys(site: m.Site, pages, fixed: str) -> tuple[dict[str, str], str]:
     missing = repr(sorted(site.missing_translations))
     whole = {lang: _h(*(f"{k}:{v}" for k, v in sorted(found.items())), missing)
              for lang, found in digests.items()}
-    keys = {}
+    keys, near_of = {}, {}  # near_of: an item's neighbours, for its page in every language
     for page in pages:
         if page.item is None:
             keys[page.path] = _h(fixed, page.path, page.template, whole[page.lang])
             continue
         item, found = page.item, digests[page.lang]
-        near = _neighbours(item) + related_by.get((item.kind, item.id), [])
-        near_digests = sorted(found[(x.kind, x.id)] for x in near if (x.kind, x.id) in found)
+        near = near_of.get((item.kind, item.id))
+        if near is None:
+            near = near_of[item.kind, item.id] = [
+                (x.kind, x.id) for x in _neighbours(item) + related_by.get((item.kind, item.id), [])]
+        near_digests = sorted(found[k] for k in near if k in found)
         keys[page.path] = _h(fixed, page.path, page.template, vocabulary,
                              found[(item.kind, item.id)], *near_digests)
     return keys, _h(fixed, "whole model", *whole.values())

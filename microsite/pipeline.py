@@ -1,8 +1,9 @@
-"""The build, start to end, in one readable function.
+"""The build, start to end: `build` reads top to bottom.
 
-load → validate and resolve (the model) → plan and render every page → write → decide.
-Nothing is written before every page exists in memory, and nothing at all when there are errors:
-the previous output stays exactly as it was.
+load → validate and resolve (the model) → plan and key every page (`prepare`) → render what
+changed (`produce`) → write → decide. Nothing is written before every page exists in memory,
+and nothing at all when there are errors: the previous output stays exactly as it was. (The dev
+server runs the same stages, with the rendering put off until a file is asked for: devbuild.py.)
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from .diagnostics import Diagnostics
 from .i18n import load_catalogues
 from .load import display_path, load_content
 from .incremental import code_digest, item_value, page_keys, tree_digest
-from .render import Renderer, plan_pages, render_pages
+from .render import Page, Renderer, plan_pages, render_pages
 from .resolve import resolve
 from .publish import publish_files
 from .search import search_index
@@ -44,7 +45,6 @@ class Options:
     base_url: str | None = None
     offline: bool = False
     strict: bool = False
-    in_place: bool = False   # write.py: the dev server's updates, without a stage
     skip_unchanged: bool = False  # inputs.py: no build at all when no input changed (needs a cache)
 
 
@@ -68,14 +68,31 @@ class Output:
     keys: dict[str, str]             # page path -> key (incremental.py)
     pages: int = 0
     rendered: int = 0
+    pending: int = 0   # the dev server's: files left to make when asked for (devbuild.py)
 
 
-def make_site(options: Options, diags: Diagnostics, previous: dict | None = None) -> tuple[m.Site | None, Output | None]:
-    """The model and every output file in memory; (model or None, None) when something is broken.
+@dataclass
+class Plan:
+    """A build's model and what it will write, before anything is rendered."""
+    site: m.Site
+    policy: UrlPolicy
+    pages: list[Page]
+    static: dict[str, bytes]     # output path -> bytes (collect_static)
+    keys: dict[str, str]         # page path -> key
+    model_key: str               # the key of every file made from the whole model
+    fixed: str                   # _fixed_digest: what every page depends on besides the model
+    renderer: Renderer
 
-    `previous` is the marker of the build already in the output folder: pages whose key is
-    unchanged are not rendered again.
-    """
+    def whole_model_files(self) -> dict[str, bytes]:
+        """Search indexes, feeds, sitemap and data exports."""
+        files = {self.policy.search_index(lang): search_index(self.site, self.policy, lang)
+                 for lang in self.site.settings.languages}
+        files.update(publish_files(self.site, self.policy))
+        return files
+
+
+def prepare(options: Options, diags: Diagnostics) -> tuple[m.Site | None, Plan | None]:
+    """The model, every page planned and keyed; (model or None, None) when something is broken."""
     cache = open_cache(options.cache)
     site = resolve(load_content(options.content, diags, cache), diags, cache, options.jobs)
     cache.save()
@@ -85,38 +102,52 @@ def make_site(options: Options, diags: Diagnostics, previous: dict | None = None
     policy = UrlPolicy(offline=options.offline,
                        base_url=normalise_base_url(options.base_url) or site.settings.base_url,
                        default_language=site.settings.languages[0])
-    files: dict[str, bytes | None] = collect_static(options.static)
-    assets = _asset_names(files)
+    static = collect_static(options.static)
+    assets = _asset_names(static)
     pages = plan_pages(site, policy)
-    keys, model_key = page_keys(site, pages, _fixed_digest(options, site, policy, assets))
+    fixed = _fixed_digest(options, site, policy, assets)
+    keys, model_key = page_keys(site, pages, fixed)
+    renderer = Renderer(site, policy, options.templates, catalogues, assets)
+    return site, Plan(site, policy, pages, static, keys, model_key, fixed, renderer)
+
+
+def produce(plan: Plan, options: Options, diags: Diagnostics, previous: dict | None = None) -> Output | None:
+    """Every output file in memory; None when a path collides or a template fails.
+
+    `previous` is the marker of the build already in the output folder: pages whose key is
+    unchanged are not rendered again.
+    """
     previous = previous or {"files": {}, "keys": {}}
 
     def unchanged(path: str, key: str) -> bool:
         return (previous["keys"].get(path) == key and path in previous["files"]
                 and (options.out / path).is_file())
 
-    made = [path for path, key in previous["keys"].items() if key == model_key]
-    if made and all(unchanged(path, model_key) for path in made):
+    made = [path for path, key in previous["keys"].items() if key == plan.model_key]
+    if made and all(unchanged(path, plan.model_key) for path in made):
         generated = dict.fromkeys(made)  # the previous build's files are right: reuse them
     else:
-        generated = {policy.search_index(lang): search_index(site, policy, lang)
-                     for lang in site.settings.languages}
-        generated.update(publish_files(site, policy))
-    keys.update(dict.fromkeys(generated, model_key))
-    files.update(generated)
-    _check_paths(pages, files, diags)
+        generated = plan.whole_model_files()
+    keys = plan.keys | dict.fromkeys(generated, plan.model_key)
+    files: dict[str, bytes | None] = plan.static | generated
+    check_paths(plan.pages, files, diags)
     if diags.errors:
-        return site, None
-    todo = [p for p in pages if not unchanged(p.path, keys[p.path])]
-    renderer = Renderer(site, policy, options.templates, catalogues, assets)
+        return None
+    todo = [p for p in plan.pages if not unchanged(p.path, keys[p.path])]
     try:
-        rendered = render_pages(renderer, todo, options.jobs, progress=options.progress)
+        rendered = render_pages(plan.renderer, todo, options.jobs, progress=options.progress)
     except jinja2.TemplateError as err:
-        _template_error(err, options.templates, diags)
-        return site, None
-    for page in pages:
+        template_problem(err, options.templates, diags)
+        return None
+    for page in plan.pages:
         files[page.path] = rendered.get(page.path)
-    return site, Output(files, keys, len(pages), len(rendered))
+    return Output(files, keys, len(plan.pages), len(rendered))
+
+
+def settle(options: Options, site: m.Site | None, diags: Diagnostics) -> None:
+    """Severities as the settings and --strict set them (diagnostics.py)."""
+    settings = site.settings if site else None
+    diags.settle(options.strict or bool(settings and settings.strict), settings.severity if settings else {})
 
 
 def _fixed_digest(options: Options, site: m.Site, policy: UrlPolicy, assets: dict[str, str]) -> str:
@@ -133,25 +164,31 @@ def build(options: Options) -> Result:
     """Build and, when there is no error, write the site into options.out."""
     started = time.perf_counter()
     diags = Diagnostics()
+    if output_problem(options, diags):
+        return Result(diags)
+    scan = inputs.scan(options) if options.skip_unchanged and options.cache else None
+    result = _previous_result(options, scan) if scan else None
+    if result is None:
+        site, plan = prepare(options, diags)
+        output = produce(plan, options, diags, read_marker(options.out)) if plan else None
+        settle(options, site, diags)
+        result = Result(diags, site, output)
+        if result.ok:
+            result.stats = write_site(options.out, output.files, output.keys)
+            if scan:
+                inputs.remember(options, scan, diags, output.pages, result.stats.marker)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def output_problem(options: Options, diags: Diagnostics) -> bool:
+    """True, with the reason reported, when options.out is no place to write a site."""
     problem = out_dir_problem(options.out, options.content, ROOT)
     if problem:
         diags.add(display_path(options.out), 0, 0, "bad-output",
                   f"refusing to write the site into {display_path(options.out)}: it {problem}",
                   hint="choose an empty folder or a previous build's folder with --out")
-        return Result(diags)
-    scan = inputs.scan(options) if options.skip_unchanged and options.cache else None
-    result = _previous_result(options, scan) if scan else None
-    if result is None:
-        site, output = make_site(options, diags, read_marker(options.out))
-        settings = site.settings if site else None
-        diags.settle(options.strict or bool(settings and settings.strict), settings.severity if settings else {})
-        result = Result(diags, site, output)
-        if result.ok:
-            result.stats = write_site(options.out, output.files, output.keys, options.in_place)
-            if scan:
-                inputs.remember(options, scan, diags, output.pages, result.stats.marker)
-    result.seconds = time.perf_counter() - started
-    return result
+    return bool(problem)
 
 
 def _previous_result(options: Options, scan: inputs.Scan) -> Result | None:
@@ -164,7 +201,7 @@ def _previous_result(options: Options, scan: inputs.Scan) -> Result | None:
     return Result(diags, None, output, WriteStats(unchanged=len(marker["files"])), skipped=True)
 
 
-def _template_error(err: jinja2.TemplateError, templates: Path, diags: Diagnostics) -> None:
+def template_problem(err: jinja2.TemplateError, templates: Path, diags: Diagnostics) -> None:
     """A template mistake, reported at its template line."""
     name = getattr(err, "filename", None) or getattr(err, "name", None) or ""
     line = getattr(err, "lineno", None) or 0
@@ -205,7 +242,7 @@ def _asset_names(files: dict[str, bytes]) -> dict[str, str]:
     return names
 
 
-def _check_paths(pages, files: dict, diags: Diagnostics) -> None:
+def check_paths(pages, files: dict, diags: Diagnostics) -> None:
     """Two things that would write the same file are one clear error, before rendering."""
     seen: dict[str, object] = {path: "static file" for path in files}
     for page in pages:

@@ -9,10 +9,11 @@ StaticFileHandler). What we add around it, and why:
   pipeline writes nothing) and every served HTML page gets an overlay listing the diagnostics;
 - pages served with their Content-Security-Policy widened just enough for livereload: the hash
   of its inline loader script, and WebSocket connections back to this server ('self').
-- builds that update the output folder in place (write.py), changed files only: a build runs on
-  the server's own loop, so no file is opened for a request while one is under way (a file
-  already being sent keeps its old bytes: a rename does not change an open file), and each
-  request sees the previous build or the new one, never half of one.
+- builds that make the model at once and the changed files when they are asked for
+  (devbuild.py): a build, and every step of making its files, runs on the server's own loop,
+  so no file is opened for a request while one is under way (a file already being sent keeps
+  its old bytes: a rename does not change an open file); a request for a file the last build
+  changed makes it first, so each request sees the last good build, never half of one.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import fnmatch
 import hashlib
 import html
 import os
+import posixpath
 import re
 import signal
 import socket
@@ -36,15 +38,18 @@ from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
 from tornado import ioloop, web
 
+from .devbuild import DevBuild
 from .diagnostics import Diagnostic, format_console, summary
 from .incremental import PACKAGE
 from .load import display_path
-from .pipeline import Options, build
+from .pipeline import Options
 from .search import keep_tokens
 
 QUIET_MS = 30     # without file events before a rebuild starts (a burst's events come closer)
 BURST_MS = 10_000  # the longest burst grouped before a build starts anyway
 TICK_MS = 50      # how often the watcher's thread wakes to see whether the server is stopping
+GRACE_SECONDS = 0.2  # after a build, for open tabs to reload (their pages are made first)
+STEP_SECONDS = 0.02  # pending files are made in steps this long, with requests served between
 # Editors' temporary files: vim swap files and its 4913 write test, backups, Emacs locks and
 # autosaves, atomic-save temporaries; and bytecode.
 TEMPORARY = re.compile("|".join(fnmatch.translate(pattern) for pattern in
@@ -72,34 +77,68 @@ class DevSite:
         self.problems: list[str] = []   # Diagnostic.text() of the last failed build, else empty
         self.script_hash = ""           # CSP hash of livereload's inline loader, once known
         self.building = False
+        self.dev = DevBuild(options)
+        self._stepping = False          # a _step is scheduled
         # The output folder, and the sibling folder write.py puts the next build in before the swap.
         self._out = str(options.out)
         self._out_prefixes = (self._out + os.sep, str(options.out.parent / f".{options.out.name}.new-"))
 
     def rebuild(self) -> None:
         """Build; on failure keep the last good build and record why. Never raises."""
-        self.building = True
-        try:
-            result = build(self.options)
-        except Exception as err:  # a generator bug must not take the server down
-            traceback.print_exc()
-            self.problems = [Diagnostic("", 0, 0, "crash", f"{type(err).__name__}: {err}").text()]
-            print("build crashed; still serving the last good build", file=sys.stderr, flush=True)
+        result = self._guarded(self.dev.build)
+        if result is None:
             return
-        finally:
-            self.building = False
         report = format_console(result.diagnostics)
         if report:
             print(report, file=sys.stderr, flush=True)
         ms = result.seconds * 1000
         if result.ok:
             self.problems = []
-            print(f"built {result.output.pages} pages ({result.output.rendered} rendered) in "
+            pending = result.output.pending
+            later = f", {pending} to make when asked for" if pending else ""
+            print(f"built {result.output.pages} pages ({result.output.rendered} rendered{later}) in "
                   f"{ms:.0f} ms; {summary(result.diagnostics)}", flush=True)
+            if pending and not self._stepping:
+                self._stepping = True
+                ioloop.IOLoop.current().call_later(GRACE_SECONDS, self._step)
         else:
             self.problems = [d.text() for d in result.diagnostics.items]
             print(f"build failed in {ms:.0f} ms: {summary(result.diagnostics)}; "
                   "still serving the last good build", file=sys.stderr, flush=True)
+
+    def make(self, path: str) -> None:
+        """Before a request opens the output file `path`: make it if it is pending (devbuild.py)."""
+        if path in self.dev.pending:
+            self._guarded(lambda: self.dev.make(path))
+
+    def _step(self) -> None:
+        """Make pending files in short steps, serving requests between them, until none is left."""
+        if self._guarded(lambda: self.dev.step(STEP_SECONDS)):
+            ioloop.IOLoop.current().call_later(0, self._step)  # requests waiting are served first
+            return
+        self._stepping = False
+        if not self.dev.pending:
+            print(f"made {self.dev.made} files in {self.dev.making * 1000:.0f} ms; the output folder "
+                  "is complete", flush=True)
+
+    def _guarded(self, work):
+        """work(), reporting a generator bug or a pending page's template error instead of raising."""
+        failed = self.dev.failed
+        self.building = True
+        try:
+            return work()
+        except Exception as err:  # a generator bug must not take the server down
+            traceback.print_exc()
+            self.problems = [Diagnostic("", 0, 0, "crash", f"{type(err).__name__}: {err}").text()]
+            print("build crashed; still serving the last good build", file=sys.stderr, flush=True)
+            return None
+        finally:
+            self.building = False
+            if self.dev.failed is not None and failed is None:
+                self.problems = [d.text() for d in self.dev.failed.items]
+                print(format_console(self.dev.failed), file=sys.stderr, flush=True)
+                print("build failed: pages not made yet keep their last good version until the "
+                      "next build", file=sys.stderr, flush=True)
 
     def interrupt(self, signum, frame) -> None:
         """Ctrl-C: between builds, stop the loop from inside it (a KeyboardInterrupt raised at a
@@ -228,6 +267,14 @@ class DevFileHandler(StaticFileHandler):
         self.site = site
         self._page: bytes | None = None
 
+    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        # Before the file is looked at: a file still pending is made first. Only paths of the
+        # build's own files are ever made, so this cannot reach outside the output folder.
+        path = os.path.relpath(absolute_path, root).replace(os.sep, "/")
+        for candidate in (path, posixpath.normpath(f"{path}/{self.default_filename}")):
+            self.site.make(candidate)
+        return super().validate_absolute_path(root, absolute_path)
+
     def parse_url_path(self, url_path: str) -> str:
         if "\0" in url_path:  # os functions would raise: answer 400 instead of a 500
             raise web.HTTPError(400, "NUL in path")
@@ -311,7 +358,7 @@ def run(args) -> int:
     if problem:
         print(f"serve: {problem}", file=sys.stderr)
         return 2
-    site = DevSite(Options(content=args.content.resolve(), out=out, in_place=True))
+    site = DevSite(Options(content=args.content.resolve(), out=out))
     keep_tokens()
     server = DevServer(site)
     signal.signal(signal.SIGINT, site.interrupt)

@@ -86,7 +86,7 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
         else:
             target.write_bytes(data)
         stats.written += 1
-    stats.marker = _write_marker(stage, marker)
+    stats.marker = write_marker(stage, marker)
     _swap(stage, out)
     if stage.exists():
         shutil.rmtree(stage)  # after an exchange, the stage holds the previous site
@@ -95,7 +95,7 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
 
 def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str, str],
                      previous: dict[str, str], marker: dict) -> WriteStats:
-    _write_marker(out, {"files": {}, "keys": {}})  # until the end: see the module's docstring
+    write_marker(out, {"files": {}, "keys": {}})  # until the end: see the module's docstring
     stats = WriteStats()
     for path, digest in hashes.items():
         target = out / path
@@ -106,13 +106,18 @@ def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str
         replace_file(target, files[path])
         stats.written += 1
     for path in sorted(previous.keys() - hashes.keys()):
-        (out / path).unlink(missing_ok=True)
-        for folder in (out / path).parents:  # folders left empty go too, as a clean build has none
-            if folder == out or any(folder.iterdir()):
-                break
-            folder.rmdir()
-    stats.marker = _write_marker(out, marker)
+        remove_file(out, path)
+    stats.marker = write_marker(out, marker)
     return stats
+
+
+def remove_file(out: Path, path: str) -> None:
+    """Delete an output file, and the folders it leaves empty (a clean build has none)."""
+    (out / path).unlink(missing_ok=True)
+    for folder in (out / path).parents:
+        if folder == out or any(folder.iterdir()):
+            break
+        folder.rmdir()
 
 
 def replace_file(target: Path, data: bytes) -> None:
@@ -123,7 +128,7 @@ def replace_file(target: Path, data: bytes) -> None:
     os.replace(temporary, target)
 
 
-def _write_marker(folder: Path, marker: dict) -> str:
+def write_marker(folder: Path, marker: dict) -> str:
     """Write the marker; the digest of its bytes (see marker_file_digest)."""
     data = (json.dumps(marker, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
     replace_file(folder / MARKER, data)

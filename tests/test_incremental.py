@@ -10,7 +10,9 @@ import pytest
 
 from conftest import ROOT, copy_fixture
 from microsite import markup, search
+from microsite.devbuild import DevBuild
 from microsite.pipeline import Options, build
+from microsite.write import read_marker
 from microsite.synthetic import write_content
 
 
@@ -43,22 +45,28 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("change", sorted(CHANGES))
-@pytest.mark.parametrize("offline, in_place", [(False, False), (True, False), (False, True)])
-def test_incremental_build_equals_clean_build(change, offline, in_place, tmp_path, monkeypatch):
-    """in_place: as the dev server builds (writing in place, items' search tokens kept)."""
-    if in_place:
+@pytest.mark.parametrize("offline, dev", [(False, False), (True, False), (False, True)])
+def test_incremental_build_equals_clean_build(change, offline, dev, tmp_path, monkeypatch):
+    """dev: as the dev server builds (devbuild.py: in place, or files made later; tokens kept)."""
+    if dev:
         monkeypatch.setattr(search, "_KEPT", {})
     content = copy_fixture("site", tmp_path)
     templates = tmp_path / "templates"
     static = tmp_path / "static"
     shutil.copytree(ROOT / "templates", templates)
     shutil.copytree(ROOT / "static", static)
+    server = DevBuild(Options(content=content, out=tmp_path / "incremental", templates=templates,
+                              static=static, jobs=1, cache=tmp_path / "cache"))
 
     def run(out: Path, cache: Path | None):
-        incremental = cache is not None  # as the command line builds, or as the dev server does
-        result = build(Options(content=content, out=out, templates=templates, static=static,
-                               offline=offline, jobs=1, cache=cache, in_place=in_place and incremental,
-                               skip_unchanged=incremental and not in_place))
+        if dev and cache is not None:
+            result = server.build()
+            while server.step(1):
+                pass
+            assert not server.pending and server.failed is None
+        else:  # as the command line builds (cache) or from nothing
+            result = build(Options(content=content, out=out, templates=templates, static=static,
+                                   offline=offline, jobs=1, cache=cache, skip_unchanged=cache is not None))
         assert result.ok, [d.text() for d in result.diagnostics.items]
         return result
 
@@ -67,6 +75,7 @@ def test_incremental_build_equals_clean_build(change, offline, in_place, tmp_pat
     run(tmp_path / "incremental", tmp_path / "cache")  # previous pages and cached items reused
     run(tmp_path / "clean", None)
     assert tree(tmp_path / "incremental") == tree(tmp_path / "clean")
+    assert read_marker(tmp_path / "incremental") == read_marker(tmp_path / "clean")
 
 
 def test_nothing_changed_renders_nothing(tmp_path):
@@ -111,10 +120,11 @@ def test_an_update_in_place_cut_short_is_redone_whole_by_the_next_build(tmp_path
 
     monkeypatch.setattr(os, "replace", cut_short)
     with pytest.raises(KeyboardInterrupt):
-        build(Options(content=content, out=out, jobs=1, in_place=True))
+        DevBuild(Options(content=content, out=out, jobs=1)).build()
     monkeypatch.undo()
-    again = build(Options(content=content, out=out, jobs=1, in_place=True))
-    assert again.ok and again.output.rendered == again.output.pages  # nothing of it trusted
+    again = DevBuild(Options(content=content, out=out, jobs=1)).build()  # as a new server
+    ok, rendered, pages = again.ok, again.output.rendered, again.output.pages  # the model is too big to show
+    assert ok and rendered == pages  # nothing of it trusted
     build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None))
     assert tree(out) == tree(tmp_path / "clean")
     assert not [p for p in out.rglob("*.tmp")]
@@ -137,17 +147,19 @@ def test_after_a_parallel_build_the_next_build_in_the_process_compiles_no_templa
     content, templates = tmp_path / "content", tmp_path / "templates"
     write_content(content, initiatives=150, seed=4)
     shutil.copytree(ROOT / "templates", templates)  # a fresh folder: a fresh Jinja environment
-    options = Options(content=content, out=tmp_path / "out", templates=templates, jobs=2, in_place=True)
-    first = build(options).output.rendered
+    server = DevBuild(Options(content=content, out=tmp_path / "out", templates=templates, jobs=2))
+    first = server.build().output.rendered
     assert first > 256  # rendered by the process pool
     compiled = []
     real = jinja2.Environment._compile
     monkeypatch.setattr(jinja2.Environment, "_compile", lambda env, source, name: compiled.append(name) or real(env, source, name))
     edit(sorted((content / "initiatives").glob("*.yaml"))[0], "## Summary", "## Summary, edited")
-    result = build(options)
-    ok, rendered = result.ok, result.output.rendered if result.output else 0  # the model is too big to show
-    assert ok and 0 < rendered < 256, (ok, rendered, [d.text() for d in result.diagnostics.errors])
-    assert compiled == []
+    result = server.build()
+    ok, pending = result.ok, result.output.pending if result.output else 0  # the model is too big to show
+    assert ok and 0 < pending < 256, (ok, pending, [d.text() for d in result.diagnostics.errors])
+    while server.step(1):
+        pass
+    assert server.made == pending and compiled == []
 
 
 def test_cached_markdown_still_reports_a_link_to_a_deleted_item(cli, tmp_path):

@@ -1,0 +1,174 @@
+"""The dev server's builds (devbuild.py), in process: after a content edit the changed files are
+pending until asked for, and once none is left the folder is a clean build's, byte for byte."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from conftest import ROOT, copy_fixture
+from microsite import render
+from microsite.devbuild import DevBuild
+from microsite.pipeline import Options, build
+from microsite.write import read_marker
+from test_incremental import edit, tree
+
+PAGE = "initiatives/beta-talent/index.html"
+
+
+@pytest.fixture
+def dev(tmp_path) -> DevBuild:
+    content = copy_fixture("site", tmp_path)
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    shutil.copytree(ROOT / "static", tmp_path / "static")
+    dev = DevBuild(Options(content=content, out=tmp_path / "out", templates=tmp_path / "templates",
+                           static=tmp_path / "static", jobs=1))
+    first = counts(dev.build())
+    assert first["ok"] and first["rendered"] == first["pages"] and not set(dev.pending)
+    return dev
+
+
+def counts(result) -> dict:
+    """A result's figures as plain values: an assertion on the result itself would print the model."""
+    o = result.output
+    return {"ok": result.ok, "pages": o.pages if o else 0, "rendered": o.rendered if o else 0,
+            "pending": o.pending if o else 0}
+
+
+def finish(dev: DevBuild) -> None:
+    while dev.step(0.01):
+        pass
+    assert not set(dev.pending) and dev.failed is None
+
+
+def assert_clean(dev: DevBuild, tmp_path: Path) -> None:
+    """The folder, marker included, is what a clean build of the same input writes."""
+    o = dev.options
+    clean = build(Options(content=o.content, out=tmp_path / "clean", templates=o.templates,
+                          static=o.static, jobs=1, cache=None))
+    ok = clean.ok
+    assert ok
+    assert tree(o.out) == tree(tmp_path / "clean")
+    assert read_marker(o.out) == read_marker(tmp_path / "clean")
+
+
+def test_a_content_edit_is_pending_until_asked_for_and_then_the_folder_is_a_clean_build(dev, tmp_path):
+    out = dev.options.out
+    before = read_marker(out)
+    edit(dev.options.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
+    result = counts(dev.build())
+    assert result["ok"] and result["rendered"] == 0
+    pending = set(dev.pending)  # paths only: the pages hold the model, too big to print
+    assert {PAGE, "search/index.js", "data/initiatives.csv"} <= pending
+    assert 0 < result["pending"] == len(pending) < result["pages"]
+    assert not [path for path in pending if path.startswith("zh/initiatives/")]  # names only
+    assert "Talent services in Beta" in (out / PAGE).read_text(encoding="utf-8")
+    assert read_marker(out) == before  # true still: no file has changed yet
+
+    dev.make(PAGE)
+    assert PAGE not in set(dev.pending) and set(dev.pending)
+    assert "<h1>Talent in Beta" in (out / PAGE).read_text(encoding="utf-8")
+    assert read_marker(out) == {"files": {}, "keys": {}}  # a server killed now leaves it untrusted
+    finish(dev)
+    assert dev.made == result["pending"]
+    assert_clean(dev, tmp_path)
+    again = counts(dev.build())
+    assert again["pending"] == 0  # nothing changed since
+
+
+def test_a_removed_item_goes_at_once_and_a_new_one_is_made_when_asked_for(dev, tmp_path):
+    content, out = dev.options.content, dev.options.out
+    (content / "initiatives/shared-trade.yaml").unlink()
+    shutil.copy(content / "initiatives/beta-talent.yaml", content / "initiatives/beta-two.yaml")
+    ok = dev.build().ok
+    assert ok
+    assert not (out / "initiatives/shared-trade").exists()
+    assert not (out / "zh/initiatives/shared-trade").exists()
+    assert "initiatives/beta-two/index.html" in set(dev.pending)
+    assert not (out / "initiatives/beta-two").exists()
+    dev.make("initiatives/beta-two/index.html")
+    assert (out / "initiatives/beta-two/index.html").is_file()
+    finish(dev)
+    assert_clean(dev, tmp_path)
+
+
+def test_edits_while_files_are_pending_end_in_the_last_builds_folder(dev, tmp_path):
+    content = dev.options.content
+    edit(content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
+    dev.build()
+    dev.make(PAGE)
+    edit(content / "initiatives/beta-talent.yaml", "Talent in Beta", "Talent services in Beta")  # back
+    edit(content / "themes/trade.yaml", "International trade", "Global trade")
+    ok = dev.build().ok
+    assert ok
+    assert PAGE in set(dev.pending)  # made from the build before, so made again
+    finish(dev)
+    assert_clean(dev, tmp_path)
+
+
+def test_a_broken_edit_keeps_the_last_good_build_and_its_pending_files(dev, tmp_path):
+    content, out = dev.options.content, dev.options.out
+    path = content / "initiatives/beta-talent.yaml"
+    edit(path, "Talent services in Beta", "Talent in Beta")
+    dev.build()
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good + "unknown: 1\n", encoding="utf-8")
+    failed = dev.build()
+    codes = {d.code for d in failed.diagnostics.errors}
+    ok = failed.ok
+    assert not ok and "unknown-field" in codes
+    dev.make(PAGE)  # from the last good build
+    assert "<h1>Talent in Beta" in (out / PAGE).read_text(encoding="utf-8")
+    finish(dev)
+    path.write_text(good, encoding="utf-8")
+    assert_clean(dev, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["template", "static file", "settings"])
+def test_any_change_but_content_is_a_full_build_starting_from_the_folder_as_it_is(dev, tmp_path, change):
+    o = dev.options
+    edit(o.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
+    dev.build()
+    dev.make(PAGE)
+    {"template": lambda: edit(o.templates / "initiative.html", "<article>", '<article class="x">'),
+     "static file": lambda: edit(o.static / "style.css", "--text: #1b1f24;", "--text: #111111;"),
+     "settings": lambda: edit(o.content / "site.yaml", "Fixture Zones", "Fixture Areas")}[change]()
+    result = counts(dev.build())
+    assert result["ok"] and result["rendered"] > 0 and result["pending"] == 0 and not set(dev.pending)
+    assert_clean(dev, tmp_path)
+
+
+def test_a_template_error_on_a_pending_page_is_reported_and_the_next_build_is_full(dev, tmp_path, monkeypatch):
+    edit(dev.options.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
+    dev.build()
+    rendered = render.Renderer.render
+
+    def failing(self, page):
+        if page.path == PAGE:
+            raise jinja2.UndefinedError("'x' is undefined")
+        return rendered(self, page)
+
+    monkeypatch.setattr(render.Renderer, "render", failing)
+    dev.make(PAGE)
+    assert dev.failed is not None and [d.code for d in dev.failed.items] == ["template"]
+    assert "'x' is undefined" in dev.failed.items[0].message
+    more = dev.step(1)
+    assert PAGE in set(dev.pending) and not more  # nothing more is made from that build
+    monkeypatch.undo()
+    again = counts(dev.build())
+    assert again["ok"] and again["rendered"] > 0 and not set(dev.pending) and dev.failed is None
+    assert_clean(dev, tmp_path)
+
+
+def test_a_folder_left_with_files_pending_is_rebuilt_whole_by_the_next_build(dev, tmp_path):
+    """As when the dev server stops before every file is made."""
+    o = dev.options
+    edit(o.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
+    dev.build()
+    dev.make(PAGE)
+    edit(o.content / "initiatives/beta-talent.yaml", "Talent in Beta", "Talent services in Beta")
+    again = counts(build(Options(content=o.content, out=o.out, templates=o.templates, static=o.static, jobs=1)))
+    assert again["ok"] and again["rendered"] == again["pages"]  # nothing of it trusted
+    assert_clean(dev, tmp_path)
