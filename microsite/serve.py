@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import errno
 import fnmatch
+import gc
 import hashlib
 import html
 import os
@@ -50,6 +51,8 @@ BURST_MS = 10_000  # the longest burst grouped before a build starts anyway
 TICK_MS = 50      # how often the watcher's thread wakes to see whether the server is stopping
 GRACE_SECONDS = 0.2  # after a build, for open tabs to reload (their pages are made first)
 STEP_SECONDS = 0.02  # pending files are made in steps this long, with requests served between
+COLLECT_SECONDS = 0.5  # idle, after a build's files are all made, before the cycle collector runs
+GARBAGE_BUILDS = 2  # builds whose models may wait for it; one more build collects first
 # Editors' temporary files: vim swap files and its 4913 write test, backups, Emacs locks and
 # autosaves, atomic-save temporaries; and bytecode.
 TEMPORARY = re.compile("|".join(fnmatch.translate(pattern) for pattern in
@@ -79,15 +82,19 @@ class DevSite:
         self.building = False
         self.dev = DevBuild(options)
         self._stepping = False          # a _step is scheduled
+        self._garbage = 0               # builds since the cycle collector last ran (_collect)
         # The output folder, and the sibling folder write.py puts the next build in before the swap.
         self._out = str(options.out)
         self._out_prefixes = (self._out + os.sep, str(options.out.parent / f".{options.out.name}.new-"))
 
     def rebuild(self) -> None:
         """Build; on failure keep the last good build and record why. Never raises."""
+        if self._garbage >= GARBAGE_BUILDS:  # edits came faster than the server was idle
+            self._collect()
         result = self._guarded(self.dev.build)
+        self._garbage += 1
         if result is None:
-            return
+            return  # a crash: the next build or edit tries again
         report = format_console(result.diagnostics)
         if report:
             print(report, file=sys.stderr, flush=True)
@@ -105,6 +112,8 @@ class DevSite:
             self.problems = [d.text() for d in result.diagnostics.items]
             print(f"build failed in {ms:.0f} ms: {summary(result.diagnostics)}; "
                   "still serving the last good build", file=sys.stderr, flush=True)
+        if not self._stepping:
+            ioloop.IOLoop.current().call_later(COLLECT_SECONDS, self._collect_if_idle)
 
     def make(self, path: str) -> None:
         """Before a request opens the output file `path`: make it if it is pending (devbuild.py)."""
@@ -120,6 +129,21 @@ class DevSite:
         if not self.dev.pending:
             print(f"made {self.dev.made} files in {self.dev.making * 1000:.0f} ms; the output folder "
                   "is complete", flush=True)
+            ioloop.IOLoop.current().call_later(COLLECT_SECONDS, self._collect_if_idle)
+
+    def _collect_if_idle(self) -> None:
+        if not self.dev.pending and not self._stepping:  # else the steps' end calls again
+            self._collect()
+
+    def _collect(self) -> None:
+        """Free the models of earlier builds. The server runs with Python's cycle collector
+        paused (run()): its automatic passes walk every object alive, and a build allocates a
+        model as big as the one alive (at 10,000 initiatives, 1.8 of a 5.4 s build); the model
+        is full of cycles (a district lists its initiatives, which name their district), so
+        only this frees an old one (0.7 s at 10,000, when nobody waits)."""
+        if self._garbage:
+            gc.collect()
+            self._garbage = 0
 
     def _guarded(self, work):
         """work(), reporting a generator bug or a pending page's template error instead of raising."""
@@ -360,6 +384,7 @@ def run(args) -> int:
         return 2
     site = DevSite(Options(content=args.content.resolve(), out=out))
     keep_tokens()
+    gc.disable()  # DevSite._collect runs it when the server is idle
     server = DevServer(site)
     signal.signal(signal.SIGINT, site.interrupt)
     try:
