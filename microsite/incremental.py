@@ -76,9 +76,29 @@ def _field_names(cls) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def item_digest(item, lang: str) -> str:
-    return _h(item.kind, *(item_value(getattr(item, name), lang, name)
-                           for name in _field_names(type(item)) if name != "place"))
+_ITEM_TYPES = frozenset((m.Source, m.Theme, m.Batch, m.District, m.Zone, m.Initiative))
+
+
+def item_digests(item) -> dict[str, str]:
+    """The hash of `item_value` of every field of the item (but its place), as a page in each
+    language shows it. In one pass: a value with no text in it reads the same in every language,
+    and a list of items (a district's thousands of initiatives) is only their ids."""
+    parts = {lang: [item.kind] for lang in m.LANGUAGES}
+    for name in _field_names(type(item)):
+        if name == "place":
+            continue
+        value = getattr(item, name)
+        if isinstance(value, list) and all(type(v) in _ITEM_TYPES for v in value):
+            same = "[" + ",".join([f"{v.kind}:{v.id}" for v in value]) + "]"
+        elif isinstance(value, (m.Text, list)) or dataclasses.is_dataclass(value) and type(value) not in _ITEM_TYPES:
+            for lang, found in parts.items():
+                found.append(item_value(value, lang, name))
+            continue
+        else:
+            same = item_value(value)
+        for found in parts.values():
+            found.append(same)
+    return {lang: _h(*found) for lang, found in parts.items()}
 
 
 def _neighbours(item) -> list:
@@ -87,7 +107,7 @@ def _neighbours(item) -> list:
     for name in _field_names(type(item)):
         value = getattr(item, name)
         values = value if isinstance(value, list) else [value]
-        out.extend(v for v in values if hasattr(v, "kind") and hasattr(v, "id"))
+        out.extend([v for v in values if type(v) in _ITEM_TYPES])
     return out
 
 
@@ -96,15 +116,19 @@ def page_keys(site: m.Site, pages, fixed: str) -> tuple[dict[str, str], str]:
     model (search indexes, feeds, sitemap, exports)."""
     items = [x for collection in site.collections().values() for x in collection]
     # Every language the model knows, not only the site's: together they cover every value.
-    digests = {lang: {(x.kind, x.id): item_digest(x, lang) for x in items} for lang in m.LANGUAGES}
-    related_by: dict[tuple, list] = {}
+    # By id(): every item stays alive in the model meanwhile, and ids are quick to look up.
+    digests: dict[str, dict[int, str]] = {lang: {} for lang in m.LANGUAGES}
+    for x in items:
+        for lang, digest in item_digests(x).items():
+            digests[lang][id(x)] = digest
+    related_by: dict[int, list] = {}
     for ini in site.initiatives:
         for other in ini.related:
-            related_by.setdefault(("initiative", other.id), []).append(ini)
+            related_by.setdefault(id(other), []).append(ini)
     vocabulary = _h(*(f"{x.kind}:{x.id}:{item_value(x.name)}:{getattr(x, 'zone_kind', '')}"
                       for name in VOCABULARIES for x in getattr(site, name)))
     missing = repr(sorted(site.missing_translations))
-    whole = {lang: _h(*(f"{k}:{v}" for k, v in sorted(found.items())), missing)
+    whole = {lang: _h(*(f"{x.kind}:{x.id}:{found[id(x)]}" for x in items), missing)
              for lang, found in digests.items()}
     keys, near_of = {}, {}  # near_of: an item's neighbours, for its page in every language
     for page in pages:
@@ -112,11 +136,9 @@ def page_keys(site: m.Site, pages, fixed: str) -> tuple[dict[str, str], str]:
             keys[page.path] = _h(fixed, page.path, page.template, whole[page.lang])
             continue
         item, found = page.item, digests[page.lang]
-        near = near_of.get((item.kind, item.id))
+        near = near_of.get(id(item))
         if near is None:
-            near = near_of[item.kind, item.id] = [
-                (x.kind, x.id) for x in _neighbours(item) + related_by.get((item.kind, item.id), [])]
-        near_digests = sorted(found[k] for k in near if k in found)
-        keys[page.path] = _h(fixed, page.path, page.template, vocabulary,
-                             found[(item.kind, item.id)], *near_digests)
+            near = near_of[id(item)] = _neighbours(item) + related_by.get(id(item), [])
+        keys[page.path] = _h(fixed, page.path, page.template, vocabulary, found[id(item)],
+                             *[found[id(x)] for x in near if id(x) in found])
     return keys, _h(fixed, "whole model", *whole.values())
