@@ -27,6 +27,7 @@ import time
 import jinja2
 
 from .diagnostics import Diagnostics
+from .load import Known
 from .pipeline import Options, Output, Plan, Result, check_paths, output_problem, prepare, produce, settle, template_problem
 from .render import Page
 from .write import read_marker, remove_file, replace_file, write_marker, write_site
@@ -45,6 +46,7 @@ class DevBuild:
         self.trusted = True                          # the marker file says so (else it is empty)
         self.failed: Diagnostics | None = None       # a pending page's template error: the next build is whole
         self.made, self.making = 0, 0.0              # pending files made since the last build, and seconds
+        self.known = Known()                         # content files read before, by stat signature
 
     def build(self) -> Result:
         """A full build, or the model with the changed files left pending (see above)."""
@@ -52,7 +54,7 @@ class DevBuild:
         diags = Diagnostics()
         result = Result(diags)
         if not output_problem(self.options, diags):
-            site, plan = prepare(self.options, diags)
+            site, plan = prepare(self.options, diags, self.known)
             settle(self.options, site, diags)
             result.site = site
             if plan is not None and not diags.errors:

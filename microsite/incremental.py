@@ -88,7 +88,7 @@ def item_digests(item) -> dict[str, str]:
         if name == "place":
             continue
         value = getattr(item, name)
-        if isinstance(value, list) and all(type(v) in _ITEM_TYPES for v in value):
+        if isinstance(value, list) and _ITEM_TYPES.issuperset(map(type, value)):
             same = "[" + ",".join([f"{v.kind}:{v.id}" for v in value]) + "]"
         elif isinstance(value, (m.Text, list)) or dataclasses.is_dataclass(value) and type(value) not in _ITEM_TYPES:
             for lang, found in parts.items():

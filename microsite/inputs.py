@@ -8,10 +8,11 @@ holds that build, the build is over in a few milliseconds, with the same diagnos
 
 A file's change time (ctime) is set by the kernel on every write and cannot be set back by a
 program, so a changed file shows a new signature, with one exception that git calls "racy": a
-write within the same clock tick as the stat before it. Files changed within RACY_NS of the scan
-are therefore hashed at the scan and compared by content next time, and a build does not record
-at all if one of them changed while it ran. Anything unusual (a symbolic link, a pipe, an
-unreadable file, another generator version, other options) simply means the build runs.
+write within the same clock tick as the stat before it (load.signature). Files changed within
+load.RACY_NS of the scan are therefore hashed at the scan and compared by content next time, and
+a build does not record at all if one of them changed while it ran. Anything unusual (a symbolic
+link, a pipe, an unreadable file, another generator version, other options) simply means the
+build runs.
 """
 from __future__ import annotations
 
@@ -31,9 +32,9 @@ import yaml
 
 from .diagnostics import Diagnostic, Diagnostics
 from .incremental import code_digest
+from .load import racy, signature
 from .write import marker_file_digest, read_marker, replace_file
 
-RACY_NS = 2_000_000_000  # far longer than any file-system clock tick
 
 
 @dataclass
@@ -70,15 +71,10 @@ def _walk(folder: Path, label: str, files: dict[str, list], started: int) -> boo
                 st = entry.stat()
                 if not stat.S_ISREG(st.st_mode):
                     return False  # a pipe or a device: not read here (the build reports it)
-                racy = max(st.st_mtime_ns, st.st_ctime_ns) >= started - RACY_NS
-                files[name] = [*_signature(st), _hash(entry.path) if racy else ""]
+                files[name] = [*signature(st), _hash(entry.path) if racy(st, started) else ""]
     except OSError:
         return False
     return True
-
-
-def _signature(st: os.stat_result) -> list[int]:
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def _hash(path: str) -> str:
@@ -127,7 +123,7 @@ def remember(options, then: Scan, diags: Diagnostics, pages: int, marker: str) -
     try:
         path.unlink(missing_ok=True)
         if then.files is None or any(
-                was[4] and _signature(os.stat(_path(options, name))) != was[:4]
+                was[4] and signature(os.stat(_path(options, name))) != was[:4]
                 for name, was in then.files.items()):
             return
         record = {"context": then.context, "files": then.files, "marker": marker, "pages": pages,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 MAX_BYTES = 1024 * 1024
+RACY_NS = 2_000_000_000  # a file changed this recently may change again unseen (see signature)
 MAX_DEPTH = 32
 KINDS = ("batches", "districts", "zones", "themes", "initiatives", "sources")
 SETTINGS_FILE = "site.yaml"
@@ -42,6 +44,8 @@ class RawItem:
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)    # where each key is
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each value is
 
+    checked: tuple | None = None  # what schema.validate found, once: (clean values, diagnostics)
+
     def at(self, path: Path_, key: bool = False) -> tuple[int, int]:
         """Line and column of a value (or of its key), falling back to the nearest parent."""
         table = self.keys if key else self.values
@@ -59,6 +63,39 @@ class Content:
     items: list[RawItem]
     data_files: dict[str, bytes]  # e.g. "geo/shanghai-districts.geojson" -> bytes
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of files that failed
+
+
+def signature(st: os.stat_result) -> list[int]:
+    """What a file's stat says of its bytes. The change time is set by the kernel on every write
+    and cannot be set back, so a write shows a new signature, except one within the same clock
+    tick as the stat before it ("racy", as git calls it): only trust a signature taken more than
+    RACY_NS after the file last changed."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def racy(st: os.stat_result, now_ns: int) -> bool:
+    return max(st.st_mtime_ns, st.st_ctime_ns) >= now_ns - RACY_NS
+
+
+class Known:
+    """Content files a long-lived process (the dev server) has loaded: the next load takes a
+    file whose signature has not changed as it was, without reading it. The items are shared
+    by the builds, so no stage may change one (schema.validate records its result on it)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[list[int], RawItem]] = {}
+
+    def get(self, path: Path) -> RawItem | None:
+        found = self._items.get(str(path))
+        try:
+            return found[1] if found and signature(os.stat(path)) == found[0] else None
+        except OSError:
+            return None
+
+    def put(self, path: Path, st: os.stat_result, item: RawItem) -> None:
+        """Remember an item read after `st` was taken, unless the file changed too recently."""
+        if not racy(st, time.time_ns()):
+            self._items[str(path)] = (signature(st), item)
 
 
 class _YamlProblem(Exception):
@@ -83,10 +120,12 @@ def _resolved(folder: Path, cwd: str) -> Path:
     return folder.resolve()
 
 
-def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None) -> Content:
+def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None,
+                 known: Known | None = None) -> Content:
     """Read every content file below root; problems become diagnostics, never exceptions.
 
-    Files whose text the cache has seen are not parsed again (cache.py)."""
+    Files whose text the cache has seen are not parsed again (cache.py), and files `known`
+    holds unchanged are not even read."""
     cache = cache or Cache(None)
     root = root.resolve()
     content = Content(root, None, [], {})
@@ -96,7 +135,7 @@ def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None) -> 
         return content
     settings = root / SETTINGS_FILE
     if settings.is_file():
-        content.settings = _load_item(settings, display_path(settings), "site", "site", diags, cache)
+        content.settings = _load_item(settings, display_path(settings), "site", "site", diags, cache, known)
     else:
         diags.add(display_path(settings), 0, 0, "missing-file", "the site settings file is missing",
                   hint="create site.yaml with title, description and intro")
@@ -105,7 +144,7 @@ def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None) -> 
         if name == SETTINGS_FILE or name in IGNORED_NAMES or name.startswith("."):
             continue
         if entry.is_dir() and not entry.is_symlink() and name in KINDS:
-            content.items.extend(_load_folder(root, entry, content.unreadable, diags, cache))
+            content.items.extend(_load_folder(root, entry, content.unreadable, diags, cache, known))
         elif entry.is_dir() and not entry.is_symlink() and name in DATA_FOLDERS:
             _load_data_folder(root, entry, content.data_files, diags)
         else:
@@ -115,7 +154,8 @@ def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None) -> 
     return content
 
 
-def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, cache: Cache) -> list[RawItem]:
+def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, cache: Cache,
+                 known: Known | None) -> list[RawItem]:
     items = []
     shown_folder = display_path(folder)  # once: a folder holds thousands of files
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):  # types come with the listing
@@ -132,7 +172,7 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, 
         elif not entry.is_file():  # never opened: reading a pipe would block the build
             diags.add(shown, 0, 0, "not-a-file", f"expected a YAML file here, found {_what(path)}")
         else:
-            item = _load_item(path, shown, folder.name, path.stem, diags, cache)
+            item = _load_item(path, shown, folder.name, path.stem, diags, cache, known)
             if item is not None:
                 items.append(item)
             else:  # reported already; references to it must not be reported again
@@ -162,8 +202,13 @@ def _inside(root: Path, path: Path) -> bool:
 
 
 def _load_item(path: Path, shown: str, kind: str, item_id: str, diags: Diagnostics,
-               cache: Cache) -> RawItem | None:
+               cache: Cache, known: Known | None = None) -> RawItem | None:
+    if known is not None:
+        item = known.get(path)
+        if item is not None:
+            return item
     try:
+        st = os.stat(path)  # before reading: a write after it shows in the next signature
         raw = path.read_bytes()
     except OSError as err:
         diags.add(shown, 0, 0, "unreadable", f"cannot read the file: {err.strerror}",
@@ -172,7 +217,14 @@ def _load_item(path: Path, shown: str, kind: str, item_id: str, diags: Diagnosti
     text = _decode(raw, shown, diags)
     if text is None:
         return None
-    item = RawItem(kind, item_id, shown, None)
+    item = _parsed(text, RawItem(kind, item_id, shown, None), diags, cache)
+    if item is not None and known is not None:
+        known.put(path, st, item)
+    return item
+
+
+def _parsed(text: str, item: RawItem, diags: Diagnostics, cache: Cache) -> RawItem | None:
+    shown = item.file
     cached = cache.get("yaml", text)
     if cached is not None:  # stored pickled: every build gets its own copy to work on
         item.data, item.keys, item.values = pickle.loads(cached)

@@ -20,7 +20,7 @@ from . import inputs, model as m
 from .cache import DEFAULT_FOLDER as DEFAULT_CACHE, open_cache
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
-from .load import display_path, load_content
+from .load import Known, display_path, load_content
 from .incremental import code_digest, item_value, page_keys, tree_digest
 from .render import Page, Renderer, plan_pages, render_pages
 from .resolve import resolve
@@ -91,10 +91,11 @@ class Plan:
         return files
 
 
-def prepare(options: Options, diags: Diagnostics) -> tuple[m.Site | None, Plan | None]:
-    """The model, every page planned and keyed; (model or None, None) when something is broken."""
+def prepare(options: Options, diags: Diagnostics, known: Known | None = None) -> tuple[m.Site | None, Plan | None]:
+    """The model, every page planned and keyed; (model or None, None) when something is broken.
+    `known`: content files a long-lived process loaded before (load.Known)."""
     cache = open_cache(options.cache)
-    site = resolve(load_content(options.content, diags, cache), diags, cache, options.jobs)
+    site = resolve(load_content(options.content, diags, cache, known), diags, cache, options.jobs)
     cache.save()
     catalogues = load_catalogues(options.templates, diags)
     if site is None or diags.errors:

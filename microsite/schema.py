@@ -118,7 +118,19 @@ def id_problem(value: str) -> str:
 
 
 def validate(item: RawItem, diags: Diagnostics) -> dict | None:
-    """Clean values for the item's fields, or None when it has errors (all reported)."""
+    """Clean values for the item's fields, or None when it has errors (all reported).
+
+    Found once per item and kept on it (load.Known shares items between builds), so the clean
+    values are read-only: the model takes them as they are."""
+    if item.checked is None:
+        found = Diagnostics()
+        item.checked = (_validate(item, found), found.items)
+    clean, reported = item.checked
+    diags.items.extend(reported)
+    return clean
+
+
+def _validate(item: RawItem, diags: Diagnostics) -> dict | None:
     before = len(diags.items)
     fields = KINDS[item.kind]
     if not isinstance(item.data, dict):

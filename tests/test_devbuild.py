@@ -9,7 +9,7 @@ import jinja2
 import pytest
 
 from conftest import ROOT, copy_fixture
-from microsite import render
+from microsite import load, render
 from microsite.devbuild import DevBuild
 from microsite.pipeline import Options, build
 from microsite.write import read_marker
@@ -172,3 +172,35 @@ def test_a_folder_left_with_files_pending_is_rebuilt_whole_by_the_next_build(dev
     again = counts(build(Options(content=o.content, out=o.out, templates=o.templates, static=o.static, jobs=1)))
     assert again["ok"] and again["rendered"] == again["pages"]  # nothing of it trusted
     assert_clean(dev, tmp_path)
+
+
+def _reads(monkeypatch, content: Path) -> list[str]:
+    """The YAML files of `content` read from now on."""
+    reads, real = [], Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.is_relative_to(content) and path.suffix == ".yaml":
+            reads.append(path.relative_to(content).as_posix())
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    return reads
+
+
+def test_files_unchanged_since_the_last_build_are_not_read_again(dev, monkeypatch):
+    monkeypatch.setattr(load, "RACY_NS", -10**18)  # as if every file had been written long ago
+    dev.build()  # now they are known
+    edit(dev.options.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
+    reads = _reads(monkeypatch, dev.options.content)
+    ok = dev.build().ok
+    assert ok and reads == ["initiatives/beta-talent.yaml"]
+    dev.make(PAGE)
+    assert "<h1>Talent in Beta" in (dev.options.out / PAGE).read_text(encoding="utf-8")
+
+
+def test_files_changed_too_recently_to_trust_their_times_are_read_on_every_build(dev, monkeypatch):
+    """The fixture was just copied: a write in the same clock tick could leave its times as they were."""
+    dev.build()
+    reads = _reads(monkeypatch, dev.options.content)
+    dev.build()
+    assert {"initiatives/beta-talent.yaml", "site.yaml"} <= set(reads)

@@ -239,6 +239,7 @@ def test_the_models_of_earlier_builds_are_freed_though_the_cycle_collector_is_pa
     monkeypatch.setattr(serve.ioloop.IOLoop, "current", Loop)
     enabled = gc.isenabled()
     gc.disable()
+    gc.collect()  # what earlier tests left
     try:
         path = content / "initiatives/beta-talent.yaml"
         good, live = path.read_text(encoding="utf-8"), []

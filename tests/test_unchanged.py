@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, copy_fixture
-from microsite import inputs
+from microsite import inputs, load
 from microsite.pipeline import DEFAULT_CACHE, Options
 from test_incremental import edit, tree
 
@@ -116,8 +116,8 @@ def test_a_change_the_file_times_cannot_show_is_caught_by_content(site, monkeypa
     recorded = inputs.scan(_options(paths)).files
     path = paths["content"] / "districts/beta.yaml"
     edit(path, "en: Beta", "en: Bxta")  # same size
-    real = inputs._signature
-    monkeypatch.setattr(inputs, "_signature", lambda st: recorded["content/districts/beta.yaml"][:4]
+    real = inputs.signature
+    monkeypatch.setattr(inputs, "signature", lambda st: recorded["content/districts/beta.yaml"][:4]
                         if st.st_ino == os.stat(path).st_ino else real(st))
     run = build()
     assert run.code == 0 and SKIPPED not in run.out
@@ -127,7 +127,7 @@ def test_a_change_the_file_times_cannot_show_is_caught_by_content(site, monkeypa
 def test_old_files_are_trusted_by_their_times_alone(site, monkeypatch):
     """Past the racy window no file is read to decide; a changed file still shows new times."""
     paths, build, _ = site
-    monkeypatch.setattr(inputs, "RACY_NS", -10**18)  # no file is recent enough to be read
+    monkeypatch.setattr(load, "RACY_NS", -10**18)  # no file is recent enough to be read
     record = inputs._record_path(DEFAULT_CACHE, paths["out"])
     record.unlink()
     assert SKIPPED not in build().out
