@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 
 import jinja2
 
@@ -39,9 +40,8 @@ class DevBuild:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.plan: Plan | None = None                # the last good build's
-        self.whole: list[str] = []                   # paths of the files made from the whole model
         self.keys: dict[str, str] = {}               # every output file's key in self.plan
-        self.pending: dict[str, Page | None] = {}    # files of self.plan still to write (None: whole-model)
+        self.pending: dict[str, Page | Callable[[], bytes]] = {}  # files of self.plan to write, and what makes them
         self.folder = read_marker(options.out)       # what the folder holds: its marker's "files" and "keys"
         self.trusted = True                          # the marker file says so (else it is empty)
         self.failed: Diagnostics | None = None       # a pending page's template error: the next build is whole
@@ -69,24 +69,21 @@ class DevBuild:
         """Write `path` now if it is pending (a template error is kept in self.failed)."""
         if path not in self.pending or self.failed:
             return
-        page, started = self.pending[path], time.perf_counter()
+        job, started = self.pending[path], time.perf_counter()
         try:
-            files = self.plan.whole_model_files() if page is None else {path: self.plan.renderer.render(page)}
+            data = self.plan.renderer.render(job) if isinstance(job, Page) else job()
         except jinja2.TemplateError as err:
             self.failed = Diagnostics()
             template_problem(err, self.options.templates, self.failed)
             return
-        out = self.options.out
         self._distrust()
-        for name, data in files.items():
-            if name not in self.pending:
-                continue
-            (out / name).parent.mkdir(parents=True, exist_ok=True)
-            replace_file(out / name, data)
-            self.folder["files"][name] = hashlib.sha256(data).hexdigest()
-            self.folder["keys"][name] = self.keys[name]
-            del self.pending[name]
-            self.made += 1
+        target = self.options.out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        replace_file(target, data)
+        self.folder["files"][path] = hashlib.sha256(data).hexdigest()
+        self.folder["keys"][path] = self.keys[path]
+        del self.pending[path]
+        self.made += 1
         self.making += time.perf_counter() - started
         if not self.pending:
             self._trust()  # the folder is whole again
@@ -108,19 +105,19 @@ class DevBuild:
         result.output = output
         result.stats = write_site(self.options.out, output.files, output.keys, in_place=True)
         self.plan, self.keys, self.pending, self.failed = plan, output.keys, {}, None
-        self.whole = [path for path, key in output.keys.items() if key == plan.model_key]
         self.folder = read_marker(self.options.out)
 
     def _defer(self, plan: Plan, result: Result) -> None:
         diags, out = result.diagnostics, self.options.out
-        check_paths(plan.pages, plan.static | dict.fromkeys(self.whole), diags)
+        makers = plan.whole_model_makers()
+        check_paths(plan.pages, plan.static | makers, diags)
         settle(self.options, plan.site, diags)
         if diags.errors:
             return
-        keys = plan.keys | dict.fromkeys(self.whole, plan.model_key)
-        pages: dict[str, Page | None] = {page.path: page for page in plan.pages}
+        keys = plan.keys | dict.fromkeys(makers, plan.model_key)
+        jobs: dict[str, Page | Callable[[], bytes]] = {page.path: page for page in plan.pages} | makers
         was, root = self.folder["keys"], str(out)  # os.path: 20,000 Path objects cost 0.3 s
-        pending = {path: pages.get(path) for path, key in keys.items()
+        pending = {path: jobs[path] for path, key in keys.items()
                    if was.get(path) != key or not os.path.isfile(os.path.join(root, path))}
         removed = [path for path in self.folder["files"] if path not in keys and path not in plan.static]
         if removed:

@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -24,7 +25,7 @@ from .load import Known, display_path, load_content
 from .incremental import code_digest, item_value, page_keys, tree_digest
 from .render import Page, Renderer, plan_pages, render_pages
 from .resolve import resolve
-from .publish import publish_files
+from .publish import publish_makers
 from .search import search_index
 from .urls import UrlPolicy, normalise_base_url
 from .write import WriteStats, out_dir_problem, read_marker, write_site
@@ -83,12 +84,11 @@ class Plan:
     fixed: str                   # _fixed_digest: what every page depends on besides the model
     renderer: Renderer
 
-    def whole_model_files(self) -> dict[str, bytes]:
-        """Search indexes, feeds, sitemap and data exports."""
-        files = {self.policy.search_index(lang): search_index(self.site, self.policy, lang)
-                 for lang in self.site.settings.languages}
-        files.update(publish_files(self.site, self.policy))
-        return files
+    def whole_model_makers(self) -> dict[str, Callable[[], bytes]]:
+        """Search indexes, feeds, sitemap and data exports: each path, with what makes it."""
+        makers = {self.policy.search_index(lang): partial(search_index, self.site, self.policy, lang)
+                  for lang in self.site.settings.languages}
+        return makers | publish_makers(self.site, self.policy)
 
 
 def prepare(options: Options, diags: Diagnostics, known: Known | None = None) -> tuple[m.Site | None, Plan | None]:
@@ -128,7 +128,7 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, previous: dict | N
     if made and all(unchanged(path, plan.model_key) for path in made):
         generated = dict.fromkeys(made)  # the previous build's files are right: reuse them
     else:
-        generated = plan.whole_model_files()
+        generated = {path: make() for path, make in plan.whole_model_makers().items()}
     keys = plan.keys | dict.fromkeys(generated, plan.model_key)
     files: dict[str, bytes | None] = plan.static | generated
     check_paths(plan.pages, files, diags)

@@ -10,6 +10,8 @@ import datetime as dt
 import io
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from functools import partial
 
 from . import model as m
 from .render import LISTINGS, page_path, plan_pages
@@ -26,17 +28,18 @@ NOT_IN_SITEMAP = {"404"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def publish_files(site: m.Site, policy: UrlPolicy) -> dict[str, bytes]:
-    files = {"robots.txt": robots(policy)}
+def publish_makers(site: m.Site, policy: UrlPolicy) -> dict[str, Callable[[], bytes]]:
+    """Every file's path, with the function that makes it (the dev server makes one at a time)."""
+    makers = {"robots.txt": partial(robots, policy)}
     if policy.base_url:
-        files["sitemap.xml"] = sitemap(site, policy)
+        makers["sitemap.xml"] = partial(sitemap, site, policy)
     for lang in site.settings.languages:
-        files[policy.feed(lang)] = feed(site, policy, lang)
-    files["data/initiatives.json"] = _json(initiative_records(site))
-    files["data/initiatives.csv"] = initiatives_csv(site)
-    files["data/site.json"] = _json(site_record(site))
-    files["data/site.schema.json"] = _json(SITE_SCHEMA)
-    return files
+        makers[policy.feed(lang)] = partial(feed, site, policy, lang)
+    makers["data/initiatives.json"] = lambda: _json(initiative_records(site))
+    makers["data/initiatives.csv"] = partial(initiatives_csv, site)
+    makers["data/site.json"] = lambda: _json(site_record(site))
+    makers["data/site.schema.json"] = partial(_json, SITE_SCHEMA)
+    return makers
 
 
 def item_date(item) -> dt.date | None:

@@ -30,6 +30,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -52,7 +53,7 @@ TICK_MS = 50      # how often the watcher's thread wakes to see whether the serv
 GRACE_SECONDS = 0.2  # after a build, for open tabs to reload (their pages are made first)
 STEP_SECONDS = 0.02  # pending files are made in steps this long, with requests served between
 COLLECT_SECONDS = 0.5  # idle, after a build's files are all made, before the cycle collector runs
-GARBAGE_BUILDS = 2  # builds whose models may wait for it; one more build collects first
+GARBAGE_BUILDS = 2  # builds whose models may wait for it; then it runs once the tabs have reloaded
 # Editors' temporary files: vim swap files and its 4913 write test, backups, Emacs locks and
 # autosaves, atomic-save temporaries; and bytecode.
 TEMPORARY = re.compile("|".join(fnmatch.translate(pattern) for pattern in
@@ -83,16 +84,15 @@ class DevSite:
         self.dev = DevBuild(options)
         self._stepping = False          # a _step is scheduled
         self._garbage = 0               # builds since the cycle collector last ran (_collect)
+        self._built = 0.0               # time.monotonic() at the end of the last build
         # The output folder, and the sibling folder write.py puts the next build in before the swap.
         self._out = str(options.out)
         self._out_prefixes = (self._out + os.sep, str(options.out.parent / f".{options.out.name}.new-"))
 
     def rebuild(self) -> None:
         """Build; on failure keep the last good build and record why. Never raises."""
-        if self._garbage >= GARBAGE_BUILDS:  # edits came faster than the server was idle
-            self._collect()
         result = self._guarded(self.dev.build)
-        self._garbage += 1
+        self._garbage, self._built = self._garbage + 1, time.monotonic()
         if result is None:
             return  # a crash: the next build or edit tries again
         report = format_console(result.diagnostics)
@@ -107,13 +107,15 @@ class DevSite:
                   f"{ms:.0f} ms; {summary(result.diagnostics)}", flush=True)
             if pending and not self._stepping:
                 self._stepping = True
-                ioloop.IOLoop.current().call_later(GRACE_SECONDS, self._step)
+                self._later(0, self._step)
         else:
             self.problems = [d.text() for d in result.diagnostics.items]
             print(f"build failed in {ms:.0f} ms: {summary(result.diagnostics)}; "
                   "still serving the last good build", file=sys.stderr, flush=True)
-        if not self._stepping:
-            ioloop.IOLoop.current().call_later(COLLECT_SECONDS, self._collect_if_idle)
+        if self._garbage >= GARBAGE_BUILDS:  # edits come faster than the server is idle
+            self._later(0, self._collect)
+        elif not self._stepping:
+            self._later(COLLECT_SECONDS, self._collect_if_idle)
 
     def make(self, path: str) -> None:
         """Before a request opens the output file `path`: make it if it is pending (devbuild.py)."""
@@ -123,13 +125,27 @@ class DevSite:
     def _step(self) -> None:
         """Make pending files in short steps, serving requests between them, until none is left."""
         if self._guarded(lambda: self.dev.step(STEP_SECONDS)):
-            ioloop.IOLoop.current().call_later(0, self._step)  # requests waiting are served first
+            self._later(0, self._step)  # requests waiting are served first
             return
         self._stepping = False
         if not self.dev.pending:
             print(f"made {self.dev.made} files in {self.dev.making * 1000:.0f} ms; the output folder "
                   "is complete", flush=True)
-            ioloop.IOLoop.current().call_later(COLLECT_SECONDS, self._collect_if_idle)
+            self._later(COLLECT_SECONDS, self._collect_if_idle)
+
+    def _later(self, seconds: float, work) -> None:
+        """work() on the loop in `seconds`, but never within GRACE_SECONDS of a build's end:
+        the requests of the tabs reloading come first (a step may take a second at 10,000)."""
+        loop = ioloop.IOLoop.current()
+
+        def run() -> None:
+            wait = self._built + GRACE_SECONDS - time.monotonic()
+            if wait > 0:
+                loop.call_later(wait, run)
+            else:
+                work()
+
+        loop.call_later(seconds, run)
 
     def _collect_if_idle(self) -> None:
         if not self.dev.pending and not self._stepping:  # else the steps' end calls again

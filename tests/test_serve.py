@@ -226,7 +226,7 @@ def test_open_tabs_reload_by_themselves_under_the_pages_csp(served, browser):
 
 def test_the_models_of_earlier_builds_are_freed_though_the_cycle_collector_is_paused(tmp_path, monkeypatch):
     """The server pauses Python's cycle collector (its passes are slow over a live model) and
-    frees old models itself: when it is idle, or when a build finds GARBAGE_BUILDS waiting."""
+    frees old models itself: when it is idle, or after a build that leaves GARBAGE_BUILDS waiting."""
     from microsite import model, serve
     content = copy_fixture("site", tmp_path)
     site = DevSite(Options(content=content, out=tmp_path / "out", jobs=1))
@@ -234,9 +234,16 @@ def test_the_models_of_earlier_builds_are_freed_though_the_cycle_collector_is_pa
 
     class Loop:
         def call_later(self, seconds, callback):
-            later.append(callback)
+            later.append((seconds, callback))
+
+    def run_later(within: float) -> None:
+        while [call for call in later if call[0] <= within]:
+            call = next(call for call in later if call[0] <= within)
+            later.remove(call)
+            call[1]()
 
     monkeypatch.setattr(serve.ioloop.IOLoop, "current", Loop)
+    monkeypatch.setattr(serve, "GRACE_SECONDS", 0)
     enabled = gc.isenabled()
     gc.disable()
     gc.collect()  # what earlier tests left
@@ -246,13 +253,13 @@ def test_the_models_of_earlier_builds_are_freed_though_the_cycle_collector_is_pa
         for n in range(6):
             path.write_text(good.replace("Talent services in Beta", f"Talent services {n} in Beta"), encoding="utf-8")
             site.rebuild()
+            run_later(serve.GRACE_SECONDS)  # the next edit comes before the server is idle
             # models, counted by their one beta-talent (an initiative names its district, which
             # lists it: a cycle, which reference counting alone never frees)
             live.append(sum(isinstance(x, model.Initiative) and x.id == "beta-talent" for x in gc.get_objects()))
             assert site.problems == []
         assert max(live) <= serve.GARBAGE_BUILDS + 1, live  # edits faster than the server is idle
-        while later:  # the server idle: the steps run, then the collector
-            later.pop(0)()
+        run_later(serve.COLLECT_SECONDS)  # the server idle
         assert sum(isinstance(x, model.Initiative) and x.id == "beta-talent" for x in gc.get_objects()) == 1
     finally:
         if enabled:
