@@ -14,9 +14,10 @@ with the key it has in that build. From the first pending file written to the la
 marker (write.py) is empty, so a server killed meanwhile leaves a folder the next build replaces
 whole; once none is left, the marker records the folder's files and keys, as a full build's does.
 
-The first build, and a build after any other change, is a full one, written in place. A
-template error on a pending page is reported like a failed build; nothing more is made from
-that build, and the next one is full (where the error is reported again, or is gone).
+The first build, and a build after any other change, is a full one, written in place; when it
+fails, no file pending from the build before is made any more (it may need a template that has
+changed since). A template error on a pending page is reported like a failed build; nothing more
+is made from that build, and the next one is full (where the error is reported again, or is gone).
 """
 from __future__ import annotations
 
@@ -101,6 +102,7 @@ class DevBuild:
         output = produce(plan, self.options, result.diagnostics, self.folder)
         settle(self.options, plan.site, result.diagnostics)
         if output is None or result.diagnostics.errors:
+            self.pending = {}  # the templates they need may be gone: the folder stays as it is
             return
         result.output = output
         result.stats = write_site(self.options.out, output.files, output.keys, in_place=True)

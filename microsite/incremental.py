@@ -90,7 +90,8 @@ def item_digests(item) -> dict[str, str]:
         value = getattr(item, name)
         if isinstance(value, list) and _ITEM_TYPES.issuperset(map(type, value)):
             same = "[" + ",".join([f"{v.kind}:{v.id}" for v in value]) + "]"
-        elif isinstance(value, (m.Text, list)) or dataclasses.is_dataclass(value) and type(value) not in _ITEM_TYPES:
+        elif isinstance(value, (m.Text, list)) or (dataclasses.is_dataclass(value)
+                                                    and type(value) not in _ITEM_TYPES):
             for lang, found in parts.items():
                 found.append(item_value(value, lang, name))
             continue

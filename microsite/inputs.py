@@ -36,7 +36,6 @@ from .load import racy, signature
 from .write import marker_file_digest, read_marker, replace_file
 
 
-
 @dataclass
 class Scan:
     started: int                  # time.time_ns() when the scan began

@@ -26,7 +26,7 @@ def dev(tmp_path) -> DevBuild:
     dev = DevBuild(Options(content=content, out=tmp_path / "out", templates=tmp_path / "templates",
                            static=tmp_path / "static", jobs=1))
     first = counts(dev.build())
-    assert first["ok"] and first["rendered"] == first["pages"] and not set(dev.pending)
+    assert first["ok"] and first["rendered"] == first["pages"] and not pending(dev)
     return dev
 
 
@@ -37,10 +37,15 @@ def counts(result) -> dict:
             "pending": o.pending if o else 0}
 
 
+def pending(dev: DevBuild) -> set[str]:
+    """The paths of the pending files (an assertion on dev.pending itself would print the model)."""
+    return set(dev.pending)
+
+
 def finish(dev: DevBuild) -> None:
     while dev.step(0.01):
         pass
-    assert not set(dev.pending) and dev.failed is None
+    assert not pending(dev) and dev.failed is None
 
 
 def assert_clean(dev: DevBuild, tmp_path: Path) -> None:
@@ -60,15 +65,15 @@ def test_a_content_edit_is_pending_until_asked_for_and_then_the_folder_is_a_clea
     edit(dev.options.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
     result = counts(dev.build())
     assert result["ok"] and result["rendered"] == 0
-    pending = set(dev.pending)  # paths only: the pages hold the model, too big to print
-    assert {PAGE, "search/index.js", "data/initiatives.csv"} <= pending
-    assert 0 < result["pending"] == len(pending) < result["pages"]
-    assert not [path for path in pending if path.startswith("zh/initiatives/")]  # names only
+    paths = pending(dev)
+    assert {PAGE, "search/index.js", "data/initiatives.csv"} <= paths
+    assert 0 < result["pending"] == len(paths) < result["pages"]
+    assert not [path for path in paths if path.startswith("zh/initiatives/")]  # names only
     assert "Talent services in Beta" in (out / PAGE).read_text(encoding="utf-8")
     assert read_marker(out) == before  # true still: no file has changed yet
 
     dev.make(PAGE)
-    assert PAGE not in set(dev.pending) and set(dev.pending)
+    assert PAGE not in pending(dev) and pending(dev)
     assert "<h1>Talent in Beta" in (out / PAGE).read_text(encoding="utf-8")
     assert read_marker(out) == {"files": {}, "keys": {}}  # a server killed now leaves it untrusted
     finish(dev)
@@ -86,7 +91,7 @@ def test_a_removed_item_goes_at_once_and_a_new_one_is_made_when_asked_for(dev, t
     assert ok
     assert not (out / "initiatives/shared-trade").exists()
     assert not (out / "zh/initiatives/shared-trade").exists()
-    assert "initiatives/beta-two/index.html" in set(dev.pending)
+    assert "initiatives/beta-two/index.html" in pending(dev)
     assert not (out / "initiatives/beta-two").exists()
     dev.make("initiatives/beta-two/index.html")
     assert (out / "initiatives/beta-two/index.html").is_file()
@@ -103,7 +108,7 @@ def test_edits_while_files_are_pending_end_in_the_last_builds_folder(dev, tmp_pa
     edit(content / "themes/trade.yaml", "International trade", "Global trade")
     ok = dev.build().ok
     assert ok
-    assert PAGE in set(dev.pending)  # made from the build before, so made again
+    assert PAGE in pending(dev)  # made from the build before, so made again
     finish(dev)
     assert_clean(dev, tmp_path)
 
@@ -136,7 +141,7 @@ def test_any_change_but_content_is_a_full_build_starting_from_the_folder_as_it_i
      "static file": lambda: edit(o.static / "style.css", "--text: #1b1f24;", "--text: #111111;"),
      "settings": lambda: edit(o.content / "site.yaml", "Fixture Zones", "Fixture Areas")}[change]()
     result = counts(dev.build())
-    assert result["ok"] and result["rendered"] > 0 and result["pending"] == 0 and not set(dev.pending)
+    assert result["ok"] and result["rendered"] > 0 and result["pending"] == 0 and not pending(dev)
     assert_clean(dev, tmp_path)
 
 
@@ -155,10 +160,10 @@ def test_a_template_error_on_a_pending_page_is_reported_and_the_next_build_is_fu
     assert dev.failed is not None and [d.code for d in dev.failed.items] == ["template"]
     assert "'x' is undefined" in dev.failed.items[0].message
     more = dev.step(1)
-    assert PAGE in set(dev.pending) and not more  # nothing more is made from that build
+    assert PAGE in pending(dev) and not more  # nothing more is made from that build
     monkeypatch.undo()
     again = counts(dev.build())
-    assert again["ok"] and again["rendered"] > 0 and not set(dev.pending) and dev.failed is None
+    assert again["ok"] and again["rendered"] > 0 and not pending(dev) and dev.failed is None
     assert_clean(dev, tmp_path)
 
 
@@ -204,3 +209,20 @@ def test_files_changed_too_recently_to_trust_their_times_are_read_on_every_build
     reads = _reads(monkeypatch, dev.options.content)
     dev.build()
     assert {"initiatives/beta-talent.yaml", "site.yaml"} <= set(reads)
+
+
+def test_a_failed_full_build_makes_nothing_more_of_the_build_before(dev, tmp_path):
+    o = dev.options
+    edit(o.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
+    dev.build()
+    dev.make(PAGE)
+    edit(o.templates / "initiative.html", "<article>", "<article>{% if %}")
+    failed = dev.build()
+    codes = [d.code for d in failed.diagnostics.errors]
+    assert codes == ["template"] and not pending(dev)
+    assert read_marker(o.out) == dev.folder  # true: the page made is recorded with its key
+    edit(o.templates / "initiative.html", "<article>{% if %}", "<article>")
+    ok = dev.build().ok  # the templates are the last good build's again: files pending once more
+    assert ok and PAGE not in pending(dev) and pending(dev)
+    finish(dev)
+    assert_clean(dev, tmp_path)
