@@ -42,6 +42,17 @@ def pending(dev: DevBuild) -> set[str]:
     return set(dev.pending)
 
 
+def retitle(dev: DevBuild, old: str = "Talent services in Beta", new: str = "Talent in Beta") -> None:
+    edit(dev.options.content / "initiatives/beta-talent.yaml", old, new)
+
+
+def one_page_made(dev: DevBuild) -> None:
+    """The title edited and built, its page made: the other changed files are still pending."""
+    retitle(dev)
+    dev.build()
+    dev.make(PAGE)
+
+
 def finish(dev: DevBuild) -> None:
     while dev.step(0.01):
         pass
@@ -62,7 +73,7 @@ def assert_clean(dev: DevBuild, tmp_path: Path) -> None:
 def test_a_content_edit_is_pending_until_asked_for_and_then_the_folder_is_a_clean_build(dev, tmp_path):
     out = dev.options.out
     before = read_marker(out)
-    edit(dev.options.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
+    retitle(dev)
     result = counts(dev.build())
     assert result["ok"] and result["rendered"] == 0
     paths = pending(dev)
@@ -101,10 +112,8 @@ def test_a_removed_item_goes_at_once_and_a_new_one_is_made_when_asked_for(dev, t
 
 def test_edits_while_files_are_pending_end_in_the_last_builds_folder(dev, tmp_path):
     content = dev.options.content
-    edit(content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
-    dev.build()
-    dev.make(PAGE)
-    edit(content / "initiatives/beta-talent.yaml", "Talent in Beta", "Talent services in Beta")  # back
+    one_page_made(dev)
+    retitle(dev, "Talent in Beta", "Talent services in Beta")  # back
     edit(content / "themes/trade.yaml", "International trade", "Global trade")
     ok = dev.build().ok
     assert ok
@@ -134,9 +143,7 @@ def test_a_broken_edit_keeps_the_last_good_build_and_its_pending_files(dev, tmp_
 @pytest.mark.parametrize("change", ["template", "static file", "settings"])
 def test_any_change_but_content_is_a_full_build_starting_from_the_folder_as_it_is(dev, tmp_path, change):
     o = dev.options
-    edit(o.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
-    dev.build()
-    dev.make(PAGE)
+    one_page_made(dev)
     {"template": lambda: edit(o.templates / "initiative.html", "<article>", '<article class="x">'),
      "static file": lambda: edit(o.static / "style.css", "--text: #1b1f24;", "--text: #111111;"),
      "settings": lambda: edit(o.content / "site.yaml", "Fixture Zones", "Fixture Areas")}[change]()
@@ -146,7 +153,7 @@ def test_any_change_but_content_is_a_full_build_starting_from_the_folder_as_it_i
 
 
 def test_a_template_error_on_a_pending_page_is_reported_and_the_next_build_is_full(dev, tmp_path, monkeypatch):
-    edit(dev.options.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
+    retitle(dev)
     dev.build()
     rendered = render.Renderer.render
 
@@ -170,10 +177,8 @@ def test_a_template_error_on_a_pending_page_is_reported_and_the_next_build_is_fu
 def test_a_folder_left_with_files_pending_is_rebuilt_whole_by_the_next_build(dev, tmp_path):
     """As when the dev server stops before every file is made."""
     o = dev.options
-    edit(o.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
-    dev.build()
-    dev.make(PAGE)
-    edit(o.content / "initiatives/beta-talent.yaml", "Talent in Beta", "Talent services in Beta")
+    one_page_made(dev)
+    retitle(dev, "Talent in Beta", "Talent services in Beta")
     again = counts(build(Options(content=o.content, out=o.out, templates=o.templates, static=o.static, jobs=1)))
     assert again["ok"] and again["rendered"] == again["pages"]  # nothing of it trusted
     assert_clean(dev, tmp_path)
@@ -195,7 +200,7 @@ def _reads(monkeypatch, content: Path) -> list[str]:
 def test_files_unchanged_since_the_last_build_are_not_read_again(dev, monkeypatch):
     monkeypatch.setattr(load, "RACY_NS", -10**18)  # as if every file had been written long ago
     dev.build()  # now they are known
-    edit(dev.options.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
+    retitle(dev)
     reads = _reads(monkeypatch, dev.options.content)
     ok = dev.build().ok
     assert ok and reads == ["initiatives/beta-talent.yaml"]
@@ -213,9 +218,7 @@ def test_files_changed_too_recently_to_trust_their_times_are_read_on_every_build
 
 def test_a_failed_full_build_makes_nothing_more_of_the_build_before(dev, tmp_path):
     o = dev.options
-    edit(o.content / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta")
-    dev.build()
-    dev.make(PAGE)
+    one_page_made(dev)
     edit(o.templates / "initiative.html", "<article>", "<article>{% if %}")
     failed = dev.build()
     codes = [d.code for d in failed.diagnostics.errors]
