@@ -30,7 +30,8 @@ import jinja2
 
 from .diagnostics import Diagnostics
 from .load import Known
-from .pipeline import Options, Output, Plan, Result, check_paths, output_problem, prepare, produce, settle, template_problem
+from .pipeline import (Options, Output, Plan, Result, check_paths, output_problem, prepare, produce,
+                       settle, template_problem)
 from .render import Page
 from .write import read_marker, remove_file, replace_file, write_marker, write_site
 
@@ -41,8 +42,8 @@ class DevBuild:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.plan: Plan | None = None                # the last good build's
-        self.keys: dict[str, str] = {}               # every output file's key in self.plan
-        self.pending: dict[str, Page | Callable[[], bytes]] = {}  # files of self.plan to write, and what makes them
+        # files of self.plan still to write, and what makes each: its page, or a function
+        self.pending: dict[str, Page | Callable[[], bytes]] = {}
         self.folder = read_marker(options.out)       # what the folder holds: its marker's "files" and "keys"
         self.trusted = True                          # the marker file says so (else it is empty)
         self.failed: Diagnostics | None = None       # a pending page's template error: the next build is whole
@@ -82,7 +83,8 @@ class DevBuild:
         target.parent.mkdir(parents=True, exist_ok=True)
         replace_file(target, data)
         self.folder["files"][path] = hashlib.sha256(data).hexdigest()
-        self.folder["keys"][path] = self.keys[path]
+        # a page's key, or the one every file made from the whole model shares
+        self.folder["keys"][path] = self.plan.keys.get(path, self.plan.model_key)
         del self.pending[path]
         self.made += 1
         self.making += time.perf_counter() - started
@@ -106,7 +108,7 @@ class DevBuild:
             return
         result.output = output
         result.stats = write_site(self.options.out, output.files, output.keys, in_place=True)
-        self.plan, self.keys, self.pending, self.failed = plan, output.keys, {}, None
+        self.plan, self.pending, self.failed = plan, {}, None
         self.folder = read_marker(self.options.out)
 
     def _defer(self, plan: Plan, result: Result) -> None:
@@ -128,7 +130,7 @@ class DevBuild:
             remove_file(out, path)
             self.folder["files"].pop(path)
             self.folder["keys"].pop(path, None)
-        self.plan, self.keys, self.pending, self.made, self.making = plan, keys, pending, 0, 0.0
+        self.plan, self.pending, self.made, self.making = plan, pending, 0, 0.0
         if not pending and not self.trusted:
             self._trust()
         result.output = Output({}, keys, len(plan.pages), 0, pending=len(pending))

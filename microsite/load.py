@@ -208,7 +208,7 @@ def _load_item(path: Path, shown: str, kind: str, item_id: str, diags: Diagnosti
         if item is not None:
             return item
     try:
-        st = os.stat(path)  # before reading: a write after it shows in the next signature
+        st = os.stat(path) if known is not None else None  # before reading: a later write shows
         raw = path.read_bytes()
     except OSError as err:
         diags.add(shown, 0, 0, "unreadable", f"cannot read the file: {err.strerror}",

@@ -137,8 +137,10 @@ class Converter:
         """Convert the texts the cache lacks in `jobs` forked processes, when there are enough to
         pay for them (a cold build of a large site); `convert` then finds them in the cache."""
         global _WORKER
+        if jobs < 2 or len(texts) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+            return  # without looking each text up: `convert` does that anyway
         todo = sorted({t for t in texts if self.cache.get("markdown", t) is None})
-        if jobs < 2 or len(todo) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        if len(todo) < PARALLEL_FROM:
             return
         _WORKER = self
         try:

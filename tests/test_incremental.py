@@ -56,10 +56,10 @@ def test_incremental_build_equals_clean_build(change, offline, dev, tmp_path, mo
     shutil.copytree(ROOT / "templates", templates)
     shutil.copytree(ROOT / "static", static)
     server = DevBuild(Options(content=content, out=tmp_path / "incremental", templates=templates,
-                              static=static, jobs=1, cache=tmp_path / "cache"))
+                              static=static, jobs=1, cache=tmp_path / "cache")) if dev else None
 
     def run(out: Path, cache: Path | None):
-        if dev and cache is not None:
+        if server is not None and cache is not None:
             result = server.build()
             while server.step(1):
                 pass
