@@ -1,13 +1,14 @@
 """The dev server's builds: the model at once, the files when they are asked for.
 
-A full build renders every changed page and every file made from the whole model before it
-writes anything: at 10,000 initiatives, seconds after an edit of one title, while the editor
-waits for one page. So when only the content changed (the generator, templates, static files
-and the settings' shared fields as the last good build had them: pipeline.Plan.fixed), a dev
-build stops once the model is made and every output file keyed; the files whose key changed
-are *pending*. The server makes a pending file when a request asks for it, before opening it
-(serve.py), and the others in short steps between requests, until the folder holds byte for
-byte what a full build writes.
+A full build keys every page, and renders every changed one and every file made from the whole
+model, before it writes anything: at 10,000 initiatives, seconds after an edit of one title,
+while the editor waits for one page. So when only the content changed (the generator,
+templates, static files and the settings' shared fields as the last good build had them:
+pipeline.Plan.fixed), a dev build stops once the model is made and the files are planned: every
+output file is *pending*. The server checks a pending file when a request asks for it, before
+opening it (serve.py): it computes the file's key (incremental.Keys) and, only when that differs
+from the key the folder has it with, makes it again. It checks the others in short steps between
+requests, until the folder holds byte for byte what a full build writes.
 
 So every file served is the last good build's: made from its model, or already in the folder
 with the key it has in that build. From the first pending file written to the last, the folder's
@@ -22,7 +23,6 @@ is made from that build, and the next one is full (where the error is reported a
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Callable
 
@@ -31,7 +31,7 @@ import jinja2
 from .diagnostics import Diagnostics
 from .load import Known
 from .pipeline import (Options, Output, Plan, Result, check_paths, output_problem, prepare, produce,
-                       settle, template_problem)
+                       settle, template_problem, up_to_date)
 from .render import Page
 from .write import read_marker, remove_file, replace_file, write_marker, write_site
 
@@ -42,12 +42,14 @@ class DevBuild:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.plan: Plan | None = None                # the last good build's
-        # files of self.plan still to write, and what makes each: its page, or a function
+        # files of self.plan still to check (and write if changed), and what makes each: its
+        # page, or a function
         self.pending: dict[str, Page | Callable[[], bytes]] = {}
         self.folder = read_marker(options.out)       # what the folder holds: its marker's "files" and "keys"
         self.trusted = True                          # the marker file says so (else it is empty)
         self.failed: Diagnostics | None = None       # a pending page's template error: the next build is whole
-        self.made, self.making = 0, 0.0              # pending files made since the last build, and seconds
+        self.made: list[str] = []                    # pending files written since the last build
+        self.making = 0.0                            # seconds spent on pending files since then
         self.known = Known()                         # content files read before, by stat signature
 
     def build(self) -> Result:
@@ -68,31 +70,34 @@ class DevBuild:
         return result
 
     def make(self, path: str) -> None:
-        """Write `path` now if it is pending (a template error is kept in self.failed)."""
+        """Check `path` now if it is pending, and write it if it changed (a template error is
+        kept in self.failed)."""
         if path not in self.pending or self.failed:
             return
         job, started = self.pending[path], time.perf_counter()
-        try:
-            data = self.plan.renderer.render(job) if isinstance(job, Page) else job()
-        except jinja2.TemplateError as err:
-            self.failed = Diagnostics()
-            template_problem(err, self.options.templates, self.failed)
-            return
-        self._distrust()
-        target = self.options.out / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(target, data)
-        self.folder["files"][path] = hashlib.sha256(data).hexdigest()
-        # a page's key, or the one every file made from the whole model shares
-        self.folder["keys"][path] = self.plan.keys.get(path, self.plan.model_key)
+        page = job if isinstance(job, Page) else None
+        key = self.plan.keys.page(page) if page else self.plan.keys.model()
+        if not up_to_date(self.folder, str(self.options.out), path, key):
+            try:
+                data = self.plan.renderer.render(page) if page else job()
+            except jinja2.TemplateError as err:
+                self.failed = Diagnostics()
+                template_problem(err, self.options.templates, self.failed)
+                return
+            self._distrust()
+            target = self.options.out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            replace_file(target, data)
+            self.folder["files"][path] = hashlib.sha256(data).hexdigest()
+            self.folder["keys"][path] = key
+            self.made.append(path)
         del self.pending[path]
-        self.made += 1
         self.making += time.perf_counter() - started
-        if not self.pending:
+        if not self.pending and not self.trusted:
             self._trust()  # the folder is whole again
 
     def step(self, seconds: float) -> bool:
-        """Make pending files, in order, for about `seconds`; True while some are left."""
+        """Check (and make) pending files, in order, for about `seconds`; True while some are left."""
         until = time.perf_counter() + seconds
         while self.pending and not self.failed and time.perf_counter() < until:
             self.make(next(iter(self.pending)))
@@ -118,22 +123,18 @@ class DevBuild:
         settle(self.options, plan.site, diags)
         if diags.errors:
             return
-        keys = plan.keys | dict.fromkeys(makers, plan.model_key)
-        jobs: dict[str, Page | Callable[[], bytes]] = {page.path: page for page in plan.pages} | makers
-        was, root = self.folder["keys"], str(out)  # os.path: 20,000 Path objects cost 0.3 s
-        pending = {path: jobs[path] for path, key in keys.items()
-                   if was.get(path) != key or not os.path.isfile(os.path.join(root, path))}
-        removed = [path for path in self.folder["files"] if path not in keys and path not in plan.static]
+        # Item pages first: the others need every item's digests (incremental.Keys).
+        pending = {page.path: page for page in plan.pages if page.item is not None}
+        pending |= {page.path: page for page in plan.pages if page.item is None} | makers
+        removed = [path for path in self.folder["files"] if path not in pending and path not in plan.static]
         if removed:
             self._distrust()
         for path in removed:
             remove_file(out, path)
             self.folder["files"].pop(path)
             self.folder["keys"].pop(path, None)
-        self.plan, self.pending, self.made, self.making = plan, pending, 0, 0.0
-        if not pending and not self.trusted:
-            self._trust()
-        result.output = Output({}, keys, len(plan.pages), 0, pending=len(pending))
+        self.plan, self.pending, self.made, self.making = plan, pending, [], 0.0
+        result.output = Output({}, {}, len(plan.pages), 0, pending=len(pending))
 
     def _distrust(self) -> None:
         """Before a file changes outside a full build: empty the marker, so that a server killed

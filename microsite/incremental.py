@@ -112,34 +112,53 @@ def _neighbours(item) -> list:
     return out
 
 
-def page_keys(site: m.Site, pages, fixed: str) -> tuple[dict[str, str], str]:
-    """Output path -> key for every planned page, and the key of the files made from the whole
-    model (search indexes, feeds, sitemap, exports)."""
-    items = [x for collection in site.collections().values() for x in collection]
-    # Every language the model knows, not only the site's: together they cover every value.
-    # By id(): every item stays alive in the model meanwhile, and ids are quick to look up.
-    digests: dict[str, dict[int, str]] = {lang: {} for lang in m.LANGUAGES}
-    for x in items:
-        for lang, digest in item_digests(x).items():
-            digests[lang][id(x)] = digest
-    related_by: dict[int, list] = {}
-    for ini in site.initiatives:
-        for other in ini.related:
-            related_by.setdefault(id(other), []).append(ini)
-    vocabulary = _h(*(f"{x.kind}:{x.id}:{item_value(x.name)}:{getattr(x, 'zone_kind', '')}"
-                      for name in VOCABULARIES for x in getattr(site, name)))
-    missing = repr(sorted(site.missing_translations))
-    whole = {lang: _h(*(f"{x.kind}:{x.id}:{found[id(x)]}" for x in items), missing)
-             for lang, found in digests.items()}
-    keys, near_of = {}, {}  # near_of: an item's neighbours, for its page in every language
-    for page in pages:
+class Keys:
+    """The key of each planned page, and of the files made from the whole model, computed when
+    asked for: each item's digests once, the whole model's once. A full build asks for every key
+    at once; the dev server only for the files asked for, and for the others between requests
+    (devbuild.py)."""
+
+    def __init__(self, site: m.Site, fixed: str) -> None:
+        self.site, self.fixed = site, fixed
+        # By id(): every item stays alive in the model meanwhile, and ids are quick to look up.
+        self._digests: dict[int, dict[str, str]] = {}   # id(item) -> language -> item_digests
+        self._near: dict[int, list] = {}                # id(item) -> its neighbours
+        self._whole: dict[str, str] | None = None       # language -> digest of every item
+        related_by: dict[int, list] = {}
+        for ini in site.initiatives:
+            for other in ini.related:
+                related_by.setdefault(id(other), []).append(ini)
+        self._related_by = related_by
+        self._vocabulary = _h(*(f"{x.kind}:{x.id}:{item_value(x.name)}:{getattr(x, 'zone_kind', '')}"
+                                for name in VOCABULARIES for x in getattr(site, name)))
+
+    def page(self, page) -> str:
+        """The key of a planned page (render.Page)."""
         if page.item is None:
-            keys[page.path] = _h(fixed, page.path, page.template, whole[page.lang])
-            continue
-        item, found = page.item, digests[page.lang]
-        near = near_of.get(id(item))
+            return _h(self.fixed, page.path, page.template, self.whole()[page.lang])
+        item = page.item
+        near = self._near.get(id(item))
         if near is None:
-            near = near_of[id(item)] = _neighbours(item) + related_by.get(id(item), [])
-        keys[page.path] = _h(fixed, page.path, page.template, vocabulary, found[id(item)],
-                             *[found[id(x)] for x in near if id(x) in found])
-    return keys, _h(fixed, "whole model", *whole.values())
+            near = self._near[id(item)] = _neighbours(item) + self._related_by.get(id(item), [])
+        return _h(self.fixed, page.path, page.template, self._vocabulary, self._digest(item)[page.lang],
+                  *[self._digest(x)[page.lang] for x in near])
+
+    def model(self) -> str:
+        """The key of every file made from the whole model (search indexes, feeds, sitemap, exports)."""
+        return _h(self.fixed, "whole model", *self.whole().values())
+
+    def whole(self) -> dict[str, str]:
+        """Language -> the digest of every item as a page in it shows them, in model order.
+        Every language the model knows, not only the site's: together they cover every value."""
+        if self._whole is None:
+            items = [x for collection in self.site.collections().values() for x in collection]
+            missing = repr(sorted(self.site.missing_translations))
+            self._whole = {lang: _h(*(f"{x.kind}:{x.id}:{self._digest(x)[lang]}" for x in items), missing)
+                           for lang in m.LANGUAGES}
+        return self._whole
+
+    def _digest(self, item) -> dict[str, str]:
+        found = self._digests.get(id(item))
+        if found is None:
+            found = self._digests[id(item)] = item_digests(item)
+        return found

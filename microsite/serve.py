@@ -9,11 +9,12 @@ StaticFileHandler). What we add around it, and why:
   pipeline writes nothing) and every served HTML page gets an overlay listing the diagnostics;
 - pages served with their Content-Security-Policy widened just enough for livereload: the hash
   of its inline loader script, and WebSocket connections back to this server ('self').
-- builds that make the model at once and the changed files when they are asked for
-  (devbuild.py): a build, and every step of making its files, runs on the server's own loop,
-  so no file is opened for a request while one is under way (a file already being sent keeps
-  its old bytes: a rename does not change an open file); a request for a file the last build
-  changed makes it first, so each request sees the last good build, never half of one.
+- builds that make the model at once and check the files when they are asked for
+  (devbuild.py): a build, and every step of checking and making its files, runs on the server's
+  own loop, so no file is opened for a request while one is under way (a file already being
+  sent keeps its old bytes: a rename does not change an open file); a request for a file not
+  yet checked against the last build checks it first (and makes it if it changed), so each
+  request sees the last good build, never half of one.
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ QUIET_MS = 30     # without file events before a rebuild starts (a burst's event
 BURST_MS = 10_000  # the longest burst grouped before a build starts anyway
 TICK_MS = 50      # how often the watcher's thread wakes to see whether the server is stopping
 GRACE_SECONDS = 0.2  # after a build, for open tabs to reload (their pages are made first)
-STEP_SECONDS = 0.02  # pending files are made in steps this long, with requests served between
+STEP_SECONDS = 0.02  # pending files are checked in steps this long, with requests served between
 COLLECT_SECONDS = 0.5  # idle, after a build's files are all made, before the cycle collector runs
 GARBAGE_BUILDS = 2  # builds whose models may wait for it; then it runs once the tabs have reloaded
 # Editors' temporary files: vim swap files and its 4913 write test, backups, Emacs locks and
@@ -102,7 +103,7 @@ class DevSite:
         if result.ok:
             self.problems = []
             pending = result.output.pending
-            later = f", {pending} to make when asked for" if pending else ""
+            later = f", {pending} to check when asked for" if pending else ""
             print(f"built {result.output.pages} pages ({result.output.rendered} rendered{later}) in "
                   f"{ms:.0f} ms; {summary(result.diagnostics)}", flush=True)
             if pending and not self._stepping:
@@ -118,19 +119,20 @@ class DevSite:
             self._later(COLLECT_SECONDS, self._collect_if_idle)
 
     def make(self, path: str) -> None:
-        """Before a request opens the output file `path`: make it if it is pending (devbuild.py)."""
+        """Before a request opens the output file `path`: check it if it is pending, and make it if
+        it changed (devbuild.py)."""
         if path in self.dev.pending:
             self._guarded(lambda: self.dev.make(path))
 
     def _step(self) -> None:
-        """Make pending files in short steps, serving requests between them, until none is left."""
+        """Check pending files in short steps, serving requests between them, until none is left."""
         if self._guarded(lambda: self.dev.step(STEP_SECONDS)):
             self._later(0, self._step)  # requests waiting are served first
             return
         self._stepping = False
         if not self.dev.pending:
-            print(f"made {self.dev.made} files in {self.dev.making * 1000:.0f} ms; the output folder "
-                  "is complete", flush=True)
+            print(f"made {len(self.dev.made)} changed files in {self.dev.making * 1000:.0f} ms; the output "
+                  "folder is complete", flush=True)
             self._later(COLLECT_SECONDS, self._collect_if_idle)
 
     def _later(self, seconds: float, work) -> None:
@@ -308,8 +310,9 @@ class DevFileHandler(StaticFileHandler):
         self._page: bytes | None = None
 
     def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
-        # Before the file is looked at: a file still pending is made first. Only paths of the
-        # build's own files are ever made, so this cannot reach outside the output folder.
+        # Before the file is looked at: a file still pending is checked first (and made if it
+        # changed). Only paths of the build's own files are ever made, so this cannot reach
+        # outside the output folder.
         path = os.path.relpath(absolute_path, root).replace(os.sep, "/")
         for candidate in (path, posixpath.normpath(f"{path}/{self.default_filename}")):
             self.site.make(candidate)
