@@ -19,6 +19,8 @@ The first build, and a build after any other change, is a full one, written in p
 fails, no file pending from the build before is made any more (it may need a template that has
 changed since). A template error on a pending page is reported like a failed build; nothing more
 is made from that build, and the next one is full (where the error is reported again, or is gone).
+So is the build after another one wrote the folder (`build` run into it): its marker is not the
+one this server last wrote, and the folder is taken as that marker says.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from .load import Known
 from .pipeline import (Options, Output, Plan, Result, check_paths, output_problem, prepare, produce,
                        settle, template_problem, up_to_date)
 from .render import Page
-from .write import read_marker, remove_file, replace_file, write_marker, write_site
+from .write import marker_file_digest, read_marker, remove_file, replace_file, write_marker, write_site
 
 
 class DevBuild:
@@ -47,6 +49,7 @@ class DevBuild:
         self.pending: dict[str, Page | Callable[[], bytes]] = {}
         self.folder = read_marker(options.out)       # what the folder holds: its marker's "files" and "keys"
         self.trusted = True                          # the marker file says so (else it is empty)
+        self.marker = marker_file_digest(options.out)  # the marker file as this server last wrote it
         self.failed: Diagnostics | None = None       # a pending page's template error: the next build is whole
         self.made: list[str] = []                    # pending files written since the last build
         self.making = 0.0                            # seconds spent on pending files since then
@@ -58,6 +61,10 @@ class DevBuild:
         diags = Diagnostics()
         result = Result(diags)
         if not output_problem(self.options, diags):
+            if marker_file_digest(self.options.out) != self.marker:
+                # Another build wrote the folder (or it is gone): start from what it holds, whole.
+                self.folder, self.trusted = read_marker(self.options.out), True
+                self.plan, self.pending = None, {}
             site, plan = prepare(self.options, diags, self.known)
             settle(self.options, site, diags)
             result.site = site
@@ -114,7 +121,7 @@ class DevBuild:
         result.output = output
         result.stats = write_site(self.options.out, output.files, output.keys, in_place=True)
         self.plan, self.pending, self.failed = plan, {}, None
-        self.folder = read_marker(self.options.out)
+        self.folder, self.marker = read_marker(self.options.out), result.stats.marker
 
     def _defer(self, plan: Plan, result: Result) -> None:
         diags, out = result.diagnostics, self.options.out
@@ -140,9 +147,9 @@ class DevBuild:
         """Before a file changes outside a full build: empty the marker, so that a server killed
         from now on leaves a folder the next build replaces whole (write.py)."""
         if self.trusted:
-            write_marker(self.options.out, {"files": {}, "keys": {}})
+            self.marker = write_marker(self.options.out, {"files": {}, "keys": {}})
             self.trusted = False
 
     def _trust(self) -> None:
-        write_marker(self.options.out, self.folder)
+        self.marker = write_marker(self.options.out, self.folder)
         self.trusted = True

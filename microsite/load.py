@@ -84,8 +84,13 @@ class Known:
 
     def __init__(self) -> None:
         self._items: dict[str, tuple[list[int], RawItem]] = {}
+        self._asked: set[str] = set()  # the paths asked for since the last `forget_others`
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get(self, path: Path) -> RawItem | None:
+        self._asked.add(str(path))
         found = self._items.get(str(path))
         try:
             return found[1] if found and signature(os.stat(path)) == found[0] else None
@@ -96,6 +101,11 @@ class Known:
         """Remember an item read after `st` was taken, unless the file changed too recently."""
         if not racy(st, time.time_ns()):
             self._items[str(path)] = (signature(st), item)
+
+    def forget_others(self) -> None:
+        """Forget the files not asked for since the last call (deleted or renamed since)."""
+        self._items = {path: found for path, found in self._items.items() if path in self._asked}
+        self._asked = set()
 
 
 class _YamlProblem(Exception):
@@ -151,6 +161,8 @@ def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None,
             diags.add(display_path(entry), 0, 0, "unexpected-file",
                       f"'{name}' is not a content folder",
                       hint="content folders are " + ", ".join(KINDS + tuple(sorted(DATA_FOLDERS))))
+    if known is not None:
+        known.forget_others()
     return content
 
 

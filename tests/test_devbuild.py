@@ -243,3 +243,26 @@ def test_a_failed_full_build_makes_nothing_more_of_the_build_before(dev, tmp_pat
     assert PAGE not in dev.made and dev.made  # made before, and recorded with its key
     assert_clean(dev, tmp_path)
 
+
+def test_a_build_from_outside_into_the_folder_makes_the_next_build_full(dev, tmp_path):
+    """As when `build` is run into the folder the server serves, here with other options."""
+    o = dev.options
+    one_page_made(dev)
+    outside = build(Options(content=o.content, out=o.out, templates=o.templates, static=o.static,
+                            jobs=1, base_url="https://example.org/sub/"))
+    ok = outside.ok
+    assert ok
+    result = counts(dev.build())
+    assert result["ok"] and result["rendered"] == result["pages"] and not pending(dev)
+    assert_clean(dev, tmp_path)
+
+
+def test_files_deleted_since_the_last_build_are_forgotten(dev, monkeypatch):
+    monkeypatch.setattr(load, "RACY_NS", -10**18)  # as if every file had been written long ago
+    content = dev.options.content
+    dev.build()
+    files = len(list(content.rglob("*.yaml")))
+    assert len(dev.known) == files
+    (content / "initiatives/shared-trade.yaml").unlink()
+    ok = dev.build().ok
+    assert ok and len(dev.known) == files - 1
