@@ -32,7 +32,8 @@ PACKAGE = Path(__file__).resolve().parent
 VOCABULARIES = ("themes", "districts", "zones", "batches")
 
 
-def _h(*parts: str) -> str:
+def digest(*parts: str) -> str:
+    """The hash of some texts, joined by the unit separator (U+001F)."""
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -99,7 +100,7 @@ def item_digests(item) -> dict[str, str]:
             same = item_value(value)
         for found in parts.values():
             found.append(same)
-    return {lang: _h(*found) for lang, found in parts.items()}
+    return {lang: digest(*found) for lang, found in parts.items()}
 
 
 def _neighbours(item) -> list:
@@ -129,23 +130,23 @@ class Keys:
             for other in ini.related:
                 related_by.setdefault(id(other), []).append(ini)
         self._related_by = related_by
-        self._vocabulary = _h(*(f"{x.kind}:{x.id}:{item_value(x.name)}:{getattr(x, 'zone_kind', '')}"
+        self._vocabulary = digest(*(f"{x.kind}:{x.id}:{item_value(x.name)}:{getattr(x, 'zone_kind', '')}"
                                 for name in VOCABULARIES for x in getattr(site, name)))
 
     def page(self, page) -> str:
         """The key of a planned page (render.Page)."""
         if page.item is None:
-            return _h(self.fixed, page.path, page.template, self.whole()[page.lang])
+            return digest(self.fixed, page.path, page.template, self.whole()[page.lang])
         item = page.item
         near = self._near.get(id(item))
         if near is None:
             near = self._near[id(item)] = _neighbours(item) + self._related_by.get(id(item), [])
-        return _h(self.fixed, page.path, page.template, self._vocabulary, self._digest(item)[page.lang],
+        return digest(self.fixed, page.path, page.template, self._vocabulary, self._digest(item)[page.lang],
                   *[self._digest(x)[page.lang] for x in near])
 
     def model(self) -> str:
         """The key of every file made from the whole model (search indexes, feeds, sitemap, exports)."""
-        return _h(self.fixed, "whole model", *self.whole().values())
+        return digest(self.fixed, "whole model", *self.whole().values())
 
     def whole(self) -> dict[str, str]:
         """Language -> the digest of every item as a page in it shows them, in model order.
@@ -153,7 +154,7 @@ class Keys:
         if self._whole is None:
             items = [x for collection in self.site.collections().values() for x in collection]
             missing = repr(sorted(self.site.missing_translations))
-            self._whole = {lang: _h(*(f"{x.kind}:{x.id}:{self._digest(x)[lang]}" for x in items), missing)
+            self._whole = {lang: digest(*(f"{x.kind}:{x.id}:{self._digest(x)[lang]}" for x in items), missing)
                            for lang in m.LANGUAGES}
         return self._whole
 

@@ -22,7 +22,7 @@ from .cache import DEFAULT_FOLDER as DEFAULT_CACHE, open_cache
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
 from .load import Known, display_path, load_content
-from .incremental import Keys, code_digest, item_value, tree_digest
+from .incremental import Keys, code_digest, digest, item_value, tree_digest
 from .render import Page, Renderer, plan_pages, render_pages
 from .resolve import resolve
 from .publish import publish_makers
@@ -80,7 +80,7 @@ class Plan:
     pages: list[Page]
     static: dict[str, bytes]     # output path -> bytes (collect_static)
     keys: Keys                   # each page's key, and the whole model's (incremental.py)
-    fixed: str                   # _fixed_digest: what every page depends on besides the model
+    generator: str               # _generator_digest: the code, templates, catalogues, static files
     renderer: Renderer
 
     def whole_model_makers(self) -> dict[str, Callable[[], bytes]]:
@@ -105,9 +105,10 @@ def prepare(options: Options, diags: Diagnostics, known: Known | None = None) ->
     static = collect_static(options.static)
     assets = _asset_names(static)
     pages = plan_pages(site, policy)
-    fixed = _fixed_digest(options, site, policy, assets)
+    generator = _generator_digest(options, assets)
     renderer = Renderer(site, policy, options.templates, catalogues, assets)
-    return site, Plan(site, policy, pages, static, Keys(site, fixed), fixed, renderer)
+    keys = Keys(site, _fixed_digest(generator, site, policy))
+    return site, Plan(site, policy, pages, static, keys, generator, renderer)
 
 
 def produce(plan: Plan, options: Options, diags: Diagnostics, previous: dict | None = None) -> Output | None:
@@ -156,14 +157,18 @@ def settle(options: Options, site: m.Site | None, diags: Diagnostics) -> None:
     diags.settle(options.strict or bool(settings and settings.strict), settings.severity if settings else {})
 
 
-def _fixed_digest(options: Options, site: m.Site, policy: UrlPolicy, assets: dict[str, str]) -> str:
-    """What every page depends on besides the model: code, templates, assets, settings, policy."""
+def _generator_digest(options: Options, assets: dict[str, str]) -> str:
+    """What the pages are made with: the generator's code, templates, catalogues, static files."""
+    return digest(code_digest(), tree_digest(options.templates, options.static), repr(sorted(assets.items())))
+
+
+def _fixed_digest(generator: str, site: m.Site, policy: UrlPolicy) -> str:
+    """What every page depends on besides the items: the generator, the settings, the URL policy
+    and the map."""
     s = site.settings
     settings = [item_value(v) for v in (s.title, s.description, s.intro, s.languages, s.sources)]
     shapes = repr([(x.code, x.rings) for x in site.shapes])
-    return hashlib.sha256("\x1f".join([
-        code_digest(), tree_digest(options.templates, options.static), repr(sorted(assets.items())),
-        repr(policy), *settings, shapes]).encode("utf-8")).hexdigest()
+    return digest(generator, repr(policy), *settings, shapes)
 
 
 def build(options: Options) -> Result:

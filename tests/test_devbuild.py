@@ -152,15 +152,28 @@ def test_a_broken_edit_keeps_the_last_good_build_and_its_pending_files(dev, tmp_
     assert_clean(dev, tmp_path)
 
 
-@pytest.mark.parametrize("change", ["template", "static file", "settings"])
-def test_any_change_but_content_is_a_full_build_starting_from_the_folder_as_it_is(dev, tmp_path, change):
+@pytest.mark.parametrize("change", ["template", "catalogue", "static file"])
+def test_a_change_to_what_pages_are_made_with_is_a_full_build_starting_from_the_folder_as_it_is(dev, tmp_path, change):
     o = dev.options
     one_page_made(dev)
     {"template": lambda: edit(o.templates / "initiative.html", "<article>", '<article class="x">'),
-     "static file": lambda: edit(o.static / "style.css", "--text: #1b1f24;", "--text: #111111;"),
-     "settings": lambda: edit(o.content / "site.yaml", "Fixture Zones", "Fixture Areas")}[change]()
+     "catalogue": lambda: edit(o.templates / "locales/en.yaml", "nav.home: Home", "nav.home: Start"),
+     "static file": lambda: edit(o.static / "style.css", "--text: #1b1f24;", "--text: #111111;")}[change]()
     result = counts(dev.build())
     assert result["ok"] and result["rendered"] > 0 and result["pending"] == 0 and not pending(dev)
+    assert_clean(dev, tmp_path)
+
+
+def test_a_settings_edit_is_content_every_page_shows_it_when_asked_for(dev, tmp_path):
+    o = dev.options
+    one_page_made(dev)
+    edit(o.content / "site.yaml", "Fixture Zones", "Fixture Areas")
+    result = counts(dev.build())
+    assert result["ok"] and result["rendered"] == 0
+    dev.make("index.html")
+    assert "Fixture Areas" in (o.out / "index.html").read_text(encoding="utf-8")
+    finish(dev)
+    assert len(dev.made) > result["pages"]  # every page shows the title, and the data files
     assert_clean(dev, tmp_path)
 
 
