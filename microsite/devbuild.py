@@ -5,10 +5,10 @@ model, before it writes anything: at 10,000 initiatives, seconds after an edit o
 while the editor waits for one page. So when only the content changed, settings included (the
 generator's code, templates, catalogues and static files are as the last good build had them:
 pipeline.Plan.generator), a dev build stops once the model is made and the files are planned:
-every output file is *pending*. The server checks a pending file when a request asks for it, before
-opening it (serve.py): it computes the file's key (incremental.Keys) and, only when that differs
-from the key the folder has it with, makes it again. It checks the others in short steps between
-requests, until the folder holds byte for byte what a full build writes.
+every output file is *pending*. The server checks a pending file when a request asks for it,
+before opening it (serve.py): it computes the file's key (incremental.Keys) and, only when that
+differs from the key the folder has it with, makes it again. It checks the others in short
+steps between requests, until the folder holds byte for byte what a full build writes.
 
 So every file served is the last good build's: made from its model, or already in the folder
 with the key it has in that build. From the first pending file written to the last, the folder's
@@ -18,10 +18,11 @@ whole; once none is left, the marker records the folder's files and keys, as a f
 The first build, and a build after any other change, is a full one, written in place: a
 template's mistakes are found before anything is written, and only the files whose key changed
 are written. When it fails, no file pending from the build before is made any more (it may need
-a template that has changed since). A template error on a pending page is reported like a failed build; nothing more
-is made from that build, and the next one is full (where the error is reported again, or is gone).
-So is the build after another one wrote the folder (`build` run into it): its marker is not the
-one this server last wrote, and the folder is taken as that marker says.
+a template that has changed since). A template error on a pending page is reported like a
+failed build; nothing more is made from that build, and the next one is full (where the error
+is reported again, or is gone). So is the build after another one wrote the folder (`build` run
+into it): its marker is not the one this server last wrote, and the folder is taken as that
+marker says.
 """
 from __future__ import annotations
 

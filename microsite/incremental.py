@@ -131,7 +131,7 @@ class Keys:
                 related_by.setdefault(id(other), []).append(ini)
         self._related_by = related_by
         self._vocabulary = digest(*(f"{x.kind}:{x.id}:{item_value(x.name)}:{getattr(x, 'zone_kind', '')}"
-                                for name in VOCABULARIES for x in getattr(site, name)))
+                                    for name in VOCABULARIES for x in getattr(site, name)))
 
     def page(self, page) -> str:
         """The key of a planned page (render.Page)."""
@@ -141,8 +141,8 @@ class Keys:
         near = self._near.get(id(item))
         if near is None:
             near = self._near[id(item)] = _neighbours(item) + self._related_by.get(id(item), [])
-        return digest(self.fixed, page.path, page.template, self._vocabulary, self._digest(item)[page.lang],
-                  *[self._digest(x)[page.lang] for x in near])
+        return digest(self.fixed, page.path, page.template, self._vocabulary,
+                      self._digest(item)[page.lang], *[self._digest(x)[page.lang] for x in near])
 
     def model(self) -> str:
         """The key of every file made from the whole model (search indexes, feeds, sitemap, exports)."""

@@ -117,14 +117,10 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, previous: dict | N
     `previous` is the marker of the build already in the output folder: pages whose key is
     unchanged are not rendered again.
     """
-    previous = previous or {"files": {}, "keys": {}}
-
-    def unchanged(path: str, key: str) -> bool:
-        return up_to_date(previous, str(options.out), path, key)
-
+    previous, root = previous or {"files": {}, "keys": {}}, str(options.out)
     model_key = plan.keys.model()
     made = [path for path, key in previous["keys"].items() if key == model_key]
-    if made and all(unchanged(path, model_key) for path in made):
+    if made and all(up_to_date(previous, root, path, model_key) for path in made):
         generated = dict.fromkeys(made)  # the previous build's files are right: reuse them
     else:
         generated = {path: make() for path, make in plan.whole_model_makers().items()}
@@ -133,7 +129,7 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, previous: dict | N
     check_paths(plan.pages, files, diags)
     if diags.errors:
         return None
-    todo = [p for p in plan.pages if not unchanged(p.path, keys[p.path])]
+    todo = [p for p in plan.pages if not up_to_date(previous, root, p.path, keys[p.path])]
     try:
         rendered = render_pages(plan.renderer, todo, options.jobs, progress=options.progress)
     except jinja2.TemplateError as err:
