@@ -78,26 +78,36 @@ def _field_names(cls) -> tuple[str, ...]:
 
 
 _ITEM_TYPES = frozenset((m.Source, m.Theme, m.Batch, m.District, m.Zone, m.Initiative))
+_PLAIN_TYPES = frozenset((str, int, float, bool, type(None)))
 
 
 def item_digests(item) -> dict[str, str]:
     """The hash of `item_value` of every field of the item (but its place), as a page in each
-    language shows it. In one pass: a value with no text in it reads the same in every language,
-    and a list of items (a district's thousands of initiatives) is only their ids."""
+    language shows it. In one pass, with the common values first, by their exact type: a value
+    with no text in it reads the same in every language, and a list of items (a district's
+    thousands of initiatives) is only their ids."""
     parts = {lang: [item.kind] for lang in m.LANGUAGES}
     for name in _field_names(type(item)):
         if name == "place":
             continue
         value = getattr(item, name)
-        if isinstance(value, list) and _ITEM_TYPES.issuperset(map(type, value)):
+        kind = type(value)
+        if kind in _PLAIN_TYPES:
+            same = repr(value)
+        elif kind is m.Text and name != "name":  # a name shows in every language: item_value
+            for lang, found in parts.items():
+                found.append(repr(value.pick(lang)))
+            continue
+        elif kind in _ITEM_TYPES:
+            same = f"{value.kind}:{value.id}"
+        elif kind is list and _ITEM_TYPES.issuperset(map(type, value)):
             same = "[" + ",".join([f"{v.kind}:{v.id}" for v in value]) + "]"
-        elif isinstance(value, (m.Text, list)) or (dataclasses.is_dataclass(value)
-                                                    and type(value) not in _ITEM_TYPES):
+        elif kind is m.Text or kind is dt.date:
+            same = item_value(value)
+        else:  # lists of texts or of records, read in each language
             for lang, found in parts.items():
                 found.append(item_value(value, lang, name))
             continue
-        else:
-            same = item_value(value)
         for found in parts.values():
             found.append(same)
     return {lang: digest(*found) for lang, found in parts.items()}

@@ -238,28 +238,28 @@ def _link_back(site: m.Site) -> None:
     site.matrix = dict(by_theme_district)
     for district in site.districts:
         district.batches.sort(key=lambda b: (b.order, b.id))
-    position = {(target.kind, target.id, ini.id): i
-                for target in site.districts + site.zones + site.themes
-                for i, ini in enumerate(target.initiatives)}
-    for ini in site.initiatives:
-        ini.related = _related(ini, position)
+    _relate(site)
 
 
-def _related(ini: m.Initiative, position: dict, limit: int = 5, reach: int = 4) -> list:
-    """Initiatives sharing a zone, district or theme, most shared first.
+def _relate(site: m.Site, limit: int = 5, reach: int = 4) -> None:
+    """Each initiative's related ones: those sharing a zone (3 points each), a district (2) or a
+    theme (1), most points first, then by id.
 
     Only each group's near neighbours (in its sorted list) are candidates, so the cost per
     initiative stays bounded however large a district or theme grows.
     """
-    score: dict = defaultdict(int)
-    for group, weight in ((ini.zones, 3), (ini.districts, 2), (ini.themes, 1)):
-        for target in group:
-            members = target.initiatives
-            at = position[(target.kind, target.id, ini.id)]
-            for other in members[max(0, at - reach): at + reach + 1]:
-                if other is not ini:
+    scores: dict[int, dict] = {id(ini): defaultdict(int) for ini in site.initiatives}
+    for groups, weight in ((site.zones, 3), (site.districts, 2), (site.themes, 1)):
+        for group in groups:
+            members = group.initiatives
+            for at, ini in enumerate(members):
+                score = scores[id(ini)]
+                for other in members[max(0, at - reach): at + reach + 1]:
                     score[other] += weight
-    return sorted(score, key=lambda o: (-score[o], o.id))[:limit]
+    for ini in site.initiatives:
+        score = scores[id(ini)]
+        score.pop(ini, None)
+        ini.related = sorted(score, key=lambda o: (-score[o], o.id))[:limit]
 
 
 def _warn_translations(r: _Resolver, content: Content, languages: tuple) -> list:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import io
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, page
+from conftest import FIXTURES, copy_fixture, page
 from microsite.cli import ProgressBar, main
 from microsite.synthetic import write_content
 from microsite.check import check_links
@@ -55,6 +56,30 @@ def test_initiative_links_to_everything_and_everything_links_back(fixture_site):
     for href, path in targets.items():
         assert href in links, href
         assert "../../initiatives/alpha-data-products/" in hrefs(page(fixture_site, path)), path
+
+
+def related(out: Path, initiative: str) -> list[str]:
+    """The hrefs of an initiative page's related initiatives, in order."""
+    doc = page(out, f"initiatives/{initiative}/index.html")
+    return [a.get("href") for a in doc.xpath("//section[@aria-labelledby='related-heading']//a")]
+
+
+def test_related_initiatives_share_most_first_then_by_id(fixture_site, tmp_path):
+    # alpha-data-products shares district alpha (2 points each) and a theme or two (1 each)
+    # with shared-trade (4) and alpha-trade-platform (3); beta-talent shares its district only.
+    assert related(fixture_site, "alpha-data-products") == ["../shared-trade/",
+                                                            "../alpha-trade-platform/"]
+    assert related(fixture_site, "alpha-trade-platform") == ["../alpha-data-products/",
+                                                             "../shared-trade/"]  # 3 and 3
+    assert related(fixture_site, "beta-talent") == ["../shared-trade/"]
+    content = copy_fixture("site", tmp_path)  # a zone shared (3 points) outweighs themes
+    (content / "initiatives/alpha-zone-talent.yaml").write_text(
+        "title: {en: Talent in the Alpha zone, zh: 甲区人才}\nzones: [alpha-zone]\nthemes: [talent]\n"
+        "status: in-effect\nsources: [gov-2025-10-16]\nbody: {en: Talent., zh: 人才。}\n", encoding="utf-8")
+    assert main(["build", "--content", str(content), "--out", str(tmp_path / "out")]) == 0
+    assert related(tmp_path / "out", "alpha-data-products") == [
+        "../alpha-zone-talent/", "../shared-trade/",
+        "../alpha-trade-platform/"]
 
 
 def test_district_is_reached_through_its_zone(fixture_site):
