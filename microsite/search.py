@@ -16,7 +16,9 @@ way, so the two must change together.
 from __future__ import annotations
 
 import json
+import operator
 import re
+from itertools import repeat
 
 from markupsafe import Markup
 
@@ -70,8 +72,9 @@ def search_index(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
         fields = kept.get(key) or _fields(*key)
         if _KEPT is not None:
             used[key] = fields
+        base = number * 8
         for token, mask in fields:
-            terms.setdefault(token, []).append((number, mask))
+            terms.setdefault(token, []).append(base + mask)
     if _KEPT is not None:
         _KEPT[lang] = used
     index = {"docs": docs, "messages": MESSAGES[lang],
@@ -127,10 +130,8 @@ def _texts(item) -> list[m.Text]:
     return texts
 
 
-def _postings(found: list[tuple[int, int]]) -> list[int]:
-    """Doc numbers as gaps from the previous one (small numbers, short JSON), with the field mask."""
-    out, previous = [], 0
-    for number, mask in found:
-        out.append((number - previous) * 8 + mask)
-        previous = number
-    return out
+def _postings(found: list[int]) -> list[int]:
+    """Each doc * 8 + fields, in doc order, as the gap from the previous doc (small numbers, short
+    JSON): doc * 8 + fields - previous doc * 8, the previous entry with its fields masked off.
+    In map() over C functions: the Chinese index has a million and a half of them."""
+    return list(map(operator.sub, found, [0, *map(operator.and_, found[:-1], repeat(-8))]))
