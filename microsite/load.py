@@ -45,6 +45,7 @@ class RawItem:
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each value is
 
     checked: tuple | None = None  # what schema.validate found, once: (clean values, diagnostics)
+    partly_translated: list | None = None  # resolve's: its texts lacking a language, once
 
     def at(self, path: Path_, key: bool = False) -> tuple[int, int]:
         """Line and column of a value (or of its key), falling back to the nearest parent."""

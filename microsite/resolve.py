@@ -269,14 +269,23 @@ def _warn_translations(r: _Resolver, content: Content, languages: tuple) -> list
     items += [i for folder in ORDER for i in r.raw[folder].values()
                                   if i.id in r.clean[folder]]
     for item in items:
-        for path, text in _texts(r.clean[item.kind].get(item.id) or {}, ()):
+        for path, text in _partly_translated(item, r.clean[item.kind].get(item.id) or {}):
             for lang in languages:
-                if not text.has(lang) and text.values:
+                if not text.has(lang):
                     missing.append((item.file, item.at(path)[0], dotted(path), lang))
                     r.diags.add(item.file, *item.at(path), "missing-translation",
                                 f"no {lang} text", field=dotted(path),
                                 hint=f"add '{lang}:' under this field")
     return missing
+
+
+def _partly_translated(item: RawItem, clean: dict) -> list:
+    """The texts of an item's clean values that lack a language, with their paths: found once per
+    item, like its clean values (load.Known shares items between builds)."""
+    if item.partly_translated is None:
+        item.partly_translated = [(path, text) for path, text in _texts(clean, ())
+                                  if text.values and len(text.values) < len(m.LANGUAGES)]
+    return item.partly_translated
 
 
 def _texts(value, path):

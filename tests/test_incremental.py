@@ -31,6 +31,7 @@ CHANGES = {
     "initiative body": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "settle.", "settle quickly."),
     "initiative title": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta"),
     "initiative body in Chinese": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "人才落户。", "人才安家。"),
+    "translation removed": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", ", zh: 乙区帮助国际人才落户。", ""),
     "district name in Chinese": lambda c, t, s: edit(c / "districts/beta.yaml", "zh: 乙区}", "zh: 乙区县}"),
     "theme name": lambda c, t, s: edit(c / "themes/trade.yaml", "International trade", "Global trade"),
     "district name": lambda c, t, s: edit(c / "districts/beta.yaml", "en: Beta", "en: Beta District"),
@@ -72,10 +73,11 @@ def test_incremental_build_equals_clean_build(change, offline, dev, tmp_path, mo
 
     run(tmp_path / "incremental", tmp_path / "cache")
     CHANGES[change](content, templates, static)
-    run(tmp_path / "incremental", tmp_path / "cache")  # previous pages and cached items reused
-    run(tmp_path / "clean", None)
+    incremental = run(tmp_path / "incremental", tmp_path / "cache")  # previous pages and cached items reused
+    clean = run(tmp_path / "clean", None)
     assert tree(tmp_path / "incremental") == tree(tmp_path / "clean")
     assert read_marker(tmp_path / "incremental") == read_marker(tmp_path / "clean")
+    assert [d.text() for d in incremental.diagnostics.items] == [d.text() for d in clean.diagnostics.items]
 
 
 def test_nothing_changed_renders_nothing(tmp_path):
