@@ -54,6 +54,7 @@ class DevBuild:
         self.marker = marker_file_digest(options.out)  # the marker file as this server last wrote it
         self.failed: Diagnostics | None = None       # a pending page's template error: the next build is whole
         self.made: list[str] = []                    # pending files written since the last build
+        self.checked = 0                             # pending files checked since then
         self.making = 0.0                            # seconds spent on pending files since then
         self.known = Known()                         # content files read before, by stat signature
 
@@ -101,6 +102,7 @@ class DevBuild:
             self.folder["keys"][path] = key
             self.made.append(path)
         del self.pending[path]
+        self.checked += 1
         self.making += time.perf_counter() - started
         if not self.pending and not self.trusted:
             self._trust()  # the folder is whole again
@@ -142,7 +144,7 @@ class DevBuild:
             remove_file(out, path)
             self.folder["files"].pop(path)
             self.folder["keys"].pop(path, None)
-        self.plan, self.pending, self.made, self.making = plan, pending, [], 0.0
+        self.plan, self.pending, self.made, self.checked, self.making = plan, pending, [], 0, 0.0
         result.output = Output({}, {}, len(plan.pages), 0, pending=len(pending))
 
     def _distrust(self) -> None:

@@ -131,8 +131,8 @@ class DevSite:
             return
         self._stepping = False
         if not self.dev.pending:
-            print(f"made {len(self.dev.made)} changed files in {self.dev.making * 1000:.0f} ms; the output "
-                  "folder is complete", flush=True)
+            print(f"checked {self.dev.checked} files and made the {len(self.dev.made)} that changed in "
+                  f"{self.dev.making * 1000:.0f} ms; the output folder is complete", flush=True)
             self._later(COLLECT_SECONDS, self._collect_if_idle)
 
     def _later(self, seconds: float, work) -> None:

@@ -78,8 +78,7 @@ def test_related_initiatives_share_most_first_then_by_id(fixture_site, tmp_path)
         "status: in-effect\nsources: [gov-2025-10-16]\nbody: {en: Talent., zh: 人才。}\n", encoding="utf-8")
     assert main(["build", "--content", str(content), "--out", str(tmp_path / "out")]) == 0
     assert related(tmp_path / "out", "alpha-data-products") == [
-        "../alpha-zone-talent/", "../shared-trade/",
-        "../alpha-trade-platform/"]
+        "../alpha-zone-talent/", "../shared-trade/", "../alpha-trade-platform/"]
 
 
 def test_district_is_reached_through_its_zone(fixture_site):

@@ -164,7 +164,7 @@ def test_a_change_to_what_pages_are_made_with_is_a_full_build_starting_from_the_
     assert_clean(dev, tmp_path)
 
 
-def test_a_settings_edit_is_content_every_page_shows_it_when_asked_for(dev, tmp_path):
+def test_a_settings_edit_is_a_content_edit_with_every_page_made_when_asked_for(dev, tmp_path):
     o = dev.options
     one_page_made(dev)
     edit(o.content / "site.yaml", "Fixture Zones", "Fixture Areas")
