@@ -59,7 +59,7 @@ class DevBuild:
         self.known = Known()                         # content files read before, by stat signature
 
     def build(self) -> Result:
-        """A full build, or the model with the changed files left pending (see above)."""
+        """A full build, or the model with every file left pending (see above)."""
         started = time.perf_counter()
         diags = Diagnostics()
         result = Result(diags)

@@ -69,7 +69,7 @@ class Output:
     keys: dict[str, str]             # page path -> key (incremental.py)
     pages: int = 0
     rendered: int = 0
-    pending: int = 0   # the dev server's: files left to make when asked for (devbuild.py)
+    pending: int = 0   # the dev server's: files left to check, and make if changed (devbuild.py)
 
 
 @dataclass
