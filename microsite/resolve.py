@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
+from operator import attrgetter
 
 from . import model as m
 from .diagnostics import Diagnostics
@@ -256,10 +257,13 @@ def _relate(site: m.Site, limit: int = 5, reach: int = 4) -> None:
                 score = scores[id(ini)]
                 for other in members[max(0, at - reach): at + reach + 1]:
                     score[other] += weight
+    by_id = attrgetter("id")
     for ini in site.initiatives:
         score = scores[id(ini)]
         score.pop(ini, None)
-        ini.related = sorted(score, key=lambda o: (-score[o], o.id))[:limit]
+        ranked = sorted(score, key=by_id)
+        ranked.sort(key=score.__getitem__, reverse=True)  # stable: equal points stay by id
+        ini.related = ranked[:limit]
 
 
 def _warn_translations(r: _Resolver, content: Content, languages: tuple) -> list:
