@@ -206,13 +206,16 @@ _BUILD = {"sources": _source, "themes": _theme, "batches": _batch, "districts": 
           "zones": _zone, "initiatives": _initiative}
 
 
+_BY_ID = attrgetter("id")  # a key in C: sorts run several times per initiative
+
+
 def _sorted(folder: str, items) -> list:
     """The one order of each kind, always ending in the unique id."""
     if folder in ("themes", "batches"):
-        return sorted(items, key=lambda x: (x.order, x.id))
+        return sorted(items, key=attrgetter("order", "id"))
     if folder == "initiatives":
         return sorted(items, key=lambda x: (x.title.pick("en")[0].casefold(), x.id))
-    return sorted(items, key=lambda x: x.id)
+    return sorted(items, key=_BY_ID)
 
 
 def _link_back(site: m.Site) -> None:
@@ -257,11 +260,10 @@ def _relate(site: m.Site, limit: int = 5, reach: int = 4) -> None:
                 score = scores[id(ini)]
                 for other in members[max(0, at - reach): at + reach + 1]:
                     score[other] += weight
-    by_id = attrgetter("id")
     for ini in site.initiatives:
         score = scores[id(ini)]
         score.pop(ini, None)
-        ranked = sorted(score, key=by_id)
+        ranked = sorted(score, key=_BY_ID)
         ranked.sort(key=score.__getitem__, reverse=True)  # stable: equal points stay by id
         ini.related = ranked[:limit]
 
