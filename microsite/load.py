@@ -90,13 +90,11 @@ class Known:
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, path: Path) -> RawItem | None:
+    def get(self, path: Path, st: os.stat_result) -> RawItem | None:
+        """The item read from `path` before, if `st` (its stat now) shows the same file."""
         self._asked.add(str(path))
         found = self._items.get(str(path))
-        try:
-            return found[1] if found and signature(os.stat(path)) == found[0] else None
-        except OSError:
-            return None
+        return found[1] if found and signature(st) == found[0] else None
 
     def put(self, path: Path, st: os.stat_result, item: RawItem) -> None:
         """Remember an item read after `st` was taken, unless the file changed too recently."""
@@ -216,12 +214,13 @@ def _inside(root: Path, path: Path) -> bool:
 
 def _load_item(path: Path, shown: str, kind: str, item_id: str, diags: Diagnostics,
                cache: Cache, known: Known | None = None) -> RawItem | None:
-    if known is not None:
-        item = known.get(path)
-        if item is not None:
-            return item
+    st = None
     try:
-        st = os.stat(path) if known is not None else None  # before reading: a later write shows
+        if known is not None:
+            st = os.stat(path)  # before reading: a write after it shows in the next signature
+            item = known.get(path, st)
+            if item is not None:
+                return item
         raw = path.read_bytes()
     except OSError as err:
         diags.add(shown, 0, 0, "unreadable", f"cannot read the file: {err.strerror}",

@@ -241,7 +241,7 @@ def _link_back(site: m.Site) -> None:
                 by_theme_district[(d.id, t.id)].append(ini)
     site.matrix = dict(by_theme_district)
     for district in site.districts:
-        district.batches.sort(key=lambda b: (b.order, b.id))
+        district.batches = _sorted("batches", district.batches)
     _relate(site)
 
 
