@@ -7,8 +7,12 @@ StaticFileHandler). What we add around it, and why:
   folder and editors' temporary files;
 - a build that never stops the server: on errors the last good build stays in place (the
   pipeline writes nothing) and every served HTML page gets an overlay listing the diagnostics;
-- pages served with their Content-Security-Policy widened just enough for livereload: the hash
-  of its inline loader script, and WebSocket connections back to this server ('self').
+- pages served with livereload's script as a file of this server (no inline loader) and their
+  Content-Security-Policy widened just enough for it: that script, and WebSocket connections back
+  to this server ('self');
+- a tab that connects after a build it did not hear of reloads at once: a tab opens its socket
+  only after its page has loaded, and a build that ends in between would leave it on the old page
+  (every reload starts that race again, so it is common while editing);
 - builds that make the model at once and check the files when they are asked for
   (devbuild.py): a build, and every step of checking and making its files, runs on the server's
   own loop, so no file is opened for a request while one is under way (a file already being
@@ -18,11 +22,9 @@ StaticFileHandler). What we add around it, and why:
 """
 from __future__ import annotations
 
-import base64
 import errno
 import fnmatch
 import gc
-import hashlib
 import html
 import os
 import posixpath
@@ -34,12 +36,13 @@ import threading
 import time
 import traceback
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import watchfiles
 from livereload import Server
-from livereload.handlers import LiveReloadHandler, StaticFileHandler
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler, StaticFileHandler
 from livereload.watcher import Watcher
-from tornado import ioloop, web
+from tornado import escape, ioloop, web
 
 from .devbuild import DevBuild
 from .diagnostics import Diagnostic, format_console, summary
@@ -71,7 +74,9 @@ OVERLAY_CSS = b"""\
 CSP_META = re.compile(rb'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(")', re.I)
 BODY_START = re.compile(rb"<body\b[^>]*>", re.I)
 HEAD_END = b"</head>"
-SCRIPT_TEXT = re.compile(rb"<script[^>]*>(.*)</script>", re.S)
+# livereload.js connects to the host and port its own URL names, which is the page's.
+RELOAD_SCRIPT = b'<script src="/livereload.js" async></script>'
+RELOAD = {"command": "reload", "path": "*", "liveCSS": True, "liveImg": True}  # the whole page
 
 
 class DevSite:
@@ -80,8 +85,9 @@ class DevSite:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.problems: list[str] = []   # Diagnostic.text() of the last failed build, else empty
-        self.script_hash = ""           # CSP hash of livereload's inline loader, once known
         self.building = False
+        self.builds = 0                 # builds so far, each announced to the open tabs
+        self._served: dict[str, int] = {}  # a page's URL path: self.builds when last served
         self.dev = DevBuild(options)
         self._stepping = False          # a _step is scheduled
         self._garbage = 0               # builds since the cycle collector last ran (_collect)
@@ -93,6 +99,7 @@ class DevSite:
     def rebuild(self) -> None:
         """Build; on failure keep the last good build and record why. Never raises."""
         result = self._guarded(self.dev.build)
+        self.builds += 1
         self._garbage, self._built = self._garbage + 1, time.monotonic()
         if result is None:
             return  # a crash: the next build or edit tries again
@@ -196,23 +203,30 @@ class DevSite:
         return (bool(TEMPORARY.match(os.path.basename(path)))
                 or path == self._out or path.startswith(self._out_prefixes))
 
-    def page(self, data: bytes) -> bytes:
-        """An output HTML page as the dev server serves it: livereload allowed, overlay added."""
-        data = CSP_META.sub(lambda m: m[1] + dev_policy(m[2], self.script_hash) + m[3], data, count=1)
+    def page(self, path: str, data: bytes) -> bytes:
+        """The HTML page served at URL path `path`: livereload added and allowed, and the overlay
+        while the last build has failed. Noted as served with this build (missed())."""
+        self._served[path] = self.builds
+        data = CSP_META.sub(lambda m: m[1] + dev_policy(m[2]) + m[3], data, count=1)
+        head = RELOAD_SCRIPT
         if self.problems:
-            data = data.replace(HEAD_END, b'<link rel="stylesheet" href="/__dev/overlay.css">'
-                                + HEAD_END, 1)
+            head += b'<link rel="stylesheet" href="/__dev/overlay.css">'
             data = BODY_START.sub(lambda m: m[0] + overlay(self.problems), data, count=1)
-        return data
+        return data.replace(HEAD_END, head + HEAD_END, 1)
+
+    def missed(self, url: str) -> bool:
+        """True when the tab at `url` was served its page before the last build: it connects only
+        once the page has loaded, too late to hear of the build, and must reload."""
+        return self._served.get(urlsplit(url).path, self.builds) < self.builds
 
 
-def dev_policy(policy: bytes, script_hash: str) -> bytes:
-    """The page's CSP with livereload's inline loader and its WebSocket allowed."""
+def dev_policy(policy: bytes) -> bytes:
+    """The page's CSP with livereload's script and its WebSocket allowed."""
     directives = []
     for directive in policy.decode("ascii").split(";"):
         name = (directive.split() or [""])[0]
-        if name == "script-src" and script_hash:
-            directive = f"{directive.rstrip()} '{script_hash}'"
+        if name == "script-src" and "'self'" not in directive.split():
+            directive = f"{directive.rstrip()} 'self'"
         elif name == "connect-src":
             directive = " connect-src 'self'"
         directives.append(directive)
@@ -326,7 +340,7 @@ class DevFileHandler(StaticFileHandler):
     def _html(self) -> bytes | None:
         if self._page is None and self.absolute_path.endswith(".html"):
             with open(self.absolute_path, "rb") as f:  # read once: size and body agree
-                self._page = self.site.page(f.read())
+                self._page = self.site.page(self.request.path, f.read())
         return self._page
 
     def get_content_size(self) -> int:
@@ -346,9 +360,9 @@ class DevFileHandler(StaticFileHandler):
         if not self.site.problems:
             return super().write_error(status_code, **kwargs)
         self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.finish(b'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Build failed'
-                    b'</title><link rel="stylesheet" href="/__dev/overlay.css"></head><body>'
-                    + overlay(self.site.problems) + b"</body></html>")
+        self.finish(self.site.page(self.request.path, b'<!doctype html><html lang="en"><head>'
+                                   b'<meta charset="utf-8"><title>Build failed</title></head><body>'
+                                   b'</body></html>'))
 
 
 class OverlayStyle(web.RequestHandler):
@@ -357,20 +371,38 @@ class OverlayStyle(web.RequestHandler):
         self.write(OVERLAY_CSS)
 
 
+class DevReloadHandler(LiveReloadHandler):
+    """livereload's WebSocket handler (its protocol and its set of open tabs), which also reloads
+    a tab at once when its page was served before the last build (DevSite.missed)."""
+
+    site: DevSite
+
+    def on_message(self, message) -> None:
+        super().on_message(message)
+        info = escape.json_decode(message)
+        if info.get("command") == "info" and self.site.missed(str(info.get("url", ""))):
+            self.send_message(RELOAD)
+
+
 class DevServer(Server):
-    """livereload's Server, serving the output folder through DevFileHandler."""
+    """livereload's Server (its serve(), watcher and reload protocol), with the application made
+    here: livereload's own would route tabs to LiveReloadHandler, and add its script to pages as
+    an inline loader, which the pages' CSP forbids."""
 
     def __init__(self, site: DevSite) -> None:
         super().__init__(watcher=DevWatcher())
         self.site = site
 
-    def get_web_handlers(self, script: bytes):
-        # livereload injects `script` (an inline loader) before </head>: allow exactly it.
-        body = SCRIPT_TEXT.search(script)[1]
-        self.site.script_hash = "sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode()
-        return [(r"/__dev/overlay\.css", OverlayStyle),
-                (r"/(.*)", DevFileHandler, {"path": str(self.site.options.out),
-                                            "default_filename": "index.html", "site": self.site})]
+    def application(self, port, host, liveport=None, debug=None, live_css=True) -> None:
+        LiveReloadHandler.watcher, LiveReloadHandler.live_css = self.watcher, live_css
+        DevReloadHandler.site = self.site
+        web.Application([
+            (r"/livereload", DevReloadHandler),
+            (r"/livereload\.js", LiveReloadJSHandler),
+            (r"/__dev/overlay\.css", OverlayStyle),
+            (r"/(.*)", DevFileHandler, {"path": str(self.site.options.out),
+                                        "default_filename": "index.html", "site": self.site}),
+        ]).listen(port, address=host)
 
 
 def _bind_error(host: str, port: int) -> OSError | None:

@@ -79,6 +79,10 @@ class Served:
     def terminal(self) -> str:
         return self.log.read_text(encoding="utf-8")
 
+    def builds(self) -> int:
+        """Builds that succeeded so far, as the terminal reports them."""
+        return sum(line.startswith("built ") for line in self.terminal().splitlines())
+
     def break_initiative(self) -> None:
         self.initiative.write_text(self.good + '"<b>x</b>": 1\n', encoding="utf-8")
 
@@ -142,7 +146,7 @@ def test_a_burst_of_saves_is_one_rebuild_and_editor_files_are_not_changes(served
     lines = served.terminal().splitlines()
     changes = [line for line in lines if line.startswith("changed:")]
     assert len(changes) == 1 and changes[0].startswith("changed: 4 files: ")
-    assert len([line for line in lines if line.startswith("built ")]) == 2  # the first and this one
+    assert served.builds() == 2  # the first and this one
     assert ".swp" not in changes[0]
 
 
@@ -264,3 +268,44 @@ def test_the_models_of_earlier_builds_are_freed_though_the_cycle_collector_is_pa
     finally:
         if enabled:
             gc.enable()
+
+
+def test_a_tab_that_connects_after_a_build_it_missed_reloads_at_once(served, browser):
+    """A tab loads its page, a build ends before the tab's livereload socket is open (a reload
+    starts the race anew every time): it must not keep the old page."""
+    page = browser.new_page()
+    held = []  # livereload.js, held back until the build has been broadcast
+    page.route("**/livereload.js*", lambda route: held.append(route), times=1)
+    page.goto(f"http://127.0.0.1:{served.port}/", wait_until="domcontentloaded")
+    poll(lambda: held, "the tab to ask for livereload.js")
+    served.edit("site.yaml", "Fixture Zones", "Missed Zones")
+    poll(lambda: served.builds() == 2, "the edit to be built")
+    assert "Missed Zones" not in page.title()
+    held[0].continue_()
+    page.wait_for_function("() => document.title.includes('Missed Zones')", timeout=15000)
+    page.wait_for_function("() => window.LiveReload !== undefined", timeout=15000)
+    served.edit("site.yaml", "Missed Zones", "Caught Zones")  # the reloaded tab is connected
+    page.wait_for_function("() => document.title.includes('Caught Zones')", timeout=15000)
+    page.close()
+
+
+def test_a_connecting_tab_reloads_only_when_its_page_is_older_than_the_last_build(tmp_path, monkeypatch):
+    from microsite import serve
+
+    class Loop:  # the server's loop: what DevSite leaves for later is not needed here
+        def call_later(self, seconds, callback):
+            pass
+
+    monkeypatch.setattr(serve.ioloop.IOLoop, "current", Loop)
+    site = DevSite(Options(content=copy_fixture("site", tmp_path), out=tmp_path / "out", jobs=1))
+    site.rebuild()
+    html = (tmp_path / "out" / "zh" / "index.html").read_bytes()
+    served = site.page("/zh/", html)
+    assert b'<script src="/livereload.js" async></script></head>' in served
+    assert b"connect-src 'self'" in served and b"connect-src 'none'" not in served
+    assert not site.missed("http://127.0.0.1:8000/zh/#main")  # served with this build
+    assert not site.missed("http://127.0.0.1:8000/never-served/")  # e.g. left open from another run
+    site.rebuild()
+    assert site.missed("http://127.0.0.1:8000/zh/?q=1")
+    site.page("/zh/", html)  # the tab reloads
+    assert not site.missed("http://127.0.0.1:8000/zh/")
