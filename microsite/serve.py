@@ -394,6 +394,7 @@ class DevServer(Server):
         self.site = site
 
     def application(self, port, host, liveport=None, debug=None, live_css=True) -> None:
+        # Server.serve() calls this; liveport and debug go unused (one port; no WSGI app to debug).
         LiveReloadHandler.watcher, LiveReloadHandler.live_css = self.watcher, live_css
         DevReloadHandler.site = self.site
         web.Application([
