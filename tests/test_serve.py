@@ -228,17 +228,27 @@ def test_open_tabs_reload_by_themselves_under_the_pages_csp(served, browser):
     page.close()
 
 
-def test_the_models_of_earlier_builds_are_freed_though_the_cycle_collector_is_paused(tmp_path, monkeypatch):
+@pytest.fixture
+def later(monkeypatch) -> list:
+    """What an in-process DevSite asks the server's loop to run later, as (seconds, callback):
+    run by the test, or not at all."""
+    from microsite import serve
+    calls = []
+
+    class Loop:
+        def call_later(self, seconds, callback):
+            calls.append((seconds, callback))
+
+    monkeypatch.setattr(serve.ioloop.IOLoop, "current", Loop)
+    return calls
+
+
+def test_the_models_of_earlier_builds_are_freed_though_the_cycle_collector_is_paused(tmp_path, monkeypatch, later):
     """The server pauses Python's cycle collector (its passes are slow over a live model) and
     frees old models itself: when it is idle, or after a build that leaves GARBAGE_BUILDS waiting."""
     from microsite import model, serve
     content = copy_fixture("site", tmp_path)
     site = DevSite(Options(content=content, out=tmp_path / "out", jobs=1))
-    later = []  # what the server asks its loop to run later, run here by hand
-
-    class Loop:
-        def call_later(self, seconds, callback):
-            later.append((seconds, callback))
 
     def run_later(within: float) -> None:
         while [call for call in later if call[0] <= within]:
@@ -246,7 +256,6 @@ def test_the_models_of_earlier_builds_are_freed_though_the_cycle_collector_is_pa
             later.remove(call)
             call[1]()
 
-    monkeypatch.setattr(serve.ioloop.IOLoop, "current", Loop)
     monkeypatch.setattr(serve, "GRACE_SECONDS", 0)
     enabled = gc.isenabled()
     gc.disable()
@@ -289,14 +298,7 @@ def test_a_tab_that_connects_after_a_build_it_missed_reloads_at_once(served, bro
     page.close()
 
 
-def test_a_connecting_tab_reloads_only_when_its_page_is_older_than_the_last_build(tmp_path, monkeypatch):
-    from microsite import serve
-
-    class Loop:  # the server's loop: what DevSite leaves for later is not needed here
-        def call_later(self, seconds, callback):
-            pass
-
-    monkeypatch.setattr(serve.ioloop.IOLoop, "current", Loop)
+def test_a_connecting_tab_reloads_only_when_its_page_is_older_than_the_last_build(tmp_path, later):
     site = DevSite(Options(content=copy_fixture("site", tmp_path), out=tmp_path / "out", jobs=1))
     site.rebuild()
     html = (tmp_path / "out" / "zh" / "index.html").read_bytes()
