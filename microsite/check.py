@@ -202,7 +202,7 @@ def _orphan_warnings(args, settings, parsed: dict[str, _Page]) -> Diagnostics:
 def _options(args, out: Path, offline: bool, cache: bool = True) -> Options:
     return Options(content=args.content, out=out, templates=args.templates, static=args.static,
                    base_url=args.base_url, offline=offline, strict=args.strict,
-                   cache=args.cache if cache else None)
+                   fresh=args.fresh or not cache)
 
 
 # validators.py imports Problem from this module, so it is imported where it is used.
@@ -223,7 +223,7 @@ def _check_a11y(args) -> CheckResult:
 def _check_repro(args) -> CheckResult:
     with tempfile.TemporaryDirectory(prefix="microsite-repro-") as tmp, _source_date_epoch():
         first, second = Path(tmp) / "first", Path(tmp) / "second"
-        # the first without the cache, the second with it: a cache that changed a byte shows here
+        # the first from scratch, the second as builds usually run: state.py at work
         failed = (_build_into(args, first, args.offline, cache=False)
                   or _build_into(args, second, args.offline))
         return CheckResult("repro", failed or compare_folders(first, second))

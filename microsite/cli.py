@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from .diagnostics import format_console, format_github, report_json, summary
-from .pipeline import DEFAULT_CACHE, ROOT, Options, build
+from .pipeline import ROOT, Options, build
 
 EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column),
 2 usage errors. A build with errors writes nothing: the previous output stays as it was."""
@@ -37,9 +37,9 @@ def _build_arguments(p: argparse.ArgumentParser) -> None:
                    help="also write every diagnostic as JSON to FILE")
     p.add_argument("--format", choices=("console", "github"), default="console",
                    help="console: grouped by file; github: ::error annotations for pull requests")
-    p.add_argument("--no-cache", dest="cache", action="store_const", const=None, default=DEFAULT_CACHE,
-                   help="parse every YAML file and convert all Markdown again, without reading or "
-                        "writing the cache in .cache/build/ (the output is the same either way)")
+    p.add_argument("--no-cache", dest="fresh", action="store_true",
+                   help="build from scratch: reuse nothing of the last build (its state in "
+                        ".cache/build/ is still written for the next one); the output is the same")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -50,6 +50,9 @@ def parser() -> argparse.ArgumentParser:
     b = commands.add_parser("build", help="build the site (the default command)", epilog=EPILOG,
                             description="Build content/ into site/.")
     _build_arguments(b)
+    b.add_argument("--explain", metavar="PATH",
+                   help="build nothing; say why the output file PATH (e.g. districts/beta/index.html) "
+                        "would be made again, or kept, by the next build")
     c = commands.add_parser("check", help="build, then check the output (links, HTML, accessibility, reproducibility)",
                             description="Build the site, then check links and anchors, HTML validity "
                                         "(Nu checker), accessibility (axe-core in Chromium), that two "
@@ -103,9 +106,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args) -> int:
     options = Options(content=args.content, out=args.out, templates=args.templates, static=args.static,
-                      base_url=args.base_url, offline=args.offline, strict=args.strict, cache=args.cache,
+                      base_url=args.base_url, offline=args.offline, strict=args.strict, fresh=args.fresh,
                       progress=ProgressBar(sys.stderr) if sys.stderr.isatty() else None,
                       skip_unchanged=True)
+    if getattr(args, "explain", None):
+        from .explain import explain
+        return explain(options, args.explain)
     result = _without_cycle_collection(build, options)
     if options.progress:
         options.progress.clear()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .cache import Cache
+from .state import BuildState
 from .diagnostics import Diagnostics
 
 try:  # the C parser is several times faster; the pure-Python one behaves the same
@@ -24,7 +24,6 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 MAX_BYTES = 1024 * 1024
-RACY_NS = 2_000_000_000  # a file changed this recently may change again unseen (see signature)
 MAX_DEPTH = 32
 KINDS = ("batches", "districts", "zones", "themes", "initiatives", "sources")
 SETTINGS_FILE = "site.yaml"
@@ -66,47 +65,6 @@ class Content:
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of files that failed
 
 
-def signature(st: os.stat_result) -> list[int]:
-    """What a file's stat says of its bytes. The change time is set by the kernel on every write
-    and cannot be set back, so a write shows a new signature, except one within the same clock
-    tick as the stat before it ("racy", as git calls it): only trust a signature taken more than
-    RACY_NS after the file last changed."""
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-
-
-def racy(st: os.stat_result, now_ns: int) -> bool:
-    return max(st.st_mtime_ns, st.st_ctime_ns) >= now_ns - RACY_NS
-
-
-class Known:
-    """Content files a long-lived process (the dev server) has loaded: the next load takes a
-    file whose signature has not changed as it was, without reading it. The items are shared
-    by the builds, so no stage may change one (schema.validate records its result on it)."""
-
-    def __init__(self) -> None:
-        self._items: dict[str, tuple[list[int], RawItem]] = {}
-        self._asked: set[str] = set()  # the paths asked for since the last `forget_others`
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, path: Path, st: os.stat_result) -> RawItem | None:
-        """The item read from `path` before, if `st` (its stat now) shows the same file."""
-        self._asked.add(str(path))
-        found = self._items.get(str(path))
-        return found[1] if found and signature(st) == found[0] else None
-
-    def put(self, path: Path, st: os.stat_result, item: RawItem) -> None:
-        """Remember an item read after `st` was taken, unless the file changed too recently."""
-        if not racy(st, time.time_ns()):
-            self._items[str(path)] = (signature(st), item)
-
-    def forget_others(self) -> None:
-        """Forget the files not asked for since the last call (deleted or renamed since)."""
-        self._items = {path: found for path, found in self._items.items() if path in self._asked}
-        self._asked = set()
-
-
 class _YamlProblem(Exception):
     def __init__(self, code: str, message: str, mark, hint: str = "") -> None:
         super().__init__(message)
@@ -129,13 +87,12 @@ def _resolved(folder: Path, cwd: str) -> Path:
     return folder.resolve()
 
 
-def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None,
-                 known: Known | None = None) -> Content:
+def load_content(root: Path, diags: Diagnostics, state: BuildState | None = None) -> Content:
     """Read every content file below root; problems become diagnostics, never exceptions.
 
-    Files whose text the cache has seen are not parsed again (cache.py), and files `known`
-    holds unchanged are not even read."""
-    cache = cache or Cache(None)
+    Files whose text the build state has parsed before are not parsed again, and, in a
+    long-lived process, files it holds unchanged are not even read (state.py)."""
+    state = state or BuildState(None, {})
     root = root.resolve()
     content = Content(root, None, [], {})
     if not root.is_dir():
@@ -144,7 +101,7 @@ def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None,
         return content
     settings = root / SETTINGS_FILE
     if settings.is_file():
-        content.settings = _load_item(settings, display_path(settings), "site", "site", diags, cache, known)
+        content.settings = _load_item(settings, display_path(settings), "site", "site", diags, state)
     else:
         diags.add(display_path(settings), 0, 0, "missing-file", "the site settings file is missing",
                   hint="create site.yaml with title, description and intro")
@@ -153,20 +110,20 @@ def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None,
         if name == SETTINGS_FILE or name in IGNORED_NAMES or name.startswith("."):
             continue
         if entry.is_dir() and not entry.is_symlink() and name in KINDS:
-            content.items.extend(_load_folder(root, entry, content.unreadable, diags, cache, known))
+            content.items.extend(_load_folder(root, entry, content.unreadable, diags, state))
         elif entry.is_dir() and not entry.is_symlink() and name in DATA_FOLDERS:
             _load_data_folder(root, entry, content.data_files, diags)
         else:
             diags.add(display_path(entry), 0, 0, "unexpected-file",
                       f"'{name}' is not a content folder",
                       hint="content folders are " + ", ".join(KINDS + tuple(sorted(DATA_FOLDERS))))
-    if known is not None:
-        known.forget_others()
+    if state.items is not None:
+        state.forget_others()
     return content
 
 
-def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, cache: Cache,
-                 known: Known | None) -> list[RawItem]:
+def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics,
+                 state: BuildState) -> list[RawItem]:
     items = []
     shown_folder = display_path(folder)  # once: a folder holds thousands of files
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):  # types come with the listing
@@ -183,7 +140,7 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, 
         elif not entry.is_file():  # never opened: reading a pipe would block the build
             diags.add(shown, 0, 0, "not-a-file", f"expected a YAML file here, found {_what(path)}")
         else:
-            item = _load_item(path, shown, folder.name, path.stem, diags, cache, known)
+            item = _load_item(path, shown, folder.name, path.stem, diags, state)
             if item is not None:
                 items.append(item)
             else:  # reported already; references to it must not be reported again
@@ -213,12 +170,12 @@ def _inside(root: Path, path: Path) -> bool:
 
 
 def _load_item(path: Path, shown: str, kind: str, item_id: str, diags: Diagnostics,
-               cache: Cache, known: Known | None = None) -> RawItem | None:
+               state: BuildState) -> RawItem | None:
     st = None
     try:
-        if known is not None:
+        if state.items is not None:
             st = os.stat(path)  # before reading: a write after it shows in the next signature
-            item = known.get(path, st)
+            item = state.known(path, st)
             if item is not None:
                 return item
         raw = path.read_bytes()
@@ -229,13 +186,13 @@ def _load_item(path: Path, shown: str, kind: str, item_id: str, diags: Diagnosti
     text = _decode(raw, shown, diags)
     if text is None:
         return None
-    item = _parsed(text, RawItem(kind, item_id, shown, None), diags, cache)
-    if item is not None and known is not None:
-        known.put(path, st, item)
+    item = _parsed(text, RawItem(kind, item_id, shown, None), diags, state)
+    if item is not None and state.items is not None:
+        state.remember(path, st, item)
     return item
 
 
-def _parsed(text: str, item: RawItem, diags: Diagnostics, cache: Cache) -> RawItem | None:
+def _parsed(text: str, item: RawItem, diags: Diagnostics, cache: BuildState) -> RawItem | None:
     shown = item.file
     cached = cache.get("yaml", text)
     if cached is not None:  # stored pickled: every build gets its own copy to work on

@@ -17,7 +17,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .cache import Cache
+from .state import BuildState
 from .diagnostics import Diagnostics
 
 # Written by the author as `[text](district:yangpu#section)`.
@@ -112,7 +112,7 @@ class Converter:
     A text converted before (in the cache) is not converted again: its HTML and findings are
     reused, and its internal links are checked against this build's model."""
 
-    def __init__(self, ctx: Context, cache: Cache) -> None:
+    def __init__(self, ctx: Context, cache: BuildState) -> None:
         self.ctx = ctx
         self.cache = cache
         self.md = markdown.Markdown(extensions=["tables", "sane_lists", _Safe(ctx)],

@@ -10,6 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 LANGUAGES = ("en", "zh")
+# kind -> the Site field holding its items, in the order pages and exports list them
+COLLECTIONS = {"batch": "batches", "district": "districts", "zone": "zones", "theme": "themes",
+               "initiative": "initiatives", "source": "sources"}
 HTML_LANG = {"en": "en", "zh": "zh-Hans"}  # BCP 47 tags for lang attributes
 
 
@@ -172,5 +175,4 @@ class Site:
     missing_translations: list = field(default_factory=list)  # (file, line, field, language)
 
     def collections(self) -> dict[str, list]:
-        return {"batch": self.batches, "district": self.districts, "zone": self.zones,
-                "theme": self.themes, "initiative": self.initiatives, "source": self.sources}
+        return {kind: getattr(self, name) for kind, name in COLLECTIONS.items()}

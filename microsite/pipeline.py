@@ -17,20 +17,21 @@ from pathlib import Path
 
 import jinja2
 
-from . import inputs, model as m
-from .cache import DEFAULT_FOLDER as DEFAULT_CACHE, open_cache
+from . import model as m
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
-from .load import Known, display_path, load_content
-from .incremental import Keys, code_digest, digest, item_value, tree_digest
-from .render import Page, Renderer, plan_pages, render_pages
+from .load import display_path, load_content
+from .render import Page, Renderer, plan_pages, render_pages, render_whole
 from .resolve import resolve
 from .publish import publish_makers
 from .search import search_index
+from .state import BuildState, open_state, scan_inputs
+from .track import Values
 from .urls import UrlPolicy, normalise_base_url
-from .write import WriteStats, out_dir_problem, read_marker, write_site
+from .write import WriteStats, out_dir_problem, write_site
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CACHE = ROOT / ".cache" / "build"
 FINGERPRINTED = (".css", ".js")
 
 
@@ -41,12 +42,17 @@ class Options:
     templates: Path = ROOT / "templates"
     static: Path = ROOT / "static"
     jobs: int = os.cpu_count() or 1
-    cache: Path | None = DEFAULT_CACHE   # cache.py; None: parse and convert everything
+    cache: Path | None = DEFAULT_CACHE   # where the build state lives (state.py); None: nowhere
+    fresh: bool = False                  # reuse nothing of the last build (its state is still written)
     progress: Callable[[int, int], None] | None = None  # told (pages rendered, pages to render)
     base_url: str | None = None
     offline: bool = False
     strict: bool = False
-    skip_unchanged: bool = False  # inputs.py: no build at all when no input changed (needs a cache)
+    skip_unchanged: bool = False  # no build at all when no input changed (state.py)
+
+    def folders(self) -> dict[str, str]:
+        """The input folders, by the label the build state files them under."""
+        return {"content": str(self.content), "templates": str(self.templates), "static": str(self.static)}
 
 
 @dataclass
@@ -65,8 +71,9 @@ class Result:
 
 @dataclass
 class Output:
-    files: dict[str, bytes | None]   # None: the previous build's file is still right
-    keys: dict[str, str]             # page path -> key (incremental.py)
+    files: dict[str, bytes | None]   # None: the file in the folder is right (its hash: `reused`)
+    made: dict[str, tuple[str, frozenset]]   # path -> (hash, what its rendering read): state.py
+    reused: dict[str, str]           # path -> hash of the files kept as they are
     pages: int = 0
     rendered: int = 0
     pending: int = 0   # the dev server's: files left to check, and make if changed (devbuild.py)
@@ -79,23 +86,26 @@ class Plan:
     policy: UrlPolicy
     pages: list[Page]
     static: dict[str, bytes]     # output path -> bytes (collect_static)
-    keys: Keys                   # each page's key, and the whole model's (incremental.py)
-    generator: str               # _generator_digest: the code, templates, catalogues, static files
     renderer: Renderer
+    values: Values               # the digest of each value of this model a page may read
 
-    def whole_model_makers(self) -> dict[str, Callable[[], bytes]]:
-        """Search indexes, feeds, sitemap and data exports: each path, with what makes it."""
-        makers = {self.policy.search_index(lang): partial(search_index, self.site, self.policy, lang)
+    def whole_model_makers(self) -> dict[str, Callable]:
+        """Search indexes, feeds, sitemap and data exports: each path, with what makes it from a
+        (recorded) view of the model."""
+        makers = {self.policy.search_index(lang): partial(search_index, policy=self.policy, lang=lang)
                   for lang in self.site.settings.languages}
         return makers | publish_makers(self.site, self.policy)
 
+    def make(self, target: Page | Callable) -> tuple[bytes, frozenset]:
+        """One output's bytes, and what its making read."""
+        if isinstance(target, Page):
+            return self.renderer.render(target)
+        return render_whole(self.site, target)
 
-def prepare(options: Options, diags: Diagnostics, known: Known | None = None) -> tuple[m.Site | None, Plan | None]:
-    """The model, every page planned and keyed; (model or None, None) when something is broken.
-    `known`: content files a long-lived process loaded before (load.Known)."""
-    cache = open_cache(options.cache)
-    site = resolve(load_content(options.content, diags, cache, known), diags, cache, options.jobs)
-    cache.save()
+
+def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.Site | None, Plan | None]:
+    """The model and every page planned; (model or None, None) when something is broken."""
+    site = resolve(load_content(options.content, diags, state), diags, state, options.jobs)
     catalogues = load_catalogues(options.templates, diags)
     if site is None or diags.errors:
         return site, None
@@ -103,48 +113,39 @@ def prepare(options: Options, diags: Diagnostics, known: Known | None = None) ->
                        base_url=normalise_base_url(options.base_url) or site.settings.base_url,
                        default_language=site.settings.languages[0])
     static = collect_static(options.static)
-    assets = _asset_names(static)
-    pages = plan_pages(site, policy)
-    generator = _generator_digest(options, assets)
-    renderer = Renderer(site, policy, options.templates, catalogues, assets)
-    keys = Keys(site, _fixed_digest(generator, site, policy))
-    return site, Plan(site, policy, pages, static, keys, generator, renderer)
+    renderer = Renderer(site, policy, options.templates, catalogues, _asset_names(static))
+    return site, Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site))
 
 
-def produce(plan: Plan, options: Options, diags: Diagnostics, previous: dict | None = None) -> Output | None:
-    """Every output file in memory; None when a path collides or a template fails.
-
-    `previous` is the marker of the build already in the output folder: pages whose key is
-    unchanged are not rendered again.
-    """
-    previous, root = previous or {"files": {}, "keys": {}}, str(options.out)
-    model_key = plan.keys.model()
-    made = [path for path, key in previous["keys"].items() if key == model_key]
-    if made and all(up_to_date(previous, root, path, model_key) for path in made):
-        generated = dict.fromkeys(made)  # the previous build's files are right: reuse them
-    else:
-        generated = {path: make() for path, make in plan.whole_model_makers().items()}
-    keys = {page.path: plan.keys.page(page) for page in plan.pages} | dict.fromkeys(generated, model_key)
-    files: dict[str, bytes | None] = plan.static | generated
-    check_paths(plan.pages, files, diags)
+def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState) -> Output | None:
+    """Every output file in memory, but those the folder holds already as this build would make
+    them (state.py); None when a path collides or a template fails."""
+    makers = plan.whole_model_makers()
+    check_paths(plan.pages, plan.static | makers, diags)
     if diags.errors:
         return None
-    todo = [p for p in plan.pages if not up_to_date(previous, root, p.path, keys[p.path])]
+    kept = reusable(plan, options, state)
+    todo = [page for page in plan.pages if page.path not in kept]
     try:
-        rendered = render_pages(plan.renderer, todo, options.jobs, progress=options.progress)
+        made = render_pages(plan.renderer, todo, options.jobs, progress=options.progress)
+        made.update((path, plan.make(make)) for path, make in makers.items() if path not in kept)
     except jinja2.TemplateError as err:
         template_problem(err, options.templates, diags)
         return None
-    for page in plan.pages:
-        files[page.path] = rendered.get(page.path)
-    return Output(files, keys, len(plan.pages), len(rendered))
+    files: dict[str, bytes | None] = dict(plan.static)
+    files.update((path, made[path][0] if path in made else None) for path in [*(p.path for p in plan.pages), *makers])
+    records = {path: (hashlib.sha256(data).hexdigest(), frozenset()) for path, data in plan.static.items()}
+    records.update((path, (hashlib.sha256(data).hexdigest(), reads)) for path, (data, reads) in made.items())
+    records.update((path, (state.outputs[path].hash, state.outputs[path].reads)) for path in kept)
+    return Output(files, records, {path: state.outputs[path].hash for path in kept}, len(plan.pages),
+                  len([p for p in todo]))
 
 
-def up_to_date(folder: dict, root: str, path: str, key: str) -> bool:
-    """Whether the file at `path` below `root`, whose marker (write.py) is `folder`, is the one
-    a page with this key would be. os.path: at 10,000 initiatives, Path objects cost 0.3 s."""
-    return (folder["keys"].get(path) == key and path in folder["files"]
-            and os.path.isfile(os.path.join(root, path)))
+def reusable(plan: Plan, options: Options, state: BuildState) -> set[str]:
+    """The outputs the folder holds as they were written, none of whose reads has changed."""
+    if not state.outputs or state.policy != repr(plan.policy):
+        return set()
+    return {path for path in state.verified(options.out) if not state.changed(path, plan.values)}
 
 
 def settle(options: Options, site: m.Site | None, diags: Diagnostics) -> None:
@@ -153,39 +154,37 @@ def settle(options: Options, site: m.Site | None, diags: Diagnostics) -> None:
     diags.settle(options.strict or bool(settings and settings.strict), settings.severity if settings else {})
 
 
-def _generator_digest(options: Options, assets: dict[str, str]) -> str:
-    """What the pages are made with: the generator's code, templates, catalogues, static files."""
-    return digest(code_digest(), tree_digest(options.templates, options.static), repr(sorted(assets.items())))
-
-
-def _fixed_digest(generator: str, site: m.Site, policy: UrlPolicy) -> str:
-    """What every page depends on besides the items: the generator, the settings, the URL policy
-    and the map."""
-    s = site.settings
-    settings = [item_value(v) for v in (s.title, s.description, s.intro, s.languages, s.sources)]
-    shapes = repr([(x.code, x.rings) for x in site.shapes])
-    return digest(generator, repr(policy), *settings, shapes)
-
-
 def build(options: Options) -> Result:
     """Build and, when there is no error, write the site into options.out."""
     started = time.perf_counter()
     diags = Diagnostics()
     if output_problem(options, diags):
         return Result(diags)
-    scan = inputs.scan(options) if options.skip_unchanged and options.cache else None
-    result = _previous_result(options, scan) if scan else None
-    if result is None:
-        site, plan = prepare(options, diags)
-        output = produce(plan, options, diags, read_marker(options.out)) if plan else None
-        settle(options, site, diags)
-        result = Result(diags, site, output)
-        if result.ok:
-            result.stats = write_site(options.out, output.files, output.keys)
-            if scan:
-                inputs.remember(options, scan, diags, output.pages, result.stats.marker)
+    state = open_state(options)
+    scan = scan_inputs(options.folders()) if options.skip_unchanged else None
+    context = _context(options, state)
+    found = state.unchanged(scan, options.out, context)
+    if found is not None:
+        diags, pages = found
+        output = Output({path: None for path in state.outputs}, {}, {}, pages, 0)
+        return Result(diags, None, output, WriteStats(unchanged=len(state.outputs)),
+                      time.perf_counter() - started, skipped=True)
+    site, plan = prepare(options, diags, state)
+    output = produce(plan, options, diags, state) if plan else None
+    settle(options, site, diags)
+    result = Result(diags, site, output)
+    if result.ok:
+        result.stats = write_site(options.out, output.files, output.reused)
+        state.record(options.out, output.made, plan.values, repr(plan.policy))
+        state.note_result(scan, options.folders(), context, diags, output.pages)
+    state.save()  # after a failure too: the folder is as it was, the parse results worth keeping
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _context(options: Options, state: BuildState) -> str:
+    """What a build's result depends on besides its inputs' files."""
+    return repr((sorted(state.fingerprint.items()), options.folders(), options.strict))
 
 
 def output_problem(options: Options, diags: Diagnostics) -> bool:
@@ -196,16 +195,6 @@ def output_problem(options: Options, diags: Diagnostics) -> bool:
                   f"refusing to write the site into {display_path(options.out)}: it {problem}",
                   hint="choose an empty folder or a previous build's folder with --out")
     return bool(problem)
-
-
-def _previous_result(options: Options, scan: inputs.Scan) -> Result | None:
-    """The last build's result, when it still holds (inputs.py); None: build."""
-    found = inputs.unchanged(options, scan)
-    if found is None:
-        return None
-    diags, pages, marker = found
-    output = Output(dict.fromkeys(marker["files"]), marker["keys"], pages, 0)
-    return Result(diags, None, output, WriteStats(unchanged=len(marker["files"])), skipped=True)
 
 
 def template_problem(err: jinja2.TemplateError, templates: Path, diags: Diagnostics) -> None:

@@ -28,17 +28,18 @@ NOT_IN_SITEMAP = {"404"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def publish_makers(site: m.Site, policy: UrlPolicy) -> dict[str, Callable[[], bytes]]:
-    """Every file's path, with the function that makes it (the dev server makes one at a time)."""
-    makers = {"robots.txt": partial(robots, policy)}
+def publish_makers(site: m.Site, policy: UrlPolicy) -> dict[str, Callable[[m.Site], bytes]]:
+    """Every file's path, with the function that makes it from the model (render.render_whole
+    hands it a view that records what it reads)."""
+    makers = {"robots.txt": lambda _: robots(policy)}
     if policy.base_url:
-        makers["sitemap.xml"] = partial(sitemap, site, policy)
+        makers["sitemap.xml"] = partial(sitemap, policy=policy)
     for lang in site.settings.languages:
-        makers[policy.feed(lang)] = partial(feed, site, policy, lang)
-    makers["data/initiatives.json"] = lambda: _json(initiative_records(site))
-    makers["data/initiatives.csv"] = partial(initiatives_csv, site)
-    makers["data/site.json"] = lambda: _json(site_record(site))
-    makers["data/site.schema.json"] = partial(_json, SITE_SCHEMA)
+        makers[policy.feed(lang)] = partial(feed, policy=policy, lang=lang)
+    makers["data/initiatives.json"] = lambda s: _json(initiative_records(s))
+    makers["data/initiatives.csv"] = initiatives_csv
+    makers["data/site.json"] = lambda s: _json(site_record(s))
+    makers["data/site.schema.json"] = lambda _: _json(SITE_SCHEMA)
     return makers
 
 

@@ -3,7 +3,8 @@
 `plan_pages` lists every page of the site (one per item, listing and special page, per
 language); `Renderer.render` turns one page into bytes and reads nothing but the model, the
 templates and the catalogues, so pages can be rendered in any order, in parallel, or skipped when
-their inputs are unchanged.
+nothing they read has changed. Templates and helpers see the model through a view that records
+every value read (track.py): what a page depends on is what its rendering read.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from . import model as m
 from .i18n import Catalogue
 from .markup import INTERNAL_LINK, PLACEHOLDER
 from .svg import Region, bar_chart, district_map
+from .track import Recorder
 from .urls import FOLDERS, SPECIAL, UrlPolicy
 
 LISTINGS = {folder: kind for kind, folder in FOLDERS.items()}  # "districts" -> "district"
@@ -58,15 +60,15 @@ def plan_pages(site: m.Site, policy: UrlPolicy) -> list[Page]:
 _WORK: tuple = ()  # (renderer, pages) a forked worker inherits; only indices cross processes
 
 
-def _render_range(bounds: tuple[int, int]) -> list[tuple[str, bytes]]:
+def _render_range(bounds: tuple[int, int]) -> list[tuple[str, tuple[bytes, frozenset]]]:
     renderer, pages = _WORK
     return [(page.path, renderer.render(page)) for page in pages[bounds[0]:bounds[1]]]
 
 
 def render_pages(renderer: "Renderer", pages: list, jobs: int = 1, chunk: int = 64,
-                 progress=None) -> dict[str, bytes]:
-    """Render pages, in parallel across processes when there are many (the model is read-only).
-    `progress(done, total)` is called after every `chunk` pages."""
+                 progress=None) -> dict[str, tuple[bytes, frozenset]]:
+    """Render pages, in parallel across processes when there are many (the model is read-only):
+    path -> (bytes, what the page read). `progress(done, total)` is called after every `chunk` pages."""
     global _WORK
     total = len(pages)
     parallel = jobs > 1 and len(pages) >= 4 * chunk and "fork" in multiprocessing.get_all_start_methods()
@@ -110,27 +112,45 @@ def _environment(templates: Path) -> jinja2.Environment:
     return env
 
 
+def render_whole(site: m.Site, make) -> tuple[bytes, frozenset]:
+    """A file made from the whole model (search index, feed, export), and what it read."""
+    recorder = Recorder()
+    return make(recorder.site(site)), frozenset(recorder.reads)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a page's helpers work with: the model as this page's view of it, and the rest."""
+    site: object
+    policy: UrlPolicy
+    catalogues: dict
+    assets: dict
+
+
 class Renderer:
     def __init__(self, site: m.Site, policy: UrlPolicy, templates: Path,
                  catalogues: dict[str, Catalogue], assets: dict[str, str]) -> None:
         self.site, self.policy, self.catalogues, self.assets = site, policy, catalogues, assets
         self.env = _environment(templates)
 
-    def render(self, page: Page) -> bytes:
-        helpers = _PageHelpers(self, page)
+    def render(self, page: Page) -> tuple[bytes, frozenset]:
+        """A page's bytes, and the keys of every model value its rendering read (track.py)."""
+        recorder = Recorder()
+        site = recorder.site(self.site)
+        helpers = _PageHelpers(_Context(site, self.policy, self.catalogues, self.assets), page)
         html = self.env.get_template(page.template).render(
-            site=self.site, settings=self.site.settings, page=page, item=page.item, lang=page.lang,
+            site=site, settings=site.settings, page=page, item=recorder.wrap(page.item), lang=page.lang,
             html_lang=m.HTML_LANG[page.lang], t=self.catalogues[page.lang], h=helpers,
             url=helpers.url, loc=helpers.loc, asset=helpers.asset)
-        return html.encode("utf-8")
+        return html.encode("utf-8"), frozenset(recorder.reads)
 
 
 class _PageHelpers:
     """Functions templates call, bound to the page being rendered."""
 
-    def __init__(self, renderer: Renderer, page: Page) -> None:
-        self.r, self.page = renderer, page
-        self.t = renderer.catalogues[page.lang]
+    def __init__(self, context: _Context, page: Page) -> None:
+        self.r, self.page = context, page
+        self.t = context.catalogues[page.lang]
         # initiative_list's rows and links already made on this page
         self._rows: dict[tuple[str, bool, bool], str] = {}
         self._links: dict[str, str] = {}

@@ -13,7 +13,7 @@ from operator import attrgetter
 from . import model as m
 from .diagnostics import Diagnostics
 from .load import Content, RawItem, display_path
-from .cache import Cache
+from .state import BuildState
 from .markup import Context, Converter
 from .schema import KINDS, check_id, dotted, validate
 from .svg import load_shapes
@@ -25,7 +25,7 @@ ORDER = ("sources", "themes", "batches", "districts", "zones", "initiatives")
 
 
 class _Resolver:
-    def __init__(self, content: Content, diags: Diagnostics, cache: Cache) -> None:
+    def __init__(self, content: Content, diags: Diagnostics, cache: BuildState) -> None:
         self.diags = diags
         self.raw: dict[str, dict[str, RawItem]] = {folder: {} for folder in ORDER}
         self.clean: dict[str, dict[str, dict]] = {folder: {} for folder in ORDER}
@@ -84,11 +84,11 @@ class _Resolver:
         return m.Text(out)
 
 
-def resolve(content: Content, diags: Diagnostics, cache: Cache | None = None, jobs: int = 1) -> m.Site | None:
+def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = None, jobs: int = 1) -> m.Site | None:
     """The model, or None when the content has errors (every one of them reported).
-    Markdown the cache has converted before is not converted again (cache.py); the rest is
+    Markdown the cache has converted before is not converted again (state.py); the rest is
     converted up front, in `jobs` processes when there is much of it."""
-    r = _Resolver(content, diags, cache or Cache(None))
+    r = _Resolver(content, diags, cache or BuildState(None, {}))
     settings_clean = validate(content.settings, diags) if content.settings else None
     r.clean["site"] = {"site": settings_clean}
     for folder in ORDER:
@@ -287,7 +287,7 @@ def _warn_translations(r: _Resolver, content: Content, languages: tuple) -> list
 
 def _partly_translated(item: RawItem, clean: dict) -> list:
     """The texts of an item's clean values that lack a language, with their paths: found once per
-    item, like its clean values (load.Known shares items between builds)."""
+    item, like its clean values (the dev server's build state shares items between builds)."""
     if item.partly_translated is None:
         item.partly_translated = [(path, text) for path, text in _texts(clean, ())
                                   if text.values and len(text.values) < len(m.LANGUAGES)]

@@ -120,7 +120,7 @@ def id_problem(value: str) -> str:
 def validate(item: RawItem, diags: Diagnostics) -> dict | None:
     """Clean values for the item's fields, or None when it has errors (all reported).
 
-    Found once per item and kept on it (load.Known shares items between builds), so the clean
+    Found once per item and kept on it (the dev server's build state shares items between builds), so the clean
     values are read-only: the model takes them as they are."""
     if item.checked is None:
         found = Diagnostics()

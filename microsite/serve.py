@@ -46,7 +46,7 @@ from tornado import escape, ioloop, web
 
 from .devbuild import DevBuild
 from .diagnostics import Diagnostic, format_console, summary
-from .incremental import PACKAGE
+from .state import PACKAGE
 from .load import display_path
 from .pipeline import Options
 from .search import keep_tokens

@@ -2,14 +2,15 @@
 
 The new site is written into a sibling folder, then exchanged with the old one in a single
 atomic rename (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames). A build killed at any
-moment leaves the previous site whole. A marker file with the hash of every output file tells a
-previous build apart from a folder we must not touch, and lets unchanged files be hard-linked
-instead of written again.
+moment leaves the previous site whole. Files the build state (state.py) knows to be in the folder
+as this build would write them are hard-linked into the new one instead of written again. A
+marker file lists every file's hash: it tells a previous build's folder apart from a folder we
+must not touch.
 
 The dev server asks for `in_place` instead: changed files replace their old versions one by one
-(each whole, by rename) and removed ones are deleted, with no stage. Its requests wait while it
-builds, so none sees a mix; the marker is emptied first and rewritten last, so a build killed in
-between leaves a folder that the next build treats as unknown output and replaces whole.
+(each whole, by rename) and files no longer made are deleted, with no stage. Its requests wait
+while it builds, so none sees a mix; a server killed in between leaves files that the build
+state does not recognise as written, so the next build makes them again.
 """
 from __future__ import annotations
 
@@ -47,38 +48,33 @@ def out_dir_problem(out: Path, content: Path, repo: Path) -> str:
     return ""
 
 
-def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] | None = None,
+def write_site(out: Path, files: dict[str, bytes | None], reused: dict[str, str],
                in_place: bool = False) -> WriteStats:
     """Write `files` (output path -> bytes) as the new content of `out`, atomically (or in
     place, see above, when asked and `out` holds a previous build).
 
-    A file given as None is the previous build's file, reused unchanged (see incremental.py);
-    `keys` (output path -> page key) is recorded for the next build to compare with.
+    A file given as None is kept as the folder has it; `reused` (path -> hash) holds the files
+    the build state vouches for, these included.
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    marker = read_marker(out)
-    previous = marker["files"]
     _remove_abandoned_stages(out)
-    hashes = {path: previous[path] if data is None else hashlib.sha256(data).hexdigest()
+    hashes = {path: reused[path] if data is None else hashlib.sha256(data).hexdigest()
               for path, data in sorted(files.items())}
-    keys = keys or {}
-    if hashes == previous and keys == marker["keys"] and all((out / p).is_file() for p in hashes):
-        # the folder already holds exactly this site
-        return WriteStats(unchanged=len(hashes), marker=marker_file_digest(out))
-    marker = {"files": hashes, "keys": keys}
-    if in_place and previous:
-        return _update_in_place(out, files, hashes, previous, marker)
+    marker = {"files": hashes}
+    if in_place and (out / MARKER).is_file():
+        return _update_in_place(out, files, hashes, reused, marker)
+    if all(reused.get(path) == digest for path, digest in hashes.items()) and read_marker(out) == marker:
+        return WriteStats(unchanged=len(hashes), marker=marker_file_digest(out))  # already this site
     stage = out.parent / f".{out.name}.new-{os.getpid()}"
     if stage.exists():
         shutil.rmtree(stage)
     stats = WriteStats()
     for path in sorted(files):
         data = files[path]
-        digest = hashes[path]
         target = stage / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if previous.get(path) == digest and _link(out / path, target):
+        if reused.get(path) == hashes[path] and _link(out / path, target):
             stats.unchanged += 1
             continue
         if data is None:  # reused, but the file could not be linked: copy it
@@ -94,21 +90,29 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
 
 
 def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str, str],
-                     previous: dict[str, str], marker: dict) -> WriteStats:
-    write_marker(out, {"files": {}, "keys": {}})  # until the end: see the module's docstring
+                     reused: dict[str, str], marker: dict) -> WriteStats:
     stats = WriteStats()
     for path, digest in hashes.items():
         target = out / path
-        if previous.get(path) == digest and target.is_file():
+        if reused.get(path) == digest:
             stats.unchanged += 1
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         replace_file(target, files[path])
         stats.written += 1
-    for path in sorted(previous.keys() - hashes.keys()):
-        remove_file(out, path)
+    remove_others(out, set(hashes))
     stats.marker = write_marker(out, marker)
     return stats
+
+
+def remove_others(out: Path, keep: set[str]) -> None:
+    """Delete every file of the folder that is not in `keep` (nor the marker), as a clean build
+    has none of them, whatever wrote them."""
+    for folder, _, names in os.walk(out):
+        for name in names:
+            path = os.path.relpath(os.path.join(folder, name), out).replace(os.sep, "/")
+            if path not in keep and path != MARKER:
+                remove_file(out, path)
 
 
 def remove_file(out: Path, path: str) -> None:
@@ -162,14 +166,14 @@ def _running(pid: int) -> bool:
 
 
 def read_marker(out: Path) -> dict[str, dict[str, str]]:
-    """The previous build's file hashes and page keys (empty when there is none)."""
+    """The previous build's file hashes (empty when there is none)."""
     try:
         data = json.loads((out / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
-        return {"files": {}, "keys": {}}
-    return {"files": data["files"], "keys": data.get("keys") or {}}
+        return {"files": {}}
+    return {"files": data["files"]}
 
 
 def _link(existing: Path, target: Path) -> bool:

@@ -106,8 +106,9 @@ def test_an_edit_in_one_language_renders_no_page_of_the_other(tmp_path):
     assert not [path for path in rendered if path.startswith("zh/")]
 
 
-def test_an_update_in_place_cut_short_is_redone_whole_by_the_next_build(tmp_path, monkeypatch):
-    """As when the dev server is killed halfway through writing: the folder is then unknown output."""
+def test_an_update_in_place_cut_short_is_repaired_by_the_next_build(tmp_path, monkeypatch):
+    """As when the dev server is killed halfway through writing: the files it wrote are not as
+    the saved build state knows them, and those it did not write read values that changed."""
     content = copy_fixture("site", tmp_path)
     out = tmp_path / "out"
     build(Options(content=content, out=out, jobs=1))
@@ -116,8 +117,8 @@ def test_an_update_in_place_cut_short_is_redone_whole_by_the_next_build(tmp_path
 
     def cut_short(src, dst):
         calls.append(dst)
-        if len(calls) == 4:
-            raise KeyboardInterrupt  # the marker emptied, two files replaced, then stopped
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # two files replaced, then stopped
         replace(src, dst)
 
     monkeypatch.setattr(os, "replace", cut_short)
@@ -126,7 +127,7 @@ def test_an_update_in_place_cut_short_is_redone_whole_by_the_next_build(tmp_path
     monkeypatch.undo()
     again = DevBuild(Options(content=content, out=out, jobs=1)).build()  # as a new server
     ok, rendered, pages = again.ok, again.output.rendered, again.output.pages  # the model is too big to show
-    assert ok and rendered == pages  # nothing of it trusted
+    assert ok and 0 < rendered < pages
     build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None))
     assert tree(out) == tree(tmp_path / "clean")
     assert not [p for p in out.rglob("*.tmp")]
@@ -176,13 +177,14 @@ def test_cached_markdown_still_reports_a_link_to_a_deleted_item(cli, tmp_path):
     assert "initiative:alpha-trade-platform" in found.message and found.line == 13  # body.en
 
 
-def test_a_damaged_cache_is_ignored(tmp_path):
+def test_a_damaged_build_state_is_ignored(tmp_path):
     content = copy_fixture("site", tmp_path)
     cache = tmp_path / "cache"
     build(Options(content=content, out=tmp_path / "one", cache=cache))
-    [stored] = cache.glob("*.pickle")
+    [stored] = cache.glob("state-*.pickle")
     stored.write_bytes(b"not a pickle")
-    import microsite.cache
-    microsite.cache._OPEN.clear()  # as a new process would: read the damaged file
-    assert build(Options(content=content, out=tmp_path / "two", cache=cache)).ok
+    edit(content / "districts/beta.yaml", "en: Beta", "en: Beta District")
+    again = build(Options(content=content, out=tmp_path / "one", cache=cache))
+    assert again.ok and again.output.rendered == again.output.pages
+    build(Options(content=content, out=tmp_path / "two", cache=None))
     assert tree(tmp_path / "one") == tree(tmp_path / "two")

@@ -1,16 +1,16 @@
 """A command-line build whose inputs are all as the last successful build found them does not run
-(microsite/inputs.py); any change to an input, an option or the output makes it run again."""
+(microsite/state.py); any change to an input, an option or the output makes it run again."""
 from __future__ import annotations
 
-import json
 import os
+import pickle
 import shutil
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, copy_fixture
-from microsite import inputs, load
+from microsite import state
 from microsite.pipeline import DEFAULT_CACHE, Options
 from test_incremental import edit, tree
 
@@ -113,11 +113,11 @@ def test_a_change_the_file_times_cannot_show_is_caught_by_content(site, monkeypa
     """A write in the same clock tick as the scan before it leaves every time as it was; files
     that recent are compared by their bytes."""
     paths, build, _ = site
-    recorded = inputs.scan(_options(paths)).files
+    recorded = state.scan_inputs(_options(paths).folders())
     path = paths["content"] / "districts/beta.yaml"
     edit(path, "en: Beta", "en: Bxta")  # same size
-    real = inputs.signature
-    monkeypatch.setattr(inputs, "signature", lambda st: recorded["content/districts/beta.yaml"][:4]
+    real = state.signature
+    monkeypatch.setattr(state, "signature", lambda st: recorded["content/districts/beta.yaml"][:4]
                         if st.st_ino == os.stat(path).st_ino else real(st))
     run = build()
     assert run.code == 0 and SKIPPED not in run.out
@@ -127,12 +127,13 @@ def test_a_change_the_file_times_cannot_show_is_caught_by_content(site, monkeypa
 def test_old_files_are_trusted_by_their_times_alone(site, monkeypatch):
     """Past the racy window no file is read to decide; a changed file still shows new times."""
     paths, build, _ = site
-    monkeypatch.setattr(load, "RACY_NS", -10**18)  # no file is recent enough to be read
-    record = inputs._record_path(DEFAULT_CACHE, paths["out"])
+    monkeypatch.setattr(state, "FINE_RACY_NS", -10**18)  # no file is recent enough to be read
+    monkeypatch.setattr(state, "COARSE_RACY_NS", -10**18)
+    record = state.state_path(DEFAULT_CACHE, paths["out"])
     record.unlink()
     assert SKIPPED not in build().out
     assert SKIPPED in build().out
-    assert not any(was[4] for was in json.loads(record.read_text())["files"].values())
+    assert not any(was[4] for was in pickle.loads(record.read_bytes())["inputs"].values())
     edit(paths["content"] / "districts/beta.yaml", "en: Beta", "en: Bxta")
     run = build()
     assert SKIPPED not in run.out
@@ -144,11 +145,12 @@ def _options(paths: dict[str, Path]):
                    out=paths["out"])
 
 
-@pytest.mark.parametrize("damage", ["not json", "wrong shape", "empty"])
+@pytest.mark.parametrize("damage", ["not a pickle", "wrong shape", "empty"])
 def test_a_damaged_record_only_means_the_build_runs(damage, site):
     paths, build, _ = site
-    record = inputs._record_path(DEFAULT_CACHE, paths["out"])
-    record.write_text({"not json": "{", "wrong shape": '{"context": 1, "files": [3]}', "empty": ""}[damage])
+    record = state.state_path(DEFAULT_CACHE, paths["out"])
+    record.write_bytes({"not a pickle": b"{", "wrong shape": pickle.dumps({"format": 1, "fingerprint": 3}),
+                        "empty": b""}[damage])
     run = build()
     assert run.code == 0 and SKIPPED not in run.out
     assert SKIPPED in build().out

@@ -1,0 +1,331 @@
+"""The build state: everything known about the last build into an output folder, in one place.
+
+One file per output folder, in the cache folder (`state-<hash of the folder>.pickle`), holds:
+
+- the **fingerprint** of what made it: the generator's code, the templates and catalogues, the
+  static files, the Python version, the version of every installed distribution, and the options
+  that shape every page. Parse and conversion results depend on the first three ("engine"); the
+  outputs depend on all of it. Any difference, and nothing of that part is reused;
+- the **inputs**: every file below the content, templates and static folders with its stat
+  signature (and its hash when the signature was too recent to trust), and what the build said:
+  when none has changed, the build does not run at all (`unchanged`);
+- the **results of the pure steps**, by the hash of their input text: each YAML file parsed and
+  each Markdown text converted (only those the last build used);
+- the **outputs**: each file's hash, its stat signature as written, and the keys of every model
+  value its rendering read (track.py), with the digest each value had.
+
+An output is made again when, and only when, its file is not as recorded (changed or removed by
+anything but a build), or one of the values it read has changed (`changed`). Which values those
+are is recorded while rendering, never predicted. A build that cannot read the state, or is told
+to start afresh (`--no-cache`), reuses nothing. `explain` says why an output would be made again.
+
+A file's signature (size, modification and change times, inode) shows every write, except one in
+the same clock tick as the stat that took it ("racy", as git calls it): a signature is only
+trusted once the clock has passed the file's times by more than the file system's tick; until
+then its hash is kept and compared instead.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import stat
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Diagnostics
+from .track import Key, Values
+
+PACKAGE = Path(__file__).resolve().parent
+FORMAT = 1                       # of the state file: another format is read as no state
+COARSE_RACY_NS = 2_000_000_000   # file systems with whole-second times (FAT, some network ones)
+FINE_RACY_NS = 100_000_000       # the others: well past the kernel's coarse clock tick
+ENGINE = ("code", "python", "libraries")
+
+
+# -- signatures ------------------------------------------------------------------------------
+
+def signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def racy(st: os.stat_result, now_ns: int) -> bool:
+    """Whether a write after `now_ns` could leave the same signature (see the module's docstring)."""
+    newest = max(st.st_mtime_ns, st.st_ctime_ns)
+    whole_seconds = st.st_mtime_ns % 1_000_000_000 == 0 and st.st_ctime_ns % 1_000_000_000 == 0
+    return newest >= now_ns - (COARSE_RACY_NS if whole_seconds else FINE_RACY_NS)
+
+
+def file_hash(path: str | Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+# -- the fingerprint -------------------------------------------------------------------------
+
+def tree_digest(*folders: Path) -> str:
+    """Hash of every file below the folders, with its path."""
+    h = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """The generator's own code, as loaded: once per process (a running dev server keeps the code
+    it started with, so an edit of it must not count)."""
+    return tree_digest(PACKAGE)
+
+
+@functools.cache
+def library_versions() -> str:
+    """Every installed distribution with its version: any of them may shape the output."""
+    found = {(d.metadata["Name"] or "").lower(): d.version for d in importlib.metadata.distributions()}
+    return ";".join(f"{name}=={version}" for name, version in sorted(found.items()))
+
+
+def fingerprint(options) -> dict[str, str]:
+    """What every output is made with besides the content (see the module's docstring)."""
+    return {"code": code_digest(), "python": sys.version, "libraries": library_versions(),
+            "templates": tree_digest(options.templates), "static": tree_digest(options.static),
+            "options": repr((options.offline, options.base_url))}
+
+
+# -- the state -------------------------------------------------------------------------------
+
+@dataclass
+class Output:
+    hash: str
+    signature: tuple | None            # as written; None when racy then (the hash decides)
+    reads: frozenset = frozenset()     # keys of the model values its rendering read
+    digests: dict | None = None        # their digests, when it was made after BuildState.values was
+
+
+@dataclass
+class BuildState:
+    path: Path | None                              # None: remembers nothing (--no-cache)
+    fingerprint: dict[str, str]
+    policy: str = ""                               # the URL policy the outputs were made with
+    inputs: dict[str, tuple] | None = None         # "content/site.yaml" -> signature + (hash or "",)
+    result: dict | None = None                     # what the build said: diagnostics, pages
+    outputs: dict[str, Output] = field(default_factory=dict)
+    values: dict[Key, bytes] = field(default_factory=dict)   # each read key's digest then
+    tables: dict[str, dict] = field(default_factory=dict)    # "yaml"/"markdown" -> text hash -> result
+    used: dict[str, dict] = field(default_factory=dict)      # the entries of tables this build used
+    items: dict[str, tuple] | None = None     # a long-lived process's: path -> (signature, RawItem)
+    asked: set = field(default_factory=set)                  # paths asked for since forget_others
+
+    # -- parse and conversion results (the pure steps), by the hash of their text ------------
+
+    @staticmethod
+    def text_key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get(self, table: str, text: str):
+        key = self.text_key(text)
+        used = self.used.setdefault(table, {})
+        found = used.get(key)
+        if found is None:
+            found = self.tables.get(table, {}).get(key)
+            if found is not None:
+                used[key] = found
+        return found
+
+    def put(self, table: str, text: str, value) -> None:
+        self.used.setdefault(table, {})[self.text_key(text)] = value
+
+    # -- content files a long-lived process read before (the dev server's) -------------------
+
+    def known(self, path: Path, st: os.stat_result):
+        """The item read from `path` before, if `st` (its stat now) shows the same file."""
+        self.asked.add(str(path))
+        found = self.items.get(str(path))
+        return found[1] if found and signature(st) == found[0] else None
+
+    def remember(self, path: Path, st: os.stat_result, item) -> None:
+        """Keep an item read after `st` was taken (no stage changes it), unless the file changed
+        too recently for its signature to be trusted."""
+        if not racy(st, time.time_ns()):
+            self.items[str(path)] = (signature(st), item)
+
+    def forget_others(self) -> None:
+        """Forget the files not asked for since the last call (deleted or renamed since)."""
+        self.items = {p: found for p, found in self.items.items() if p in self.asked}
+        self.asked = set()
+
+    # -- outputs -----------------------------------------------------------------------------
+
+    def verified(self, out: Path) -> dict[str, str]:
+        """Output path -> hash, for the recorded outputs still in `out` as they were written."""
+        root = str(out)
+        return {path: output.hash for path, output in self.outputs.items() if _holds(root, path, output)}
+
+    def holds(self, out: Path, path: str) -> bool:
+        """Whether `out` holds the recorded output `path` as it was written."""
+        output = self.outputs.get(path)
+        return output is not None and _holds(str(out), path, output)
+
+    def changed(self, path: str, values: Values) -> list[Key]:
+        """The recorded reads of an output whose values differ now ([] when none does)."""
+        output = self.outputs[path]
+        old = self.values if output.digests is None else output.digests
+        return sorted((k for k in output.reads if values(k) != old.get(k)), key=repr)
+
+    def record(self, out: Path, made: dict[str, tuple[str, frozenset]], values: Values, policy: str) -> None:
+        """The outputs now in `out`: path -> (hash, reads), each with its signature as written."""
+        self.outputs, self.policy = {}, policy
+        for path, (digest, reads) in made.items():
+            self.record_one(out, path, digest, reads)
+        self.values = {k: values(k) for k in {k for o in self.outputs.values() for k in o.reads}}
+
+    def record_one(self, out: Path, path: str, digest: str, reads: frozenset, values: Values | None = None) -> None:
+        """One output as now written in `out`; with `values`, it keeps its reads' digests itself,
+        until `consolidate` (the dev server makes outputs one by one, see devbuild.py)."""
+        st = os.stat(os.path.join(out, path))
+        digests = None if values is None else {k: values(k) for k in reads}
+        self.outputs[path] = Output(digest, None if racy(st, time.time_ns()) else signature(st), reads, digests)
+
+    def consolidate(self, values: Values) -> None:
+        """Once every output has been checked against (or made from) the model of `values`."""
+        for output in self.outputs.values():
+            output.digests = None
+        self.values = {k: values(k) for k in {k for o in self.outputs.values() for k in o.reads}}
+
+    # -- the whole build: nothing changed? -----------------------------------------------------
+
+    def unchanged(self, now: dict[str, tuple] | None, out: Path, context: str) -> tuple[Diagnostics, int] | None:
+        """(diagnostics, pages) of the last build when no input has changed since and its output
+        is still whole; else None."""
+        if now is None or self.inputs is None or self.result is None or self.result["context"] != context:
+            return None
+        if now.keys() != self.inputs.keys() or not self.outputs:
+            return None
+        for name, was in self.inputs.items():
+            if was[:4] != now[name][:4] or (was[4] and file_hash(_input_path(self.result["folders"], name)) != was[4]):
+                return None
+        if len(self.verified(out)) != len(self.outputs):
+            return None
+        diags = Diagnostics()
+        diags.items = [Diagnostic(**d) for d in self.result["diagnostics"]]
+        return diags, self.result["pages"]
+
+    def note_result(self, scan: dict | None, folders: dict[str, str], context: str,
+                    diags: Diagnostics, pages: int) -> None:
+        """Remember the inputs as scanned before the build and what it said, unless an input that
+        was too recent to trust has changed since."""
+        if scan is not None and any(was[4] and signature(os.stat(_input_path(folders, name))) != tuple(was[:4])
+                                    for name, was in scan.items() if os.path.exists(_input_path(folders, name))):
+            scan = None
+        self.inputs = scan
+        self.result = {"context": context, "folders": folders, "pages": pages,
+                       "diagnostics": [asdict(d) for d in diags.items]}
+
+    def forget_result(self) -> None:
+        self.inputs, self.result = None, None
+
+    # -- reading and writing ---------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Write the state; the next build starts from it. A failure only costs time."""
+        if self.path is None:
+            return
+        data = {"format": FORMAT, "fingerprint": self.fingerprint, "policy": self.policy,
+                "inputs": self.inputs, "result": self.result, "outputs": self.outputs,
+                "values": self.values, "tables": self.used}
+        self.tables, self.used = self.used, {}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            temporary.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temporary, self.path)
+        except OSError:
+            pass
+
+
+def _holds(root: str, path: str, output: Output) -> bool:
+    full = os.path.join(root, path)
+    try:
+        st = os.stat(full)
+    except OSError:
+        return False
+    if output.signature is not None:
+        return signature(st) == output.signature
+    return stat.S_ISREG(st.st_mode) and file_hash(full) == output.hash
+
+
+def state_path(cache: Path | None, out: Path) -> Path | None:
+    if cache is None:
+        return None
+    return Path(cache).resolve() / f"state-{hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]}.pickle"
+
+
+def open_state(options) -> BuildState:
+    """The state of the last build into options.out, as far as it still holds for this one
+    (options.fresh: none of it; the new state is still written for the next build)."""
+    now = fingerprint(options)
+    path = state_path(options.cache, options.out)
+    state = BuildState(path, now)
+    data = None if options.fresh else read_state(path)
+    if data is None:
+        return state
+    old = data["fingerprint"]
+    if any(old.get(part) != now[part] for part in ENGINE):
+        return state
+    state.tables = data["tables"]
+    if old == now:
+        state.policy, state.inputs, state.result = data["policy"], data["inputs"], data["result"]
+        state.outputs, state.values = data["outputs"], data["values"]
+    return state
+
+
+def read_state(path: Path | None) -> dict | None:
+    """The saved state as it is (None: none, or unreadable: then nothing is reused)."""
+    if path is None:
+        return None
+    try:
+        data = pickle.loads(path.read_bytes())
+        return data if data["format"] == FORMAT and isinstance(data["fingerprint"], dict) else None
+    except Exception:  # missing, truncated, or from another version of Python: start afresh
+        return None
+
+
+def scan_inputs(folders: dict[str, str]) -> dict[str, tuple] | None:
+    """Every input file's signature now (with its hash when too recent to trust), or None when
+    something cannot be trusted to show its changes (a symbolic link, a pipe, an unreadable
+    folder): then the build runs."""
+    started, files = time.time_ns(), {}
+    for label, folder in sorted(folders.items()):
+        if not _walk(folder, label, files, started):
+            return None
+    return files
+
+
+def _walk(folder: str, label: str, files: dict, started: int) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = f"{label}/{entry.name}"
+                if entry.is_symlink():
+                    return False  # a link's own times say nothing of what it points to
+                if entry.is_dir():
+                    if not _walk(entry.path, name, files, started):
+                        return False
+                    continue
+                st = entry.stat()
+                if not stat.S_ISREG(st.st_mode):
+                    return False
+                files[name] = (*signature(st), file_hash(entry.path) if racy(st, started) else "")
+    except OSError:
+        return False
+    return True
+
+
+def _input_path(folders: dict[str, str], name: str) -> str:
+    label, _, rest = name.partition("/")
+    return os.path.join(folders[label], rest)

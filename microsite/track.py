@@ -1,0 +1,171 @@
+"""What a page read: views of the model that record every value read through them.
+
+A page (or a whole-model file) is rendered from a *view* of the model: the site, its items, their
+texts and lists are wrapped so that reading a field records a key, `(owner, field, language)`:
+
+- `owner` names the object read: "initiative:alpha-trade", "settings" or "site";
+- `field` is the attribute read ("title", "initiatives", "matrix", …);
+- `language` is the language a text was read in (`Text.pick`), or None when the value was read
+  whole (a list, a date, a text's every language).
+
+Nothing here predicts what a template can show: a custom template that reads a value three
+references away records it like any other. `Values` gives the digest of what a key reads in a
+model, so the next build can tell whether anything a page read has changed (state.py).
+Reading an item's `id` or `kind` records nothing: they are what names it, and a list that holds
+the item records its membership.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+
+from . import model as m
+
+ITEM_TYPES = (m.Source, m.Theme, m.Batch, m.District, m.Zone, m.Initiative)
+_ITEM_TYPES = frozenset(ITEM_TYPES)
+_UNRECORDED = frozenset(("id", "kind"))
+Key = tuple  # (owner, field, language or None)
+
+
+class Recorder:
+    """The keys read while making one output, and the views made for it (one per object, so
+    that a view compares equal to itself wherever a template meets it again)."""
+    __slots__ = ("reads", "_views")
+
+    def __init__(self) -> None:
+        self.reads: set[Key] = set()
+        self._views: dict[int, object] = {}
+
+    def site(self, site: m.Site) -> "SiteView":
+        return SiteView(site, "site", self)
+
+    def wrap(self, value):
+        """A value as a template may meet it: model objects and texts as views."""
+        kind = type(value)
+        if kind in _ITEM_TYPES or kind is m.Settings or kind is m.Person or kind is m.Figure:
+            view = self._views.get(id(value))
+            if view is None:
+                owner = "settings" if kind is m.Settings else None
+                view = self._views[id(value)] = View(value, owner, self)
+            return view
+        if kind is list or kind is tuple:  # the model's lists are never changed: one view each
+            view = self._views.get(id(value))
+            if view is None:
+                view = self._views[id(value)] = [self.wrap(v) for v in value]
+            return view
+        return value
+
+
+class View:
+    """An object of the model, recording each field read through it."""
+    __slots__ = ("_obj", "_owner", "_rec")
+
+    def __init__(self, obj, owner: str | None, rec: Recorder) -> None:
+        self._obj, self._rec = obj, rec
+        # records (Person, Figure) are read as part of the item's field that holds them: owner None
+        self._owner = owner or (f"{obj.kind}:{obj.id}" if hasattr(obj, "id") else None)
+
+    def __getattr__(self, name: str):
+        value = getattr(self._obj, name)
+        if name in _UNRECORDED or name.startswith("__"):
+            return value
+        owner = self._owner
+        if type(value) is m.Text:
+            return TextView(value, owner, name, self._rec) if owner else value
+        if owner:
+            self._rec.reads.add((owner, name, None))
+        return self._rec.wrap(value)
+
+    def __repr__(self) -> str:
+        return f"View({self._owner})"
+
+
+class SiteView(View):
+    """The whole model: its lists and tables, each read recorded whole."""
+    __slots__ = ()
+
+    def collections(self) -> dict[str, list]:
+        return {kind: getattr(self, name) for kind, name in m.COLLECTIONS.items()}
+
+    @property
+    def settings(self) -> View:  # the same object in every build: only its fields count
+        return self._rec.wrap(self._obj.settings)
+
+    @property
+    def matrix(self) -> dict:
+        self._rec.reads.add(("site", "matrix", None))
+        matrix = self._obj.matrix
+        view = self._rec._views.get(id(matrix))
+        if view is None:
+            view = self._rec._views[id(matrix)] = {cell: self._rec.wrap(items) for cell, items in matrix.items()}
+        return view
+
+
+class TextView:
+    """A text of the model: recorded in the language it is read in."""
+    __slots__ = ("_text", "_owner", "_field", "_rec")
+
+    def __init__(self, text: m.Text, owner: str, field: str, rec: Recorder) -> None:
+        self._text, self._owner, self._field, self._rec = text, owner, field, rec
+
+    def pick(self, lang: str) -> tuple[str, str]:
+        self._rec.reads.add((self._owner, self._field, lang))
+        return self._text.pick(lang)
+
+    def has(self, lang: str) -> bool:
+        self._rec.reads.add((self._owner, self._field, None))
+        return self._text.has(lang)
+
+    @property
+    def values(self) -> dict[str, str]:
+        self._rec.reads.add((self._owner, self._field, None))
+        return self._text.values
+
+
+class Values:
+    """The digest of what each key reads in one model, computed once per key."""
+
+    def __init__(self, site: m.Site) -> None:
+        self.owners: dict[str, object] = {"site": site, "settings": site.settings}
+        for items in site.collections().values():
+            self.owners.update((f"{x.kind}:{x.id}", x) for x in items)
+        self._found: dict[Key, bytes] = {}
+
+    def __call__(self, key: Key) -> bytes:
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = _digest(self._value(*key))
+        return found
+
+    def _value(self, owner: str, field: str, lang: str | None) -> str:
+        obj = self.owners.get(owner)
+        if obj is None or not hasattr(obj, field):
+            return "\x00absent"
+        value = getattr(obj, field)
+        if lang is not None and type(value) is m.Text:
+            return repr(value.pick(lang))  # with the language used: a fallback shows marked
+        if field == "matrix":
+            return repr(sorted((cell, stable(items)) for cell, items in value.items()))
+        return stable(value)
+
+
+def stable(value) -> str:
+    """A text form of a value that changes exactly when the value does; model objects count by
+    their kind and id (what they show is recorded by the reads of their own fields)."""
+    kind = type(value)
+    if kind is m.Text:
+        return repr(sorted(value.values.items()))
+    if kind in _ITEM_TYPES:
+        return f"{value.kind}:{value.id}"
+    if kind is list or kind is tuple:
+        return "[" + ",".join(map(stable, value)) + "]"
+    if dataclasses.is_dataclass(value):
+        return "{" + ",".join(stable(getattr(value, f.name)) for f in dataclasses.fields(value)) + "}"
+    if kind is dt.date:
+        return value.isoformat()
+    return repr(value)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
