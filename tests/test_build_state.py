@@ -1,0 +1,191 @@
+"""The build state (state.py): a rebuild equals a clean build, byte for byte, whatever was edited,
+however far from a page the values its templates read lie; and nothing is reused that the state
+cannot vouch for (another library version, a damaged output, --no-cache)."""
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import ROOT, copy_fixture
+from microsite import markup, state
+from microsite.devbuild import DevBuild
+from microsite.pipeline import Options, build
+from test_incremental import edit, tree
+
+# Custom templates that read values two and three references away from their page: an initiative
+# page lists the initiatives of each of its themes with the names of their zones' districts; a
+# source page lists the dates of the initiatives citing it.
+THEME_MATES = ('<section id="theme-mates">{% for t in item.themes %}{% for i in t.initiatives %}'
+               '<p>{{ loc(i.title) }}:{% for z in i.zones %} {{ loc(z.district.name) }}{% endfor %}</p>'
+               '{% endfor %}{% endfor %}</section>\n</article>')
+CITING_DATES = ('{% for c in item.cited_by %}{% if c.date is defined and c.date %}'
+                '<p class="citing-date">{{ h.date(c.date) }}</p>{% endif %}{% endfor %}\n{% endblock %}')
+TEXTS = ["Alpha One", "Beta Two", "Zed", "甲一", "乙二"]
+EDITS = ["title", "district name", "theme name", "zone district", "source date", "initiative date",
+         "themes", "add", "remove", "rename", "template", "catalogue", "static", "settings"]
+
+
+def custom_site(root: Path) -> tuple[Path, Path, Path]:
+    content = copy_fixture("site", root)
+    templates, static = root / "templates", root / "static"
+    shutil.copytree(ROOT / "templates", templates)
+    shutil.copytree(ROOT / "static", static)
+    edit(templates / "initiative.html", "</article>", THEME_MATES)
+    head, _, tail = (templates / "source.html").read_text(encoding="utf-8").rpartition("{% endblock %}")
+    (templates / "source.html").write_text(head + CITING_DATES + tail, encoding="utf-8")
+    return content, templates, static
+
+
+def rewrite(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def files(content: Path, kind: str) -> list[Path]:
+    return sorted((content / kind).glob("*.yaml"))
+
+
+def apply(edit_kind: str, n: int, lang: str, text: str, content: Path, templates: Path, static: Path) -> None:
+    """One edit of the site, as an editor would make it (always valid content)."""
+    initiatives, pick = files(content, "initiatives"), lambda xs: xs[n % len(xs)]
+    if edit_kind == "title":
+        rewrite(pick(initiatives), lambda d: d["title"].__setitem__(lang, text))
+    elif edit_kind == "district name":
+        rewrite(pick(files(content, "districts")), lambda d: d["name"].__setitem__(lang, text))
+    elif edit_kind == "theme name":
+        rewrite(pick(files(content, "themes")), lambda d: d["name"].__setitem__(lang, text))
+    elif edit_kind == "zone district":
+        rewrite(pick(files(content, "zones")), lambda d: d.__setitem__("district", ["alpha", "beta"][n % 2]))
+    elif edit_kind == "source date":
+        rewrite(pick(files(content, "sources")), lambda d: d.__setitem__("date", f"2024-0{n % 9 + 1}-1{n % 9}"))
+    elif edit_kind == "initiative date":
+        rewrite(pick(initiatives), lambda d: d.__setitem__("date", f"2025-0{n % 9 + 1}-0{n % 9 + 1}"))
+    elif edit_kind == "themes":
+        themes = [p.stem for p in files(content, "themes")]
+        rewrite(pick(initiatives), lambda d: d.__setitem__("themes", themes[:n % len(themes) + 1]))
+    elif edit_kind == "add":
+        shutil.copy(pick(initiatives), content / f"initiatives/added-{n}.yaml")
+    elif edit_kind == "remove" and len(initiatives) > 2:
+        _linkless(pick(initiatives), content).unlink()
+    elif edit_kind == "rename":
+        path = _linkless(pick(initiatives), content)
+        path.rename(path.with_name(f"renamed-{n}.yaml"))
+    elif edit_kind == "template":
+        page = templates / "initiative.html"
+        page.write_text(re.sub(r'<section id="theme-mates"[^>]*>', f'<section id="theme-mates" class="t{n}">',
+                               page.read_text(encoding="utf-8")), encoding="utf-8")
+    elif edit_kind == "catalogue":
+        rewrite(templates / "locales/en.yaml", lambda d: d.__setitem__("nav.home", text))
+    elif edit_kind == "static":
+        (static / "extra.css").write_text(f"/* {n} */\n", encoding="utf-8")
+    elif edit_kind == "settings":
+        rewrite(content / "site.yaml", lambda d: d["title"].__setitem__(lang, text))
+
+
+def _linkless(path: Path, content: Path) -> Path:
+    """An initiative no Markdown body links to (removing one that is linked is an error)."""
+    return content / "initiatives/beta-talent.yaml" if path.stem == "alpha-trade-platform" else path
+
+
+_runs = itertools.count()
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 20), st.sampled_from(["en", "zh"]),
+                                st.sampled_from(TEXTS)), min_size=1, max_size=6))
+def test_every_rebuild_equals_a_clean_build(edits, tmp_path):
+    root = tmp_path / f"run-{next(_runs)}"
+    content, templates, static = custom_site(root)
+    options = dict(content=content, templates=templates, static=static, jobs=1)
+    dev = DevBuild(Options(out=root / "dev", cache=root / "dev-cache", **options))
+
+    def cli():
+        return build(Options(out=root / "cli", cache=root / "cache", skip_unchanged=True, **options))
+
+    def dev_build():
+        result = dev.build()
+        while dev.step(1):
+            pass
+        assert not dev.pending and dev.failed is None
+        return result
+
+    assert cli().ok and dev_build().ok
+    for step, (kind, n, lang, text) in enumerate(edits):
+        apply(kind, n, lang, text, content, templates, static)
+        clean = build(Options(out=root / f"clean-{step}", cache=None, **options))
+        said = [d.text() for d in clean.diagnostics.items]
+        for result, out in ((cli(), root / "cli"), (dev_build(), root / "dev")):
+            assert [d.text() for d in result.diagnostics.items] == said, (kind, out.name)
+            assert result.ok == clean.ok
+            if clean.ok:
+                assert tree(out) == tree(root / f"clean-{step}"), (step, kind, out.name)
+
+
+def test_the_custom_templates_show_values_three_references_away(tmp_path):
+    """What the property test relies on: a district's name edited shows on the pages of the
+    initiatives that share a theme with an initiative that has a zone in it."""
+    content, templates, static = custom_site(tmp_path)
+    options = Options(content=content, templates=templates, static=static, out=tmp_path / "out", jobs=1,
+                      cache=tmp_path / "cache")
+    assert build(options).ok
+    page = tmp_path / "out/initiatives/alpha-trade-platform/index.html"
+    mates = page.read_text(encoding="utf-8").split('<section id="theme-mates">')[1].split("</section>")[0]
+    assert "Cross-border data products in Alpha: Alpha Alpha" in mates  # its zones' district
+    edit(content / "districts/alpha.yaml", "en: Alpha,", "en: Alfa,")
+    result = build(options)
+    assert result.ok and 0 < result.output.rendered < result.output.pages
+    assert "Cross-border data products in Alpha: Alfa Alfa" in page.read_text(encoding="utf-8")
+
+
+def test_another_version_of_any_library_reuses_nothing(tmp_path, monkeypatch):
+    content = copy_fixture("site", tmp_path)
+    options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
+    assert build(options).ok
+    versions = state.library_versions()
+    assert "markdown==" in versions and "babel==" in versions
+    monkeypatch.setattr(state, "library_versions", lambda: versions.replace("babel==", "babel==0.0.0+"))
+    converted = []
+    real = markup.Converter.convert
+    monkeypatch.setattr(markup.Converter, "convert", lambda self, text, *a, **k: converted.append(text) or real(self, text, *a, **k))
+    again = build(options)
+    assert again.ok and again.output.rendered == again.output.pages and again.stats.written > 0
+    assert converted  # no Markdown conversion of the other library's taken either
+
+
+def test_outputs_changed_or_removed_by_anything_but_the_build_are_made_again(tmp_path):
+    content = copy_fixture("site", tmp_path)
+    out = tmp_path / "out"
+    options = Options(content=content, out=out, jobs=1, cache=tmp_path / "cache")
+    assert build(options).ok
+    clean = tree(out)
+    page, other, css = (out / "districts/beta/index.html", out / "themes/talent/index.html",
+                        next((out / "assets").glob("style.*.css")))
+    page.write_bytes(page.read_bytes().replace(b"Beta", b"Damaged"))
+    other.unlink()
+    css.write_bytes(b"")
+    again = build(options)
+    assert again.ok and not again.skipped
+    assert tree(out) == clean
+    page.write_bytes(b"damaged again")
+    assert build(Options(content=content, out=out, jobs=1, cache=tmp_path / "cache", skip_unchanged=True)).ok
+    assert tree(out) == clean
+
+
+def test_no_cache_reuses_nothing_at_all(tmp_path):
+    """As after two builds wrote into one folder and left it mixed: files the state would vouch
+    for are not trusted either."""
+    content = copy_fixture("site", tmp_path)
+    out = tmp_path / "out"
+    assert build(Options(content=content, out=out, jobs=1, cache=tmp_path / "cache")).ok
+    clean = tree(out)
+    page = out / "districts/beta/index.html"
+    page.write_bytes(page.read_bytes().replace(b"Beta", b"Mixed"))
+    fresh = build(Options(content=content, out=out, jobs=1, cache=tmp_path / "cache", fresh=True))
+    assert fresh.ok and fresh.output.rendered == fresh.output.pages and fresh.stats.unchanged == 0
+    assert tree(out) == clean
