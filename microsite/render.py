@@ -215,7 +215,7 @@ class _PageHelpers:
 
     def other(self, obj) -> Markup:
         """The object's name in the other language, tagged with its language (杨浦区 beside
-        Yangpu). Names only: page keys count every other text in the page's language alone."""
+        Yangpu). Names only: the other texts show in the page's language (or a marked fallback)."""
         text = obj.name
         for lang in m.LANGUAGES:
             if lang != self.page.lang and text.has(lang) and text.values[lang] != text.pick(self.page.lang)[0]:

@@ -41,7 +41,7 @@ class UrlPolicy:
 
     def search_index(self, lang: str) -> str:
         """The search index script, beside the search page. Not fingerprinted: it changes with
-        every content edit, and the pages that name it must not (see incremental.py)."""
+        every content edit, and the pages that name it must not (see state.py)."""
         return self.page(lang, "search").replace("index.html", "index.js")
 
     def feed(self, lang: str) -> str:
