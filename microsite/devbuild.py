@@ -125,7 +125,7 @@ class DevBuild:
         pending |= makers
         for path in [p for p in state.outputs if p not in pending and p not in plan.static]:
             remove_file(out, path)
-            del state.outputs[path]
+            state.forget(path)
         state.forget_result()
         self.plan, self.pending, self.made, self.checked, self.making = plan, pending, [], 0, 0.0
         result.output = Output({}, {}, {}, len(plan.pages), 0, pending=len(pending))

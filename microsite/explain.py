@@ -46,8 +46,8 @@ def reasons(options: Options, path: str) -> list[str]:
         return [f"{path}: made: the file in {out} is not as the last build wrote it (changed or removed)"]
     changed = state.changed(path, plan.values)
     if not changed:
-        return [f"{path}: kept: none of the {len(state.outputs[path].reads)} values it read has changed"]
-    return [f"{path}: made: {len(changed)} of the {len(state.outputs[path].reads)} values it read changed:",
+        return [f"{path}: kept: none of the {len(state.reads(path))} values it read has changed"]
+    return [f"{path}: made: {len(changed)} of the {len(state.reads(path))} values it read changed:",
             *(f"  {describe(key)}" for key in changed)]
 
 

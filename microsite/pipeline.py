@@ -72,7 +72,7 @@ class Result:
 @dataclass
 class Output:
     files: dict[str, bytes | None]   # None: the file in the folder is right (its hash: `reused`)
-    made: dict[str, tuple[str, frozenset]]   # path -> (hash, what its rendering read): state.py
+    made: dict[str, tuple[str, frozenset | None]]   # path -> (hash, what it read; None: as before)
     reused: dict[str, str]           # path -> hash of the files kept as they are
     pages: int = 0
     rendered: int = 0
@@ -136,9 +136,8 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
     files.update((path, made[path][0] if path in made else None) for path in [*(p.path for p in plan.pages), *makers])
     records = {path: (hashlib.sha256(data).hexdigest(), frozenset()) for path, data in plan.static.items()}
     records.update((path, (hashlib.sha256(data).hexdigest(), reads)) for path, (data, reads) in made.items())
-    records.update((path, (state.outputs[path].hash, state.outputs[path].reads)) for path in kept)
-    return Output(files, records, {path: state.outputs[path].hash for path in kept}, len(plan.pages),
-                  len([p for p in todo]))
+    records.update((path, (state.outputs[path].hash, None)) for path in kept)
+    return Output(files, records, {path: state.outputs[path].hash for path in kept}, len(plan.pages), len(todo))
 
 
 def reusable(plan: Plan, options: Options, state: BuildState) -> set[str]:

@@ -32,6 +32,7 @@ import importlib.metadata
 import os
 import pickle
 import stat
+from array import array
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -41,7 +42,7 @@ from .diagnostics import Diagnostic, Diagnostics
 from .track import Key, Values
 
 PACKAGE = Path(__file__).resolve().parent
-FORMAT = 1                       # of the state file: another format is read as no state
+FORMAT = 2                       # of the state file: another format is read as no state
 COARSE_RACY_NS = 2_000_000_000   # file systems with whole-second times (FAT, some network ones)
 FINE_RACY_NS = 100_000_000       # the others: well past the kernel's coarse clock tick
 ENGINE = ("code", "python", "libraries")
@@ -103,23 +104,38 @@ def fingerprint(options) -> dict[str, str]:
 class Output:
     hash: str
     signature: tuple | None            # as written; None when racy then (the hash decides)
-    reads: frozenset = frozenset()     # keys of the model values its rendering read
-    digests: dict | None = None        # their digests, when it was made after BuildState.values was
 
 
 @dataclass
 class BuildState:
-    path: Path | None                              # None: remembers nothing (--no-cache)
+    path: Path | None                              # None: remembers nothing (options.cache None)
     fingerprint: dict[str, str]
     policy: str = ""                               # the URL policy the outputs were made with
     inputs: dict[str, tuple] | None = None         # "content/site.yaml" -> signature + (hash or "",)
     result: dict | None = None                     # what the build said: diagnostics, pages
     outputs: dict[str, Output] = field(default_factory=dict)
-    values: dict[Key, bytes] = field(default_factory=dict)   # each read key's digest then
-    tables: dict[str, dict] = field(default_factory=dict)    # "yaml"/"markdown" -> text hash -> result
-    used: dict[str, dict] = field(default_factory=dict)      # the entries of tables this build used
-    items: dict[str, tuple] | None = None     # a long-lived process's: path -> (signature, RawItem)
-    asked: set = field(default_factory=set)                  # paths asked for since forget_others
+    items: dict[str, tuple] | None = None          # a long-lived process's: path -> (signature, RawItem)
+    asked: set = field(default_factory=set)        # paths asked for since forget_others
+    # The rest is read from the file only when a build gets that far (`_deps`): the no-change
+    # check needs none of it. Read keys are stored once each, outputs hold their indices.
+    blob: bytes | None = None
+    _keys: list = field(default_factory=list)      # index -> read key (track.py)
+    _index: dict = field(default_factory=dict)     # read key -> index
+    _reads: dict = field(default_factory=dict)     # output path -> array of key indices
+    _values: dict = field(default_factory=dict)    # key index -> its digest when last recorded
+    _own: dict = field(default_factory=dict)       # path -> {index: digest}: made after _values was
+    _tables: dict = field(default_factory=dict)    # "yaml"/"markdown" -> text hash -> result
+    _used: dict = field(default_factory=dict)      # the entries of _tables this build used
+    _stale: tuple = (None, frozenset())            # (Values, indices whose value changed): `changed`
+
+    def _deps(self) -> "BuildState":
+        """The reads, values and tables, unpickled on first use."""
+        if self.blob is not None:
+            data, self.blob = pickle.loads(self.blob), None
+            self._keys, self._reads, self._values, self._tables = (
+                data["keys"], data["reads"], data["values"], data["tables"])
+            self._index = {k: i for i, k in enumerate(self._keys)}
+        return self
 
     # -- parse and conversion results (the pure steps), by the hash of their text ------------
 
@@ -129,16 +145,16 @@ class BuildState:
 
     def get(self, table: str, text: str):
         key = self.text_key(text)
-        used = self.used.setdefault(table, {})
+        used = self._used.setdefault(table, {})
         found = used.get(key)
         if found is None:
-            found = self.tables.get(table, {}).get(key)
+            found = self._deps()._tables.get(table, {}).get(key)
             if found is not None:
                 used[key] = found
         return found
 
     def put(self, table: str, text: str, value) -> None:
-        self.used.setdefault(table, {})[self.text_key(text)] = value
+        self._used.setdefault(table, {})[self.text_key(text)] = value
 
     # -- content files a long-lived process read before (the dev server's) -------------------
 
@@ -171,31 +187,65 @@ class BuildState:
         output = self.outputs.get(path)
         return output is not None and _holds(str(out), path, output)
 
+    def reads(self, path: str) -> list[Key]:
+        """The keys of the values the output's rendering read."""
+        keys = self._deps()._keys
+        return [keys[i] for i in self._reads.get(path, ())]
+
     def changed(self, path: str, values: Values) -> list[Key]:
         """The recorded reads of an output whose values differ now ([] when none does)."""
-        output = self.outputs[path]
-        old = self.values if output.digests is None else output.digests
-        return sorted((k for k in output.reads if values(k) != old.get(k)), key=repr)
+        reads, keys = self._deps()._reads[path], self._keys
+        own = self._own.get(path)
+        if own is not None:  # made since _values was recorded: its own digests
+            return sorted((keys[i] for i in reads if values(keys[i]) != own.get(i)), key=repr)
+        if self._stale[0] is not values:  # once per model: which recorded values changed
+            old = self._values
+            self._stale = (values, frozenset(i for i, d in old.items() if values(keys[i]) != d))
+        stale = self._stale[1]
+        if stale.isdisjoint(reads):
+            return []
+        return sorted((keys[i] for i in reads if i in stale), key=repr)
 
-    def record(self, out: Path, made: dict[str, tuple[str, frozenset]], values: Values, policy: str) -> None:
-        """The outputs now in `out`: path -> (hash, reads), each with its signature as written."""
-        self.outputs, self.policy = {}, policy
-        for path, (digest, reads) in made.items():
-            self.record_one(out, path, digest, reads)
-        self.values = {k: values(k) for k in {k for o in self.outputs.values() for k in o.reads}}
+    def record(self, out: Path, made: dict[str, tuple[str, frozenset | None]], values: Values, policy: str) -> None:
+        """The outputs now in `out`: path -> (hash, reads; None: as recorded before), each with its
+        signature as written, and the digest of every value they read."""
+        self._deps()
+        reads = {path: self._reads[path] if found is None else self._intern(found)
+                 for path, (_, found) in made.items()}
+        self.outputs, self._reads, self._own, self.policy = {}, reads, {}, policy
+        for path, (digest, _) in made.items():
+            self._written(out, path, digest)
+        self.consolidate(values)
 
-    def record_one(self, out: Path, path: str, digest: str, reads: frozenset, values: Values | None = None) -> None:
-        """One output as now written in `out`; with `values`, it keeps its reads' digests itself,
-        until `consolidate` (the dev server makes outputs one by one, see devbuild.py)."""
-        st = os.stat(os.path.join(out, path))
-        digests = None if values is None else {k: values(k) for k in reads}
-        self.outputs[path] = Output(digest, None if racy(st, time.time_ns()) else signature(st), reads, digests)
+    def record_one(self, out: Path, path: str, digest: str, reads: frozenset, values: Values) -> None:
+        """One output as now written in `out`; it keeps its reads' digests itself until
+        `consolidate` (the dev server makes outputs one by one, see devbuild.py)."""
+        self._reads[path] = found = self._deps()._intern(reads)
+        self._own[path] = {i: values(self._keys[i]) for i in found}
+        self._written(out, path, digest)
+
+    def forget(self, path: str) -> None:
+        """An output removed from the folder."""
+        self.outputs.pop(path, None)
+        self._deps()._reads.pop(path, None)
+        self._own.pop(path, None)
 
     def consolidate(self, values: Values) -> None:
         """Once every output has been checked against (or made from) the model of `values`."""
-        for output in self.outputs.values():
-            output.digests = None
-        self.values = {k: values(k) for k in {k for o in self.outputs.values() for k in o.reads}}
+        keys = self._deps()._keys
+        live = set().union(*self._reads.values())
+        self._values, self._own, self._stale = {i: values(keys[i]) for i in live}, {}, (None, frozenset())
+
+    def _written(self, out: Path, path: str, digest: str) -> None:
+        st = os.stat(os.path.join(out, path))
+        self.outputs[path] = Output(digest, None if racy(st, time.time_ns()) else signature(st))
+
+    def _intern(self, reads: frozenset) -> array:
+        index, keys = self._index, self._keys
+        for key in [k for k in reads if k not in index]:
+            index[key] = len(keys)
+            keys.append(key)
+        return array("I", sorted(map(index.__getitem__, reads)))
 
     # -- the whole build: nothing changed? -----------------------------------------------------
 
@@ -235,10 +285,12 @@ class BuildState:
         """Write the state; the next build starts from it. A failure only costs time."""
         if self.path is None:
             return
+        self._deps()._compact()
+        deps = {"keys": self._keys, "reads": self._reads, "values": self._values, "tables": self._used}
         data = {"format": FORMAT, "fingerprint": self.fingerprint, "policy": self.policy,
                 "inputs": self.inputs, "result": self.result, "outputs": self.outputs,
-                "values": self.values, "tables": self.used}
-        self.tables, self.used = self.used, {}
+                "deps": pickle.dumps(deps, protocol=pickle.HIGHEST_PROTOCOL)}
+        self._tables, self._used = self._used, {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
@@ -246,6 +298,18 @@ class BuildState:
             os.replace(temporary, self.path)
         except OSError:
             pass
+
+    def _compact(self) -> None:
+        """Drop the keys no output reads any more, once they are half the table."""
+        live = sorted(set().union(*self._reads.values()))
+        if len(self._keys) <= 2 * len(live) + 1024 or self._own:
+            return
+        new = {old: i for i, old in enumerate(live)}
+        self._keys = [self._keys[i] for i in live]
+        self._index = {k: i for i, k in enumerate(self._keys)}
+        self._reads = {p: array("I", map(new.__getitem__, a)) for p, a in self._reads.items()}
+        self._values = {new[i]: d for i, d in self._values.items() if i in new}
+        self._stale = (None, frozenset())
 
 
 def _holds(root: str, path: str, output: Output) -> bool:
@@ -277,10 +341,12 @@ def open_state(options) -> BuildState:
     old = data["fingerprint"]
     if any(old.get(part) != now[part] for part in ENGINE):
         return state
-    state.tables = data["tables"]
+    state.blob = data["deps"]
     if old == now:
-        state.policy, state.inputs, state.result = data["policy"], data["inputs"], data["result"]
-        state.outputs, state.values = data["outputs"], data["values"]
+        state.policy, state.inputs, state.result, state.outputs = (
+            data["policy"], data["inputs"], data["result"], data["outputs"])
+    else:  # the parse results hold; what the outputs read does not matter any more
+        state._deps()._reads, state._values = {}, {}
     return state
 
 
