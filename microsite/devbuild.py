@@ -86,7 +86,7 @@ class DevBuild:
                 return
             (out / path).parent.mkdir(parents=True, exist_ok=True)
             replace_file(out / path, data)
-            state.record_one(out, path, hashlib.sha256(data).hexdigest(), reads, self.plan.values)
+            state.record_one(out, path, hashlib.sha256(data).hexdigest(), state.intern(reads), self.plan.values)
             self.made.append(path)
         del self.pending[path]
         self.checked += 1

@@ -72,7 +72,7 @@ class Result:
 @dataclass
 class Output:
     files: dict[str, bytes | None]   # None: the file in the folder is right (its hash: `reused`)
-    made: dict[str, tuple[str, frozenset | None]]   # path -> (hash, what it read; None: as before)
+    made: dict[str, tuple[str, object]]   # path -> (hash, what it read, state.intern'd; None: as before)
     reused: dict[str, str]           # path -> hash of the files kept as they are
     pages: int = 0
     rendered: int = 0
@@ -127,14 +127,17 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
     kept = reusable(plan, options, state)
     todo = [page for page in plan.pages if page.path not in kept]
     try:
-        made = render_pages(plan.renderer, todo, options.jobs, progress=options.progress)
-        made.update((path, plan.make(make)) for path, make in makers.items() if path not in kept)
+        made = render_pages(plan.renderer, todo, options.jobs, progress=options.progress, keep=state.intern)
+        for path, make in makers.items():
+            if path not in kept:
+                data, reads = plan.make(make)
+                made[path] = data, state.intern(reads)
     except jinja2.TemplateError as err:
         template_problem(err, options.templates, diags)
         return None
     files: dict[str, bytes | None] = dict(plan.static)
     files.update((path, made[path][0] if path in made else None) for path in [*(p.path for p in plan.pages), *makers])
-    records = {path: (hashlib.sha256(data).hexdigest(), frozenset()) for path, data in plan.static.items()}
+    records = {path: (hashlib.sha256(data).hexdigest(), state.intern(frozenset())) for path, data in plan.static.items()}
     records.update((path, (hashlib.sha256(data).hexdigest(), reads)) for path, (data, reads) in made.items())
     records.update((path, (state.outputs[path].hash, None)) for path in kept)
     return Output(files, records, {path: state.outputs[path].hash for path in kept}, len(plan.pages), len(todo))

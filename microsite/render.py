@@ -66,9 +66,10 @@ def _render_range(bounds: tuple[int, int]) -> list[tuple[str, tuple[bytes, froze
 
 
 def render_pages(renderer: "Renderer", pages: list, jobs: int = 1, chunk: int = 64,
-                 progress=None) -> dict[str, tuple[bytes, frozenset]]:
+                 progress=None, keep=frozenset) -> dict[str, tuple[bytes, object]]:
     """Render pages, in parallel across processes when there are many (the model is read-only):
-    path -> (bytes, what the page read). `progress(done, total)` is called after every `chunk` pages."""
+    path -> (bytes, keep(what the page read)), kept as each batch arrives. `progress(done, total)`
+    is called after every `chunk` pages."""
     global _WORK
     total = len(pages)
     parallel = jobs > 1 and len(pages) >= 4 * chunk and "fork" in multiprocessing.get_all_start_methods()
@@ -78,19 +79,23 @@ def render_pages(renderer: "Renderer", pages: list, jobs: int = 1, chunk: int = 
         # imports or includes, once, for the workers forked next and for this process's later
         # builds (the dev server's).
         firsts = {page.template: page for page in reversed(pages)}.values()
-        out.update((page.path, renderer.render(page)) for page in firsts)
+        out.update(_kept(keep, [(page.path, renderer.render(page)) for page in firsts]))
         pages = [page for page in pages if page.path not in out]
     ranges = [(i, i + chunk) for i in range(0, len(pages), chunk)]
     _WORK = (renderer, pages)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) if parallel else contextlib.nullcontext() as pool:
             for batch in (pool.imap(_render_range, ranges) if parallel else map(_render_range, ranges)):
-                out.update(batch)
+                out.update(_kept(keep, batch))
                 if progress:
                     progress(len(out), total)
             return out
     finally:
         _WORK = ()
+
+
+def _kept(keep, batch: list) -> list:
+    return [(path, (data, keep(reads))) for path, (data, reads) in batch]
 
 
 def page_path(policy: UrlPolicy, lang: str, kind: str, item_id: str | None) -> str:

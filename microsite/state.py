@@ -206,21 +206,20 @@ class BuildState:
             return []
         return sorted((keys[i] for i in reads if i in stale), key=repr)
 
-    def record(self, out: Path, made: dict[str, tuple[str, frozenset | None]], values: Values, policy: str) -> None:
-        """The outputs now in `out`: path -> (hash, reads; None: as recorded before), each with its
-        signature as written, and the digest of every value they read."""
+    def record(self, out: Path, made: dict[str, tuple[str, array | None]], values: Values, policy: str) -> None:
+        """The outputs now in `out`: path -> (hash, reads as `intern` gave them; None: as recorded
+        before), each with its signature as written, and the digest of every value they read."""
         self._deps()
-        reads = {path: self._reads[path] if found is None else self._intern(found)
-                 for path, (_, found) in made.items()}
+        reads = {path: self._reads[path] if found is None else found for path, (_, found) in made.items()}
         self.outputs, self._reads, self._own, self.policy = {}, reads, {}, policy
         for path, (digest, _) in made.items():
             self._written(out, path, digest)
         self.consolidate(values)
 
-    def record_one(self, out: Path, path: str, digest: str, reads: frozenset, values: Values) -> None:
+    def record_one(self, out: Path, path: str, digest: str, reads: array, values: Values) -> None:
         """One output as now written in `out`; it keeps its reads' digests itself until
         `consolidate` (the dev server makes outputs one by one, see devbuild.py)."""
-        self._reads[path] = found = self._deps()._intern(reads)
+        self._reads[path] = found = reads
         self._own[path] = {i: values(self._keys[i]) for i in found}
         self._written(out, path, digest)
 
@@ -240,8 +239,10 @@ class BuildState:
         st = os.stat(os.path.join(out, path))
         self.outputs[path] = Output(digest, None if racy(st, time.time_ns()) else signature(st))
 
-    def _intern(self, reads: frozenset) -> array:
-        index, keys = self._index, self._keys
+    def intern(self, reads: frozenset) -> array:
+        """An output's read keys as the indices the state keeps them by (a site's pages read
+        millions of keys, mostly the same few hundred thousand)."""
+        index, keys = self._deps()._index, self._keys
         for key in [k for k in reads if k not in index]:
             index[key] = len(keys)
             keys.append(key)
