@@ -147,7 +147,7 @@ def reusable(plan: Plan, options: Options, state: BuildState) -> set[str]:
     """The outputs the folder holds as they were written, none of whose reads has changed."""
     if not state.outputs or state.policy != repr(plan.policy):
         return set()
-    return {path for path in state.verified(options.out) if not state.changed(path, plan.values)}
+    return state.reusable(options.out, plan.values)
 
 
 def settle(options: Options, site: m.Site | None, diags: Diagnostics) -> None:

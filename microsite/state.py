@@ -126,7 +126,6 @@ class BuildState:
     _own: dict = field(default_factory=dict)       # path -> {index: digest}: made after _values was
     _tables: dict = field(default_factory=dict)    # "yaml"/"markdown" -> text hash -> result
     _used: dict = field(default_factory=dict)      # the entries of _tables this build used
-    _stale: tuple = (None, frozenset())            # (Values, indices whose value changed): `changed`
 
     def _deps(self) -> "BuildState":
         """The reads, values and tables, unpickled on first use."""
@@ -195,16 +194,16 @@ class BuildState:
     def changed(self, path: str, values: Values) -> list[Key]:
         """The recorded reads of an output whose values differ now ([] when none does)."""
         reads, keys = self._deps()._reads[path], self._keys
-        own = self._own.get(path)
-        if own is not None:  # made since _values was recorded: its own digests
-            return sorted((keys[i] for i in reads if values(keys[i]) != own.get(i)), key=repr)
-        if self._stale[0] is not values:  # once per model: which recorded values changed
-            old = self._values
-            self._stale = (values, frozenset(i for i, d in old.items() if values(keys[i]) != d))
-        stale = self._stale[1]
-        if stale.isdisjoint(reads):
-            return []
-        return sorted((keys[i] for i in reads if i in stale), key=repr)
+        old = self._own.get(path, self._values)  # its own digests, if made since _values was
+        return sorted((keys[i] for i in reads if values(keys[i]) != old.get(i)), key=repr)
+
+    def reusable(self, out: Path, values: Values) -> set[str]:
+        """The outputs `out` holds as they were written, none of whose reads has changed: every
+        recorded value compared once, then each output's reads as a set (millions of them)."""
+        keys, old = self._deps()._keys, self._values
+        stale = frozenset(i for i, d in old.items() if values(keys[i]) != d)
+        return {path for path in self.verified(out)
+                if path not in self._own and stale.isdisjoint(self._reads[path])}
 
     def record(self, out: Path, made: dict[str, tuple[str, array | None]], values: Values, policy: str) -> None:
         """The outputs now in `out`: path -> (hash, reads as `intern` gave them; None: as recorded
@@ -233,7 +232,7 @@ class BuildState:
         """Once every output has been checked against (or made from) the model of `values`."""
         keys = self._deps()._keys
         live = set().union(*self._reads.values())
-        self._values, self._own, self._stale = {i: values(keys[i]) for i in live}, {}, (None, frozenset())
+        self._values, self._own = {i: values(keys[i]) for i in live}, {}
 
     def _written(self, out: Path, path: str, digest: str) -> None:
         st = os.stat(os.path.join(out, path))
@@ -310,7 +309,6 @@ class BuildState:
         self._index = {k: i for i, k in enumerate(self._keys)}
         self._reads = {p: array("I", map(new.__getitem__, a)) for p, a in self._reads.items()}
         self._values = {new[i]: d for i, d in self._values.items() if i in new}
-        self._stale = (None, frozenset())
 
 
 def _holds(root: str, path: str, output: Output) -> bool:

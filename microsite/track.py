@@ -24,7 +24,6 @@ from . import model as m
 
 ITEM_TYPES = (m.Source, m.Theme, m.Batch, m.District, m.Zone, m.Initiative)
 _ITEM_TYPES = frozenset(ITEM_TYPES)
-_UNRECORDED = frozenset(("id", "kind"))
 Key = tuple  # (owner, field, language or None)
 
 
@@ -43,11 +42,16 @@ class Recorder:
     def wrap(self, value):
         """A value as a template may meet it: model objects and texts as views."""
         kind = type(value)
-        if kind in _ITEM_TYPES or kind is m.Settings or kind is m.Person or kind is m.Figure:
+        if kind in _ITEM_TYPES:
             view = self._views.get(id(value))
             if view is None:
-                owner = "settings" if kind is m.Settings else None
-                view = self._views[id(value)] = View(value, owner, self)
+                view = self._views[id(value)] = View(value, f"{value.kind}:{value.id}", self)
+                view.__dict__.update(id=value.id, kind=value.kind)  # they name it: never recorded
+            return view
+        if kind is m.Settings or kind is m.Person or kind is m.Figure:
+            view = self._views.get(id(value))
+            if view is None:  # a record (Person, Figure) is read as part of the field holding it
+                view = self._views[id(value)] = View(value, "settings" if kind is m.Settings else None, self)
             return view
         if kind is list or kind is tuple:  # the model's lists are never changed: one view each
             view = self._views.get(id(value))
@@ -58,24 +62,26 @@ class Recorder:
 
 
 class View:
-    """An object of the model, recording each field read through it."""
-    __slots__ = ("_obj", "_owner", "_rec")
+    """An object of the model, recording each field read through it. A field's view is kept in
+    the view's own attributes once read: reading it again costs a plain attribute look-up, and
+    its key is recorded already."""
 
     def __init__(self, obj, owner: str | None, rec: Recorder) -> None:
-        self._obj, self._rec = obj, rec
-        # records (Person, Figure) are read as part of the item's field that holds them: owner None
-        self._owner = owner or (f"{obj.kind}:{obj.id}" if hasattr(obj, "id") else None)
+        self.__dict__.update(_obj=obj, _owner=owner, _rec=rec)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str):  # only for attributes not read through this view yet
+        if name.startswith("__"):
+            raise AttributeError(name)  # Python's and libraries' own probes (__html__, …)
         value = getattr(self._obj, name)
-        if name in _UNRECORDED or name.startswith("__"):
-            return value
         owner = self._owner
-        if type(value) is m.Text:
-            return TextView(value, owner, name, self._rec) if owner else value
-        if owner:
-            self._rec.reads.add((owner, name, None))
-        return self._rec.wrap(value)
+        if owner is not None and type(value) is m.Text:
+            found = TextView(value, owner, name, self._rec)
+        else:
+            if owner is not None:
+                self._rec.reads.add((owner, name, None))
+            found = self._rec.wrap(value)
+        self.__dict__[name] = found
+        return found
 
     def __repr__(self) -> str:
         return f"View({self._owner})"
@@ -83,7 +89,6 @@ class View:
 
 class SiteView(View):
     """The whole model: its lists and tables, each read recorded whole."""
-    __slots__ = ()
 
     def collections(self) -> dict[str, list]:
         return {kind: getattr(self, name) for kind, name in m.COLLECTIONS.items()}
