@@ -105,7 +105,7 @@ class Zone:
     zone_kind: str
     district: District
     batch: Batch
-    area_km2: float | None
+    area_km2: Quantity | None
     covers: list
     focus: list
     summary: Text          # HTML per language
@@ -121,9 +121,26 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Quantity:
+    """A number as the source gives it: exact, "about", "over", "nearly", or a range."""
+    value: float                  # the number, or a range's lower end
+    qualifier: str = "exact"      # one of QUALIFIERS
+    upper: float | None = None    # a range's upper end
+
+    def bounds(self) -> tuple[float, float]:
+        """For sorting and comparing: the lower and upper ends."""
+        return self.value, self.upper if self.upper is not None else self.value
+
+
+QUALIFIERS = ("exact", "about", "over", "nearly", "range")
+
+
+@dataclass(frozen=True)
 class Figure:
-    value: Text
+    value: Text | None           # a figure written as text ("6+1")
     label: Text
+    amount: Quantity | None = None  # or as a number with its qualifier and unit
+    unit: Text | None = None
 
 
 @dataclass(eq=False)

@@ -355,6 +355,19 @@ class _PageHelpers:
     def number(self, value) -> str:
         return self.t.number(value)
 
+    def quantity(self, q: m.Quantity) -> str:
+        """A number as qualified in the source: "about 14", "约14", "1–2"."""
+        value = self.t.number(q.value)
+        if q.qualifier == "about":
+            return self.t("qty.about", value=value)
+        if q.qualifier == "over":
+            return self.t("qty.over", value=value)
+        if q.qualifier == "nearly":
+            return self.t("qty.nearly", value=value)
+        if q.qualifier == "range":
+            return self.t("qty.range", low=value, high=self.t.number(q.upper))
+        return value
+
 
 def _json_for_script(value) -> Markup:
     """JSON safe inside <script>: no '</script>', no HTML comment openers."""

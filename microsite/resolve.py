@@ -229,7 +229,8 @@ def _initiative(r, item, c):
         _sorted("themes", r.refs(item, "themes", "themes", c["themes"])), sources,
         r.ref(item, ("batch",), "batches", c.get("batch")), c.get("date"), c.get("status"),
         [m.Person(p["name"], p["role"]) for p in c.get("announced_by", []) if p],
-        [m.Figure(f["value"], f["label"]) for f in c.get("figures", []) if f], body)
+        [m.Figure(f.get("value"), f["label"], f.get("amount"), f.get("unit")) for f in c.get("figures", []) if f],
+        body)
 
 
 _BUILD = {"sources": _source, "themes": _theme, "batches": _batch, "districts": _district,
