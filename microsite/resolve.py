@@ -7,6 +7,7 @@ whole (uncited sources, districts without initiatives, missing translations) are
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from operator import attrgetter
 
@@ -14,7 +15,7 @@ from . import model as m
 from .diagnostics import Diagnostics
 from .load import Content, RawItem, display_path
 from .cache import Cache
-from .markup import Context, Converter
+from .markup import CITATION, Context, Converter
 from .schema import KINDS, check_id, dotted, validate
 from .svg import load_shapes
 
@@ -140,6 +141,7 @@ def resolve(content: Content, diags: Diagnostics, cache: Cache | None = None, jo
     _check_codes(site, diags)
     site.missing_translations = _warn_translations(r, content, settings.languages)
     _warn_content(site, diags)
+    _warn_repeats(r, [content.settings] + [r.raw[f][i] for f in ORDER for i in r.clean[f]], diags)
     return site
 
 
@@ -351,3 +353,41 @@ def _warn_content(site: m.Site, diags: Diagnostics) -> None:
             diags.add(source.place.file, source.place.line, source.place.column, "uncited-source", "no item cites this source",
                       hint="cite it in an item's 'sources:' or delete it")
 
+
+
+REPEAT_WORDS = 12  # a sentence this long, word for word in two items, is copied boilerplate
+_SENTENCE = re.compile(r"(?:[^.!?。！？]|\.(?=\w))+[.!?。！？]*")   # "24.6" and "e.g" do not end one
+_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`#>|]")        # keep a link's text only
+_WORDS = re.compile(r"[^\W\d_]+|\d[\d.,]*")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
+    """Warn where a sentence of REPEAT_WORDS words or more is also in an earlier item's text.
+    Citations and Markdown are left out of the comparison; two Han characters count as a word."""
+    first: dict[str, RawItem] = {}
+    for item in items:
+        clean = r.clean["site" if item.kind == "site" else item.kind].get(item.id) or {}
+        fields = [name for name, spec in KINDS[item.kind].items() if spec.type == "markdown" and clean.get(name)]
+        for name in fields:
+            for lang, text in clean[name].values.items():
+                for start, sentence in _sentences(text):
+                    seen = first.setdefault(sentence, item)
+                    if seen is not item:
+                        path = (name, lang) if (name, lang) in item.values else (name,)
+                        place = _placer(item.at(path), item.at(path, key=True), "\n" in text)
+                        line = text.count("\n", 0, start)
+                        column = start - (text.rfind("\n", 0, start) + 1)
+                        diags.add(item.file, *place((line, column)), "repeated-sentence",
+                                  f"this sentence is also in {seen.file}: '{sentence[:60]}…'",
+                                  field=f"{name}.{lang}", hint="say what the sources say of this item, in its own words")
+
+
+def _sentences(text: str):
+    """(offset, normalised sentence) of each long sentence of a Markdown text."""
+    for match in _SENTENCE.finditer(CITATION.sub(lambda mt: " " * len(mt.group()), text)):
+        plain = " ".join(_MARKUP.sub(r"\1", match.group()).split()).casefold()
+        plain = _HAN_GAP.sub("", plain)  # a line break inside Chinese text is no space
+        if len(_WORDS.findall(_HAN.sub(" ", plain))) + len(_HAN.findall(plain)) // 2 >= REPEAT_WORDS:
+            yield match.start() + len(match.group()) - len(match.group().lstrip()), plain

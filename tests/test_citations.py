@@ -155,3 +155,19 @@ def test_a_badly_qualified_figure_is_an_error_at_its_place(cli, tmp_path):
             "or {from: number, to: number}, found a mapping [area_km2]") in run.err
     assert ("initiatives/alpha-data-products.yaml:10:5: error: bad-value: a figure needs either 'value' (text) "
             "or 'amount' (a number), not both or neither [figures[0]]") in run.err
+
+
+def test_a_long_sentence_repeated_in_two_items_is_a_warning(cli, tmp_path):
+    content = copy_fixture("site", tmp_path)
+    sentence = "The zone's plan applies every measure on the shared list and adds measures of its own for local firms."
+    for name, short in (("zones/alpha-zone.yaml", "The zone of Alpha."), ("zones/beta-area.yaml", "A key area in Beta.")):
+        path = content / name
+        path.write_text(path.read_text(encoding="utf-8").replace(short, f"{short} {sentence}"), encoding="utf-8")
+    path = content / "districts/beta.yaml"  # shorter than 12 words: not reported
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Beta is the second fixture district.", "The zone of Alpha. Beta is the second fixture district."), encoding="utf-8")
+    run = build(cli, content, tmp_path / "out")
+    assert run.code == 0
+    assert run.err.count("repeated-sentence") == 1
+    assert ("zones/beta-area.yaml:5:35: warning: repeated-sentence: this sentence is also in "
+            f"{content.as_posix()}/zones/alpha-zone.yaml") in run.err
