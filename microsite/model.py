@@ -51,7 +51,7 @@ class Source:
     title: str
     publisher: Text
     url: str
-    date: dt.date
+    date: dt.date | None    # None: the page shows no publication date
     language: str
     note: Text | None = None
     cited_by: list = field(default_factory=list)    # items citing it, sorted by kind then id

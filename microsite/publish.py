@@ -52,7 +52,7 @@ def item_date(item) -> dt.date | None:
     if own:
         return own
     if getattr(item, "sources", None):
-        return max(s.date for s in item.sources)
+        return _newest(s.date for s in item.sources)
     return _newest(item_date(i) for i in getattr(item, "initiatives", ()))
 
 
@@ -222,7 +222,7 @@ def site_record(site: m.Site) -> dict:
                          "label": _text(f.label)} for f in i.figures],
             "body": _text(i.body), "related": ids(i.related)} for i in site.initiatives],
         "sources": [{"id": x.id, "title": x.title, "publisher": _text(x.publisher), "url": x.url,
-                     "date": x.date.isoformat(), "language": x.language, "note": _text(x.note)}
+                     "date": x.date.isoformat() if x.date else None, "language": x.language, "note": _text(x.note)}
                     for x in site.sources],
     }
 
@@ -283,7 +283,7 @@ SITE_SCHEMA = {
             "figures": _list(_object({"value": _maybe(_TEXT), "amount": _maybe(_QUANTITY),
                                        "unit": _maybe(_TEXT), "label": _TEXT})), "body": _TEXT, "related": _IDS})),
         "sources": _list(_object({"id": _ID, "title": _STRING, "publisher": _TEXT,
-                                  "url": {"type": "string", "format": "uri"}, "date": _DATE,
+                                  "url": {"type": "string", "format": "uri"}, "date": _maybe(_DATE),
                                   "language": {"enum": list(m.LANGUAGES)}, "note": _maybe(_TEXT)})),
     }),
 }

@@ -193,7 +193,7 @@ def _place(item: RawItem) -> m.Place:
 
 
 def _source(r, item, c):
-    return m.Source(item.id, _place(item), c["title"], c["publisher"], c["url"], c["date"],
+    return m.Source(item.id, _place(item), c["title"], c["publisher"], c["url"], c.get("date"),
                     c["language"], c.get("note"))
 
 

@@ -94,7 +94,7 @@ KINDS: dict[str, dict[str, F]] = {
     },
     "sources": {
         "id": F("id"), "title": F("string", True), "publisher": F("text", True),
-        "url": F("url", True), "date": F("date", True),
+        "url": F("url", True), "date": F("date", doc="publication date, where the page shows one"),
         "language": F("enum", True, choices=LANGUAGES), "note": F("text"),
     },
 }

@@ -171,3 +171,15 @@ def test_a_long_sentence_repeated_in_two_items_is_a_warning(cli, tmp_path):
     assert run.err.count("repeated-sentence") == 1
     assert ("zones/beta-area.yaml:5:35: warning: repeated-sentence: this sentence is also in "
             f"{content.as_posix()}/zones/alpha-zone.yaml") in run.err
+
+
+def test_a_source_whose_page_shows_no_date_is_listed_as_such(cli, tmp_path):
+    content = copy_fixture("site", tmp_path)
+    path = content / "sources/gov-2025-10-16.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("date: 2025-10-16\n", ""), encoding="utf-8")
+    assert build(cli, content, tmp_path / "out").code == 0
+    out = tmp_path / "out"
+    assert "date not shown" in page(out, "sources/gov-2025-10-16/index.html").xpath('string(//dl[@class="facts"])')
+    assert "未标日期" in page(out, "zh/zones/beta-area/index.html").xpath('string(//li[@id="source-gov-2025-10-16"])')
+    record = json.loads((out / "data/site.json").read_text(encoding="utf-8"))
+    assert [s["date"] for s in record["sources"] if s["id"] == "gov-2025-10-16"] == [None]
