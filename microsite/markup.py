@@ -199,14 +199,14 @@ class Converter:
 
 _CITE_HINT = "cite the source of its claims where they are made: [@source-id] or [@source-id, locator]"
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
 _NOT_PROSE = re.compile(r"^\s*(?:#|\||(?:[-*_]\s*){3,}$)")  # headings, table rows, rules
 
 
 def scan_citations(text: str) -> tuple[tuple, tuple]:
     """Every citation's source id with its (line, column) in the text, and the (line, column) of
     every prose paragraph or list item that has no citation. Blocks are split as Markdown does:
-    by blank lines, each list item on its own; headings, tables, rules and code are not prose."""
+    by blank lines, each item of a list on its own; headings, tables, rules and code are not prose."""
     cites, uncited = [], []
     block: list[tuple[int, str]] = []   # the lines of the paragraph or list item being read
     fenced = False
@@ -227,7 +227,9 @@ def scan_citations(text: str) -> tuple[tuple, tuple]:
         elif fenced or _NOT_PROSE.match(line) or not line.strip():
             close()
         else:
-            if _LIST_ITEM.match(line):
+            # a list item starts a new unit only in a list: inside a paragraph, a line that opens
+            # with "2024. " is part of the paragraph, as Python-Markdown reads it
+            if block and _LIST_ITEM.match(line) and _LIST_ITEM.match(block[0][1]):
                 close()
             block.append((number, line))
     close()
