@@ -183,3 +183,22 @@ def test_a_source_whose_page_shows_no_date_is_listed_as_such(cli, tmp_path):
     assert "未标日期" in page(out, "zh/zones/beta-area/index.html").xpath('string(//li[@id="source-gov-2025-10-16"])')
     record = json.loads((out / "data/site.json").read_text(encoding="utf-8"))
     assert [s["date"] for s in record["sources"] if s["id"] == "gov-2025-10-16"] == [None]
+
+
+def test_a_line_opening_with_a_number_inside_a_paragraph_does_not_start_a_list_item(cli, tmp_path):
+    content = copy_fixture("site", tmp_path)
+    write(content, "districts/beta.yaml", (
+        'name: {en: Beta, zh: 乙区}\ncode: "310101"\n'
+        "summary:\n"
+        "  en: |\n"
+        "    Beta's zone opened in August\n"
+        "    2024. It is cited once, at the end. [@gov-2025-10-16]\n"
+        "\n"
+        "    1. a list item with its citation [@gov-2025-10-16]\n"
+        "    2. and one without\n"
+        "  zh: \"乙区是第二个测试区。[@gov-2025-10-16]\"\n"
+        "sources: [gov-2025-10-16]\n"))
+    run = build(cli, content, tmp_path / "out")
+    assert run.code == 0
+    assert run.err.count("uncited-paragraph") == 1
+    assert "districts/beta.yaml:9:5: warning: uncited-paragraph" in run.err
