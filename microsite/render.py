@@ -191,7 +191,8 @@ class _PageHelpers:
 
     def html(self, text: m.Text, sources=()) -> Markup:
         """A Markdown field's HTML, with internal links made relative to this page and citations
-        numbered as in `sources`, the source list the page shows."""
+        numbered as in `sources`, the source list the page shows: a template showing a text that
+        cites must pass its item's sources and show them with the `sources` macro."""
         value, lang = text.pick(self.page.lang)
         value = _PLACEHOLDER_HREF.sub(lambda mt: f'href="{self._internal(mt.group(1))}"', value)
         numbers = {s.id: n for n, s in enumerate(sources, 1)}
