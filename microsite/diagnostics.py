@@ -23,6 +23,8 @@ WARNING_CODES = {
     "markdown-link": "a Markdown link to a missing page or anchor",
     "image-alt": "an image without alt text",
     "unused-catalogue-key": "an interface string that no template uses",
+    "uncited-paragraph": "a paragraph of a Markdown text that cites no source inline",
+    "repeated-sentence": "the same long sentence in two items' texts",
 }
 
 

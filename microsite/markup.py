@@ -4,6 +4,10 @@ Raw HTML in Markdown is escaped (the HTML processors are removed), links are che
 scheme allow-list, internal links (`district:yangpu`, `initiative:foo#anchor`) become
 placeholders that the render stage turns into relative URLs through the one URL policy, and the
 result goes through nh3, an allow-list sanitiser, as a second wall.
+
+Citations (`[@source-id]`, `[@a, p. 3; @b]`) become placeholder links that the render stage
+numbers against the page's source list. The Markdown source itself is scanned for their places
+and for paragraphs that cite nothing, so each finding carries its line within the text.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from html import unescape
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .state import BuildState
@@ -24,10 +29,15 @@ from .diagnostics import Diagnostics
 INTERNAL_LINK = re.compile(r"^(batch|district|zone|theme|initiative|source):([a-z0-9-]+)(?:#([\w-]+))?$")
 PLACEHOLDER = "@site:"        # href="@site:district:yangpu#x" until the page knows its place
 SAFE_SCHEMES = {"http", "https", "mailto"}
+# `[@id]`, `[@id, locator]`, several joined by `;`. A locator holds no brackets or semicolons.
+_ONE_CITE = r"@([a-z0-9]+(?:-[a-z0-9]+)*)(?:,([^\[\];]*))?"
+CITATION = re.compile(r"\[" + _ONE_CITE + r"(?:;\s*" + _ONE_CITE + r")*\]")
+_CITE_PART = re.compile(_ONE_CITE)
+CITE_PLACEHOLDER = "@cite:"   # href="@cite:<source id>" until the page numbers its sources
 
 _TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "h2", "h3",
-         "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "img", "hr", "abbr", "span"}
-_ATTRS = {"a": {"href", "title", "class", "rel"}, "img": {"src", "alt", "title"},
+         "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "img", "hr", "abbr", "span", "sup"}
+_ATTRS = {"a": {"href", "title", "class", "rel"}, "sup": {"class"}, "img": {"src", "alt", "title"},
           "th": {"scope"}, "abbr": {"title"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}}
 
 
@@ -39,7 +49,7 @@ class Context:
         self.diags = diags
         # What one conversion found, before it is given a place: depends on the text alone,
         # so it can be cached with the HTML.
-        self.found: list[tuple[str, str, str]] = []   # (code, message, hint)
+        self.found: list[tuple] = []   # (code, message, hint, (line, column) in the text or None)
         self.refs: list[tuple[str, str, str]] = []    # internal links: (kind, id, href)
 
 
@@ -58,7 +68,7 @@ class _Links(Treeprocessor):
                 self._image(el)
 
     def _report(self, code: str, message: str, hint: str = "") -> None:
-        self.ctx.found.append((code, message, hint))
+        self.ctx.found.append((code, message, hint, None))
 
     def _link(self, el: etree.Element) -> None:
         href = el.get("href", "")
@@ -95,6 +105,21 @@ def _scheme(url: str) -> str | None:
     return match.group(1) if match else None
 
 
+class _Citations(InlineProcessor):
+    """`[@a, p. 3; @b]` -> <sup class="cite"> with one placeholder link per source; the link's
+    text is its locator (the page puts the number in front)."""
+
+    def handleMatch(self, match, data):
+        sup = etree.Element("sup", {"class": "cite"})
+        sup.text = "["
+        for part in _CITE_PART.finditer(match.group(0)):
+            link = etree.SubElement(sup, "a", {"href": CITE_PLACEHOLDER + part.group(1)})
+            link.text = (part.group(2) or "").strip()
+            link.tail = "; "
+        link.tail = "]"
+        return sup, match.start(0), match.end(0)
+
+
 class _Safe(Extension):
     def __init__(self, ctx: Context) -> None:
         super().__init__()
@@ -103,6 +128,8 @@ class _Safe(Extension):
     def extendMarkdown(self, md) -> None:
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
+        # above links, so `[@id]` is never read as a reference link; below code spans and escapes
+        md.inlinePatterns.register(_Citations(CITATION.pattern, md), "citation", 175)
         md.treeprocessors.register(_Links(md, self.ctx), "site-links", 1)
 
 
@@ -118,20 +145,30 @@ class Converter:
         self.md = markdown.Markdown(extensions=["tables", "sane_lists", _Safe(ctx)],
                                     output_format="html")
 
-    def convert(self, text: str, where: tuple[str, int, int, str]) -> str:
+    def convert(self, text: str, file: str, field: str, place) -> tuple[str, list[str]]:
+        """The text's HTML and the ids of the sources it cites (known ones, first-cited first).
+        `place(line, column)` turns a position in the text (0-based) into one in the file;
+        `place(None)` is the field's own position."""
         entry = self.cache.get("markdown", text)
         if entry is None:
             entry = self._convert(text)
             self.cache.put("markdown", text, entry)
-        html, found, refs = entry
-        file, line, column, field = where
-        for code, message, hint in found:
-            self.ctx.diags.add(file, line, column, code, message, field=field, hint=hint)
+        html, found, refs, cites = entry
+        line, column = place(None)
+        for code, message, hint, at in found:
+            self.ctx.diags.add(file, *place(at), code, message, field=field, hint=hint)
         for kind, item_id, href in refs:
             if item_id not in self.ctx.known.get(kind, set()):
                 self.ctx.diags.add(file, line, column, "markdown-link", f"the link '{href}' names no {kind}",
                                    field=field, hint=f"check the id against content/{kind}s/")
-        return html
+        cited = []
+        for source_id, at in cites:
+            if source_id not in self.ctx.known.get("source", set()):
+                self.ctx.diags.add(file, *place(at), "unknown-citation", f"the citation names no source '{source_id}'",
+                                   field=field, hint="check the id against content/sources/")
+            elif source_id not in cited:
+                cited.append(source_id)
+        return html, cited
 
     def warm(self, texts: list[str], jobs: int) -> None:
         """Convert the texts the cache lacks in `jobs` forked processes, when there are enough to
@@ -150,16 +187,58 @@ class Converter:
         finally:
             _WORKER = None
 
-    def _convert(self, text: str) -> tuple[str, tuple, tuple]:
+    def _convert(self, text: str) -> tuple[str, tuple, tuple, tuple]:
         self.ctx.found, self.ctx.refs = [], []
         html = nh3.clean(self.md.reset().convert(text), tags=_TAGS, attributes=_ATTRS, link_rel=None,
                          url_schemes=SAFE_SCHEMES | {"@site"}, strip_comments=True)
-        return html, tuple(self.ctx.found), tuple(self.ctx.refs)
+        cites, uncited = scan_citations(text)
+        found = self.ctx.found + [("uncited-paragraph", "a paragraph that cites no source", _CITE_HINT, at)
+                                  for at in uncited]
+        return html, tuple(found), tuple(self.ctx.refs), cites
+
+
+_CITE_HINT = "cite the source of its claims where they are made: [@source-id] or [@source-id, locator]"
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
+_NOT_PROSE = re.compile(r"^\s*(?:#|\||(?:[-*_]\s*){3,}$)")  # headings, table rows, rules
+
+
+def scan_citations(text: str) -> tuple[tuple, tuple]:
+    """Every citation's source id with its (line, column) in the text, and the (line, column) of
+    every prose paragraph or list item that has no citation. Blocks are split as Markdown does:
+    by blank lines, each item of a list on its own; headings, tables, rules and code are not prose."""
+    cites, uncited = [], []
+    block: list[tuple[int, str]] = []   # the lines of the paragraph or list item being read
+    fenced = False
+
+    def close() -> None:
+        if block and not any(CITATION.search(line) for _, line in block):
+            first, line = block[0]
+            uncited.append((first, len(line) - len(line.lstrip())))
+        block.clear()
+
+    for number, line in enumerate(text.split("\n")):
+        for match in CITATION.finditer(line):
+            for part in _CITE_PART.finditer(line, match.start(), match.end()):
+                cites.append((part.group(1), (number, part.start())))
+        if _FENCE.match(line):
+            close()
+            fenced = not fenced
+        elif fenced or _NOT_PROSE.match(line) or not line.strip():
+            close()
+        else:
+            # a list item starts a new unit only in a list: inside a paragraph, a line that opens
+            # with "2024. " is part of the paragraph, as Python-Markdown reads it
+            if block and _LIST_ITEM.match(line) and _LIST_ITEM.match(block[0][1]):
+                close()
+            block.append((number, line))
+    close()
+    return tuple(cites), tuple(uncited)
 
 
 PARALLEL_FROM = 512  # texts: below this, starting the processes costs more than it saves
 _WORKER: Converter | None = None  # the forked workers' converter (a copy of the parent's)
 
 
-def _convert_in_worker(text: str) -> tuple[str, tuple, tuple]:
+def _convert_in_worker(text: str) -> tuple[str, tuple, tuple, tuple]:
     return _WORKER._convert(text)

@@ -54,7 +54,7 @@ class Source:
     title: str
     publisher: Text
     url: str
-    date: dt.date
+    date: dt.date | None    # None: the page shows no publication date
     language: str
     note: Text | None = None
     cited_by: list = field(default_factory=list)    # items citing it, sorted by kind then id
@@ -108,7 +108,7 @@ class Zone:
     zone_kind: str
     district: District
     batch: Batch
-    area_km2: float | None
+    area_km2: Quantity | None
     covers: list
     focus: list
     summary: Text          # HTML per language
@@ -124,9 +124,26 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Quantity:
+    """A number as the source gives it: exact, "about", "over", "nearly", or a range."""
+    value: float                  # the number, or a range's lower end
+    qualifier: str = "exact"      # one of QUALIFIERS
+    upper: float | None = None    # a range's upper end
+
+    def bounds(self) -> tuple[float, float]:
+        """For sorting and comparing: the lower and upper ends."""
+        return self.value, self.upper if self.upper is not None else self.value
+
+
+QUALIFIERS = ("exact", "about", "over", "nearly", "range")
+
+
+@dataclass(frozen=True)
 class Figure:
-    value: Text
+    value: Text | None           # a figure written as text ("6+1")
     label: Text
+    amount: Quantity | None = None  # or as a number with its qualifier and unit
+    unit: Text | None = None
 
 
 @dataclass(eq=False)

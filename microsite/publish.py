@@ -53,7 +53,7 @@ def item_date(item) -> dt.date | None:
     if own:
         return own
     if getattr(item, "sources", None):
-        return max(s.date for s in item.sources)
+        return _newest(s.date for s in item.sources)
     return _newest(item_date(i) for i in getattr(item, "initiatives", ()))
 
 
@@ -153,6 +153,11 @@ def _text(text: m.Text | None) -> dict[str, str] | None:
     return dict(text.values) if text is not None else None
 
 
+def _quantity(q: m.Quantity | None) -> dict | None:
+    """A qualified number: {"value": 14, "qualifier": "about", "upper": null}."""
+    return {"value": q.value, "qualifier": q.qualifier, "upper": q.upper} if q is not None else None
+
+
 def _named(items) -> list[dict]:
     return [{"id": x.id, "name": _text(x.name)} for x in items]
 
@@ -204,7 +209,7 @@ def site_record(site: m.Site) -> dict:
         "districts": [{"id": d.id, "name": _text(d.name), "code": d.code, "summary": _text(d.summary),
                        "sources": ids(d.sources)} for d in site.districts],
         "zones": [{"id": z.id, "name": _text(z.name), "kind": z.zone_kind, "district": z.district.id,
-                   "batch": z.batch.id, "area_km2": z.area_km2, "covers": [_text(x) for x in z.covers],
+                   "batch": z.batch.id, "area_km2": _quantity(z.area_km2), "covers": [_text(x) for x in z.covers],
                    "focus": [_text(x) for x in z.focus], "summary": _text(z.summary),
                    "sources": ids(z.sources)} for z in site.zones],
         "themes": [{"id": t.id, "name": _text(t.name), "summary": _text(t.summary), "order": t.order}
@@ -214,10 +219,11 @@ def site_record(site: m.Site) -> dict:
             "themes": ids(i.themes), "sources": ids(i.sources), "batch": i.batch.id if i.batch else None,
             "date": i.date.isoformat() if i.date else None, "status": i.status,
             "announced_by": [{"name": _text(p.name), "role": _text(p.role)} for p in i.announced_by],
-            "figures": [{"value": _text(f.value), "label": _text(f.label)} for f in i.figures],
+            "figures": [{"value": _text(f.value), "amount": _quantity(f.amount), "unit": _text(f.unit),
+                         "label": _text(f.label)} for f in i.figures],
             "body": _text(i.body), "related": ids(i.related)} for i in site.initiatives],
         "sources": [{"id": x.id, "title": x.title, "publisher": _text(x.publisher), "url": x.url,
-                     "date": x.date.isoformat(), "language": x.language, "note": _text(x.note)}
+                     "date": x.date.isoformat() if x.date else None, "language": x.language, "note": _text(x.note)}
                     for x in site.sources],
     }
 
@@ -247,6 +253,11 @@ def _maybe(schema: dict) -> dict:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+_QUANTITY = _object({"value": {"type": "number", "exclusiveMinimum": 0},
+                     "qualifier": {"enum": list(m.QUALIFIERS)},
+                     "upper": _maybe({"type": "number", "exclusiveMinimum": 0})})
+
+
 def _list(schema: dict) -> dict:
     return {"type": "array", "items": schema}
 
@@ -262,7 +273,7 @@ SITE_SCHEMA = {
         "districts": _list(_object({"id": _ID, "name": _TEXT, "code": {"type": "string", "pattern": r"^\d{6}$"},
                                     "summary": _TEXT, "sources": _IDS})),
         "zones": _list(_object({"id": _ID, "name": _TEXT, "kind": _STRING, "district": _ID, "batch": _ID,
-                                "area_km2": _maybe({"type": "number", "exclusiveMinimum": 0}),
+                                "area_km2": _maybe(_QUANTITY),
                                 "covers": _list(_TEXT), "focus": _list(_TEXT), "summary": _TEXT,
                                 "sources": _IDS})),
         "themes": _list(_object({"id": _ID, "name": _TEXT, "summary": _TEXT, "order": {"type": "integer"}})),
@@ -270,9 +281,10 @@ SITE_SCHEMA = {
             "id": _ID, "title": _TEXT, "districts": _IDS, "zones": _IDS, "themes": _IDS, "sources": _IDS,
             "batch": _maybe(_ID), "date": _maybe(_DATE), "status": _maybe(_STRING),
             "announced_by": _list(_object({"name": _TEXT, "role": _TEXT})),
-            "figures": _list(_object({"value": _TEXT, "label": _TEXT})), "body": _TEXT, "related": _IDS})),
+            "figures": _list(_object({"value": _maybe(_TEXT), "amount": _maybe(_QUANTITY),
+                                       "unit": _maybe(_TEXT), "label": _TEXT})), "body": _TEXT, "related": _IDS})),
         "sources": _list(_object({"id": _ID, "title": _STRING, "publisher": _TEXT,
-                                  "url": {"type": "string", "format": "uri"}, "date": _DATE,
+                                  "url": {"type": "string", "format": "uri"}, "date": _maybe(_DATE),
                                   "language": {"enum": list(m.LANGUAGES)}, "note": _maybe(_TEXT)})),
     }),
 }

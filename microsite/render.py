@@ -21,13 +21,14 @@ from markupsafe import Markup, escape
 
 from . import model as m
 from .i18n import Catalogue
-from .markup import INTERNAL_LINK, PLACEHOLDER
+from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, PLACEHOLDER
 from .svg import Region, bar_chart, district_map
 from .track import Recorder
 from .urls import FOLDERS, SPECIAL, UrlPolicy
 
 LISTINGS = {folder: kind for kind, folder in FOLDERS.items()}  # "districts" -> "district"
 _PLACEHOLDER_HREF = re.compile(r'href="' + re.escape(PLACEHOLDER) + r'([^"]*)"')
+_CITE_HREF = re.compile(r'<a href="' + re.escape(CITE_PLACEHOLDER) + r'([a-z0-9-]+)">([^<]*)</a>')
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ class _PageHelpers:
         # initiative_list's rows and links already made on this page
         self._rows: dict[tuple[str, bool, bool], str] = {}
         self._links: dict[str, str] = {}
+        self._cited: dict[str, list[str]] = {}  # source id -> ids of its citations on this page
 
     # -- links ------------------------------------------------------------------------------
 
@@ -212,11 +214,29 @@ class _PageHelpers:
         """Text without markup, for attributes and metadata."""
         return text.pick(self.page.lang)[0] if text else ""
 
-    def html(self, text: m.Text) -> Markup:
-        """A Markdown field's HTML, with internal links made relative to this page."""
+    def html(self, text: m.Text, sources=()) -> Markup:
+        """A Markdown field's HTML, with internal links made relative to this page and citations
+        numbered as in `sources`, the source list the page shows: a template showing a text that
+        cites must pass its item's sources and show them with the `sources` macro."""
         value, lang = text.pick(self.page.lang)
         value = _PLACEHOLDER_HREF.sub(lambda mt: f'href="{self._internal(mt.group(1))}"', value)
+        numbers = {s.id: n for n, s in enumerate(sources, 1)}
+        value = _CITE_HREF.sub(lambda mt: self._citation(mt.group(1), mt.group(2), numbers), value)
         return self._marked(Markup(value), lang, block=True)
+
+    def _citation(self, source_id: str, locator: str, numbers: dict[str, int]) -> str:
+        """One numbered link to the page's source list (`locator` is escaped HTML already)."""
+        n = numbers[source_id]  # resolve puts every cited source in the item's list
+        anchor = f"cite-{source_id}-{len(self._cited.setdefault(source_id, [])) + 1}"
+        self._cited[source_id].append(anchor)
+        label = f"{self.t.number(n)}, {locator}" if locator else self.t.number(n)
+        return f'<a href="#source-{source_id}" id="{anchor}">{label}</a>'
+
+    def backlinks(self, source) -> Markup:
+        """Links from a source list's entry back to its citations on this page."""
+        return Markup(" ").join(
+            Markup('<a class="back" href="#{}" aria-label="{}">↩</a>').format(
+                anchor, self.t("cite.back", n=n)) for n, anchor in enumerate(self._cited.get(source.id, ()), 1))
 
     def other(self, obj) -> Markup:
         """The object's name in the other language, tagged with its language (杨浦区 beside
@@ -360,6 +380,19 @@ class _PageHelpers:
 
     def number(self, value) -> str:
         return self.t.number(value)
+
+    def quantity(self, q: m.Quantity) -> str:
+        """A number as qualified in the source: "about 14", "约14", "1–2"."""
+        value = self.t.number(q.value)
+        if q.qualifier == "about":
+            return self.t("qty.about", value=value)
+        if q.qualifier == "over":
+            return self.t("qty.over", value=value)
+        if q.qualifier == "nearly":
+            return self.t("qty.nearly", value=value)
+        if q.qualifier == "range":
+            return self.t("qty.range", low=value, high=self.t.number(q.upper))
+        return value
 
 
 def _json_for_script(value) -> Markup:

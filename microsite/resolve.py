@@ -7,6 +7,7 @@ whole (uncited sources, districts without initiatives, missing translations) are
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from operator import attrgetter
 
@@ -14,7 +15,7 @@ from . import model as m
 from .diagnostics import Diagnostics
 from .load import Content, RawItem, display_path
 from .state import BuildState
-from .markup import Context, Converter
+from .markup import CITATION, Context, Converter
 from .schema import KINDS, check_id, dotted, validate
 from .svg import load_shapes
 
@@ -76,12 +77,43 @@ class _Resolver:
 
     # -- text -------------------------------------------------------------------------------
 
-    def html(self, item: RawItem, name: str, text: m.Text) -> m.Text:
+    def html(self, item: RawItem, name: str, text: m.Text, cited: list | None = None) -> m.Text:
+        """A Markdown field's HTML per language; the ids of the sources it cites are added to
+        `cited` (first-cited first)."""
         out = {}
         for lang, source in text.values.items():
-            line, column = item.at((name, lang)) if (name, lang) in item.values else item.at((name,))
-            out[lang] = self.md.convert(source, (item.file, line, column, f"{name}.{lang}"))
+            path = (name, lang) if (name, lang) in item.values else (name,)
+            place = _placer(item.at(path), item.at(path, key=True), "\n" in source)
+            out[lang], ids = self.md.convert(source, item.file, f"{name}.{lang}", place)
+            if cited is not None:
+                cited.extend(i for i in ids if i not in cited)
         return m.Text(out)
+
+    def cited_sources(self, item: RawItem, c: dict, *fields: str) -> tuple[list, list]:
+        """The item's sources (those listed, then those cited inline but not listed) and its
+        Markdown fields' HTML."""
+        sources = self.refs(item, "sources", "sources", c.get("sources"))
+        cited: list[str] = []
+        texts = [self.html(item, name, c[name], cited) for name in fields]
+        for source_id in cited:
+            source = self.objects["sources"].get(source_id)
+            if source is not None and source not in sources:
+                sources.append(source)
+        return sources, texts
+
+
+def _placer(value_at: tuple[int, int], key_at: tuple[int, int], block: bool):
+    """Maps a (line, column) within a text (0-based) to the file. A text with a line break is a
+    block scalar (`|`): it starts on the line after its key, indented two columns past the key,
+    as in every example of docs/content.md; a one-line text starts where its value does."""
+    def place(at):
+        if at is None:
+            return value_at
+        line, column = at
+        if block:
+            return value_at[0] + 1 + line, key_at[1] + 2 + column
+        return value_at[0] + line, value_at[1] + column
+    return place
 
 
 def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = None, jobs: int = 1) -> m.Site | None:
@@ -109,6 +141,7 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     _check_codes(site, diags)
     site.missing_translations = _warn_translations(r, content, settings.languages)
     _warn_content(site, diags)
+    _warn_repeats(r, [content.settings] + [r.raw[f][i] for f in ORDER for i in r.clean[f]], diags)
     return site
 
 
@@ -148,11 +181,11 @@ def _check_codes(site: m.Site, diags: Diagnostics) -> None:
 
 def _settings(r: _Resolver, item: RawItem, c: dict) -> m.Settings:
     from .urls import normalise_base_url
+    sources, (intro,) = r.cited_sources(item, c, "intro")
     return m.Settings(
-        title=c["title"], description=c["description"], intro=r.html(item, "intro", c["intro"]),
+        title=c["title"], description=c["description"], intro=intro,
         languages=c.get("languages") or m.LANGUAGES, base_url=normalise_base_url(c.get("base_url")),
-        strict=c.get("strict", False), severity=c.get("severity", {}),
-        sources=r.refs(item, "sources", "sources", c.get("sources")))
+        strict=c.get("strict", False), severity=c.get("severity", {}), sources=sources)
 
 
 def _place(item: RawItem) -> m.Place:
@@ -160,7 +193,7 @@ def _place(item: RawItem) -> m.Place:
 
 
 def _source(r, item, c):
-    return m.Source(item.id, _place(item), c["title"], c["publisher"], c["url"], c["date"],
+    return m.Source(item.id, _place(item), c["title"], c["publisher"], c["url"], c.get("date"),
                     c["language"], c.get("note"))
 
 
@@ -169,21 +202,21 @@ def _theme(r, item, c):
 
 
 def _batch(r, item, c):
-    return m.Batch(item.id, _place(item), c["name"], c["announced"], r.html(item, "summary", c["summary"]),
-                   c["order"], r.refs(item, "sources", "sources", c["sources"]))
+    sources, (summary,) = r.cited_sources(item, c, "summary")
+    return m.Batch(item.id, _place(item), c["name"], c["announced"], summary, c["order"], sources)
 
 
 def _district(r, item, c):
-    return m.District(item.id, _place(item), c["name"], c["code"], r.html(item, "summary", c["summary"]),
-                      r.refs(item, "sources", "sources", c["sources"]))
+    sources, (summary,) = r.cited_sources(item, c, "summary")
+    return m.District(item.id, _place(item), c["name"], c["code"], summary, sources)
 
 
 def _zone(r, item, c):
+    sources, (summary,) = r.cited_sources(item, c, "summary")
     return m.Zone(item.id, _place(item), c["name"], c["kind"],
                   r.ref(item, ("district",), "districts", c["district"]),
                   r.ref(item, ("batch",), "batches", c["batch"]), c.get("area_km2"),
-                  c.get("covers", []), c.get("focus", []), r.html(item, "summary", c["summary"]),
-                  r.refs(item, "sources", "sources", c["sources"]))
+                  c.get("covers", []), c.get("focus", []), summary, sources)
 
 
 def _initiative(r, item, c):
@@ -192,14 +225,14 @@ def _initiative(r, item, c):
     for zone in zones:
         if zone.district and zone.district not in districts:
             districts.append(zone.district)
+    sources, (body,) = r.cited_sources(item, c, "body")
     return m.Initiative(
         item.id, _place(item), c["title"], _sorted("districts", districts), zones,
-        _sorted("themes", r.refs(item, "themes", "themes", c["themes"])),
-        r.refs(item, "sources", "sources", c["sources"]),
+        _sorted("themes", r.refs(item, "themes", "themes", c["themes"])), sources,
         r.ref(item, ("batch",), "batches", c.get("batch")), c.get("date"), c.get("status"),
         [m.Person(p["name"], p["role"]) for p in c.get("announced_by", []) if p],
-        [m.Figure(f["value"], f["label"]) for f in c.get("figures", []) if f],
-        r.html(item, "body", c["body"]))
+        [m.Figure(f.get("value"), f["label"], f.get("amount"), f.get("unit")) for f in c.get("figures", []) if f],
+        body)
 
 
 _BUILD = {"sources": _source, "themes": _theme, "batches": _batch, "districts": _district,
@@ -320,3 +353,41 @@ def _warn_content(site: m.Site, diags: Diagnostics) -> None:
             diags.add(source.place.file, source.place.line, source.place.column, "uncited-source", "no item cites this source",
                       hint="cite it in an item's 'sources:' or delete it")
 
+
+
+REPEAT_WORDS = 12  # a sentence this long, word for word in two items, is copied boilerplate
+_SENTENCE = re.compile(r"(?:[^.!?。！？]|\.(?=\w))+[.!?。！？]*")   # "24.6" and "e.g" do not end one
+_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`#>|]")        # keep a link's text only
+_WORDS = re.compile(r"[^\W\d_]+|\d[\d.,]*")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
+    """Warn where a sentence of REPEAT_WORDS words or more is also in an earlier item's text.
+    Citations and Markdown are left out of the comparison; two Han characters count as a word."""
+    first: dict[str, RawItem] = {}
+    for item in items:
+        clean = r.clean["site" if item.kind == "site" else item.kind].get(item.id) or {}
+        fields = [name for name, spec in KINDS[item.kind].items() if spec.type == "markdown" and clean.get(name)]
+        for name in fields:
+            for lang, text in clean[name].values.items():
+                for start, sentence in _sentences(text):
+                    seen = first.setdefault(sentence, item)
+                    if seen is not item:
+                        path = (name, lang) if (name, lang) in item.values else (name,)
+                        place = _placer(item.at(path), item.at(path, key=True), "\n" in text)
+                        line = text.count("\n", 0, start)
+                        column = start - (text.rfind("\n", 0, start) + 1)
+                        diags.add(item.file, *place((line, column)), "repeated-sentence",
+                                  f"this sentence is also in {seen.file}: '{sentence[:60]}…'",
+                                  field=f"{name}.{lang}", hint="say what the sources say of this item, in its own words")
+
+
+def _sentences(text: str):
+    """(offset, normalised sentence) of each long sentence of a Markdown text."""
+    for match in _SENTENCE.finditer(CITATION.sub(lambda mt: " " * len(mt.group()), text)):
+        plain = " ".join(_MARKUP.sub(r"\1", match.group()).split()).casefold()
+        plain = _HAN_GAP.sub("", plain)  # a line break inside Chinese text is no space
+        if len(_WORDS.findall(_HAN.sub(" ", plain))) + len(_HAN.findall(plain)) // 2 >= REPEAT_WORDS:
+            yield match.start() + len(match.group()) - len(match.group().lstrip()), plain

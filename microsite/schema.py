@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostics
 from .load import RawItem
-from .model import LANGUAGES, Text
+from .model import LANGUAGES, Quantity, Text
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID = 80
@@ -29,7 +29,7 @@ MAX_AREA_KM2 = 10_000  # larger than Shanghai (6,341 km²): anything above is a 
 class F:
     """One field: its type, whether it is required, and (for refs) the kind it names."""
     type: str                  # text, markdown, neutral (alike in all languages), string, url, date, int,
-    #                            number, bool, id, enum, ref, langs, severities, object
+    #                            number, quantity, bool, id, enum, ref, langs, severities, object
     required: bool = False
     many: bool = False         # a list of values of this type
     min_items: int = 0
@@ -37,6 +37,7 @@ class F:
     choices: tuple = ()
     fields: dict = field(default_factory=dict)  # for object
     doc: str = ""
+    limit: float = math.inf    # for number and quantity: the largest value allowed
 
 
 ZONE_KINDS = ("innovation-zone", "comprehensive-bonded-zone", "key-area", "development-zone")
@@ -67,7 +68,8 @@ KINDS: dict[str, dict[str, F]] = {
     "zones": {
         "id": F("id"), "name": F("text", True), "kind": F("enum", True, choices=ZONE_KINDS),
         "district": F("ref", True, ref="districts"), "batch": F("ref", True, ref="batches"),
-        "area_km2": F("number", doc="area in km², only where a source states it"),
+        "area_km2": F("quantity", limit=MAX_AREA_KM2,
+                      doc="area in km², only where a source states it, qualified as the source does"),
         "covers": F("text", many=True, doc="key areas it covers"),
         "focus": F("text", many=True, doc="focus industries"),
         "summary": F("markdown", True), "sources": _SOURCES,
@@ -84,12 +86,15 @@ KINDS: dict[str, dict[str, F]] = {
         "batch": F("ref", ref="batches"),
         "date": F("date"), "status": F("enum", choices=STATUSES),
         "announced_by": F("object", many=True, fields={"name": F("text", True), "role": F("text", True)}),
-        "figures": F("object", many=True, fields={"value": F("neutral", True), "label": F("text", True)}),
+        "figures": F("object", many=True, fields={
+            "value": F("neutral", doc="the figure as text, e.g. '6+1'"),
+            "amount": F("quantity", doc="the figure as a number, qualified as the source does"),
+            "unit": F("text", doc="the amount's unit, e.g. km²"), "label": F("text", True)}),
         "body": F("markdown", True),
     },
     "sources": {
         "id": F("id"), "title": F("string", True), "publisher": F("text", True),
-        "url": F("url", True), "date": F("date", True),
+        "url": F("url", True), "date": F("date", doc="publication date, where the page shows one"),
         "language": F("enum", True, choices=LANGUAGES), "note": F("text"),
     },
 }
@@ -143,6 +148,12 @@ def _validate(item: RawItem, diags: Diagnostics) -> dict | None:
         diags.add(item.file, *item.at(("id",)), "id-mismatch",
                   f"the id '{item.data['id']}' differs from the file name '{item.id}'",
                   field="id", hint=f"rename the file to {item.data['id']}.yaml or remove the id field")
+    figures = item.data.get("figures") if item.kind == "initiatives" else None
+    for i, figure in enumerate(figures if isinstance(figures, list) else []):
+        if isinstance(figure, dict) and ("value" in figure) == ("amount" in figure):
+            diags.add(item.file, *item.at(("figures", i)), "missing-field" if "value" not in figure else "bad-value",
+                      "a figure needs either 'value' (text) or 'amount' (a number), not both or neither",
+                      field=dotted(("figures", i)), hint="e.g. {amount: {about: 7000}, label: …}")
     if item.kind == "initiatives" and not item.data.get("districts") and not item.data.get("zones"):
         diags.add(item.file, *item.at(()), "missing-field",
                   "an initiative needs at least one district or zone", field="districts",
@@ -258,10 +269,33 @@ def _int(item, path, value, spec, diags):
 
 def _number(item, path, value, spec, diags):
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        if 0 < value <= MAX_AREA_KM2:
+        if 0 < value <= spec.limit:
             return value
-        return _wrong(item, path, value, f"a number above 0 and at most {MAX_AREA_KM2:,}", diags)
+        return _wrong(item, path, value, f"a number above 0 and at most {spec.limit:,}", diags)
     return _wrong(item, path, value, "a number", diags)
+
+
+QUALIFIED = ("about", "over", "nearly")   # {about: 14}; a range is {from: 1, to: 2}
+
+
+def _quantity(item, path, value, spec, diags):
+    """A number, `{about|over|nearly: n}` or `{from: a, to: b}` -> Quantity."""
+    if not isinstance(value, dict):
+        number = _number(item, path, value, spec, diags)
+        return None if number is None else Quantity(number)
+    keys = set(value)
+    if len(keys) == 1 and keys <= set(QUALIFIED):
+        (qualifier, number), = value.items()
+        number = _number(item, path + (qualifier,), number, spec, diags)
+        return None if number is None else Quantity(number, qualifier)
+    if keys == {"from", "to"}:
+        low, high = (_number(item, path + (k,), value[k], spec, diags) for k in ("from", "to"))
+        if low is None or high is None:
+            return None
+        if low < high:
+            return Quantity(low, "range", high)
+        return _wrong(item, path + ("to",), high, f"a number above the range's start ({low})", diags)
+    return _wrong(item, path, value, "a number, {about|over|nearly: number} or {from: number, to: number}", diags)
 
 
 def _bool(item, path, value, spec, diags):
@@ -321,7 +355,7 @@ def _object(item, path, value, spec, diags):
 
 _CHECKERS = {
     "text": _text, "markdown": _text, "neutral": _text, "string": _string, "url": _url, "date": _date,
-    "int": _int, "number": _number, "bool": _bool, "id": _id, "enum": _enum, "ref": _ref,
+    "int": _int, "number": _number, "quantity": _quantity, "bool": _bool, "id": _id, "enum": _enum, "ref": _ref,
     "langs": _langs, "severities": _severities, "object": _object,
 }
 
@@ -384,6 +418,10 @@ _TEXT = {"anyOf": [{"type": "string", "minLength": 1},
                     "properties": {lang: {"type": "string", "minLength": 1} for lang in LANGUAGES}}]}
 
 
+def _number_schema(f: F) -> dict:
+    return {"type": "number", "exclusiveMinimum": 0, **({"maximum": f.limit} if math.isfinite(f.limit) else {})}
+
+
 def _field_schema(f: F) -> dict:
     one = {
         "text": _TEXT, "markdown": _TEXT, "neutral": _TEXT,
@@ -391,7 +429,12 @@ def _field_schema(f: F) -> dict:
         "url": {"type": "string", "pattern": "^https?://"},
         "date": {"type": "string", "format": "date"},
         "int": {"type": "integer"},
-        "number": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_AREA_KM2},
+        "number": _number_schema(f),
+        "quantity": {"anyOf": [_number_schema(f), *({"type": "object", "additionalProperties": False,
+                                                     "required": [q], "properties": {q: _number_schema(f)}}
+                                                    for q in QUALIFIED),
+                               {"type": "object", "additionalProperties": False, "required": ["from", "to"],
+                                "properties": {"from": _number_schema(f), "to": _number_schema(f)}}]},
         "bool": {"type": "boolean"},
         "id": {"type": "string", "pattern": ID_PATTERN.pattern},
         "enum": {"enum": list(f.choices)},

@@ -44,6 +44,11 @@ def _hanzi(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(HANZI) for _ in range(n)) + "。"
 
 
+def _cite(text: str, source: str) -> str:
+    """Every paragraph cites its source inline, as real content must."""
+    return f"{text} [@{source}]"
+
+
 def write_content(out: Path, initiatives: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     if out.exists():
@@ -63,31 +68,36 @@ def write_content(out: Path, initiatives: int, seed: int = 1) -> None:
     _dump(out / "site.yaml", {
         "title": {"en": "Synthetic zones", "zh": "合成区域"},
         "description": {"en": "Synthetic content for benchmarks.", "zh": "用于基准测试的合成内容。"},
-        "intro": {"en": "Synthetic content.", "zh": "合成内容。"}, "sources": [sources[0]]})
+        "intro": {"en": _cite("Synthetic content.", sources[0]), "zh": _cite("合成内容。", sources[0])},
+        "sources": [sources[0]]})
     for order, (batch, date) in enumerate((("first", dt.date(2024, 8, 15)), ("second", dt.date(2025, 10, 15))), 1):
         _dump(out / "batches" / f"{batch}.yaml", {
             "name": {"en": f"Batch {order}", "zh": f"第{order}批"}, "announced": date, "order": order,
-            "summary": {"en": "A batch.", "zh": "一个批次。"}, "sources": [sources[0]]})
+            "summary": {"en": _cite("A batch.", sources[0]), "zh": _cite("一个批次。", sources[0])},
+            "sources": [sources[0]]})
     zones = []
     for n, (district, code, en, zh) in enumerate(DISTRICTS):
         _dump(out / "districts" / f"{district}.yaml", {
             "name": {"en": en, "zh": zh}, "code": code,
-            "summary": {"en": _sentence(rng, 30), "zh": _hanzi(rng, 60)}, "sources": [sources[0]]})
+            "summary": {"en": _cite(_sentence(rng, 30), sources[0]), "zh": _cite(_hanzi(rng, 60), sources[0])},
+            "sources": [sources[0]]})
         for k in (1, 2):
             zone = f"{district}-zone-{k}"
             zones.append(zone)
             _dump(out / "zones" / f"{zone}.yaml", {
                 "name": {"en": f"{en} zone {k}", "zh": f"{zh}区域{k}"}, "kind": "innovation-zone",
                 "district": district, "batch": "first" if n % 2 else "second",
-                "summary": {"en": _sentence(rng, 20), "zh": _hanzi(rng, 40)}, "sources": [sources[0]]})
+                "summary": {"en": _cite(_sentence(rng, 20), sources[0]), "zh": _cite(_hanzi(rng, 40), sources[0])},
+                "sources": [sources[0]]})
     for i in range(initiatives):
-        paragraphs_en = "\n\n".join(_sentence(rng, 25) for _ in range(3))
-        paragraphs_zh = "\n\n".join(_hanzi(rng, 50) for _ in range(3))
+        source = sources[i % len(sources)]
+        paragraphs_en = "\n\n".join(_cite(_sentence(rng, 25), source) for _ in range(3))
+        paragraphs_zh = "\n\n".join(_cite(_hanzi(rng, 50), source) for _ in range(3))
         _dump(out / "initiatives" / f"initiative-{i:06d}.yaml", {
             "title": {"en": f"{_sentence(rng, 5)[:-1]} {i}", "zh": f"{_hanzi(rng, 8)[:-1]}{i}"},
             "zones": sorted(set(rng.sample(zones, rng.choice((1, 1, 2))))),
             "themes": sorted(set(rng.sample(themes, rng.choice((1, 2, 3))))),
-            "sources": [sources[i % len(sources)]],
+            "sources": [source],
             "batch": rng.choice(("first", "second")),
             "date": dt.date(rng.choice((2024, 2025)), rng.randint(1, 12), rng.randint(1, 28)),
             "status": rng.choice(("announced", "in-progress", "in-effect")),

@@ -42,6 +42,35 @@ def test_both_batches_and_their_districts_are_there():
     by_batch = {b.id: {z.district.id for z in b.zones} for b in site.batches}
     assert first <= by_batch["first"]
     assert second <= by_batch["second"]
+    # the official categories: 重点区域 in both batches, 综合保税区, 国家级经济技术开发区
     kinds = {z.zone_kind for z in site.zones}
-    assert kinds == {"innovation-zone", "comprehensive-bonded-zone", "key-area", "development-zone"}
+    assert kinds == {"comprehensive-bonded-zone", "key-area", "development-zone"}
+    for zone in site.zones:
+        if zone.district.id in first | second and zone.zone_kind != "comprehensive-bonded-zone":
+            assert zone.zone_kind in ("key-area", "development-zone"), zone.id
     assert len(site.initiatives) >= 30
+
+
+def test_each_batch_cites_an_official_chinese_source_and_there_are_forty_sources():
+    site = real_model()
+    assert len(site.sources) >= 40
+    for batch in site.batches:
+        assert any(s.language == "zh" for s in batch.sources), batch.id
+
+
+def test_the_settled_facts_stay_settled(real_site):
+    """The items of issue #19 that the sources settle, in both languages."""
+    home = (real_site / "index.html").read_text(encoding="utf-8")
+    home_zh = (real_site / "zh/index.html").read_text(encoding="utf-8")
+    first = (real_site / "batches/first/index.html").read_text(encoding="utf-8")
+    for page in (home, home_zh, first):
+        assert "空间接应、产业接续、政策接力" in page
+        assert "空间承接" not in page
+    assert "27 July 2019" in home and "2019年7月27日" in home_zh
+    for name in ("caohejing", "fengxian", "jiading", "jinqiao", "qingpu", "songjiang"):
+        page = (real_site / f"zones/{name}-comprehensive-bonded-zone/index.html").read_text(encoding="utf-8")
+        assert "15 August 2024" in page and "named as linked innovation zones on 21 August" not in page
+    for zone in ("huangpu", "xuhui", "hongkou", "minhang", "yangpu", "changning", "jiading"):
+        facts = (real_site / f"zones/{zone}-innovation-zone/index.html").read_text(encoding="utf-8")
+        assert "<dd>about " in facts, zone
+    assert "<dd>about 1 km²</dd>" in (real_site / "zones/jiading-comprehensive-bonded-zone/index.html").read_text(encoding="utf-8")

@@ -295,7 +295,7 @@ def test_files_deleted_since_the_last_build_are_forgotten(dev, monkeypatch):
 
 def test_warnings_of_files_not_read_again_are_reported_on_every_build(dev, monkeypatch):
     old_files(monkeypatch)
-    edit(dev.options.content / "initiatives/beta-talent.yaml", ", zh: 乙区帮助国际人才落户。", "")
+    edit(dev.options.content / "initiatives/beta-talent.yaml", ', zh: "乙区帮助国际人才落户。[@gov-2025-10-16]"', "")
     first = [d.text() for d in dev.build().diagnostics.items]
     assert [d for d in first if "missing-translation" in d and "beta-talent" in d]
     edit(dev.options.content / "site.yaml", "Fixture Zones", "Fixture Areas")  # beta-talent.yaml is known now

@@ -31,7 +31,7 @@ CHANGES = {
     "initiative body": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "settle.", "settle quickly."),
     "initiative title": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta"),
     "initiative body in Chinese": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "人才落户。", "人才安家。"),
-    "translation removed": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", ", zh: 乙区帮助国际人才落户。", ""),
+    "translation removed": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", ', zh: "乙区帮助国际人才落户。[@gov-2025-10-16]"', ""),
     "district name in Chinese": lambda c, t, s: edit(c / "districts/beta.yaml", "zh: 乙区}", "zh: 乙区县}"),
     "theme name": lambda c, t, s: edit(c / "themes/trade.yaml", "International trade", "Global trade"),
     "district name": lambda c, t, s: edit(c / "districts/beta.yaml", "en: Beta", "en: Beta District"),
