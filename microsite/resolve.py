@@ -372,7 +372,7 @@ def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
         fields = [name for name, spec in KINDS[item.kind].items() if spec.type == "markdown" and clean.get(name)]
         for name in fields:
             for lang, text in clean[name].values.items():
-                for start, sentence in _sentences(text):
+                for start, sentence in _long_sentences(r, text):
                     seen = first.setdefault(sentence, item)
                     if seen is not item:
                         path = (name, lang) if (name, lang) in item.values else (name,)
@@ -382,6 +382,15 @@ def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
                         diags.add(item.file, *place((line, column)), "repeated-sentence",
                                   f"this sentence is also in {seen.file}: '{sentence[:60]}…'",
                                   field=f"{name}.{lang}", hint="say what the sources say of this item, in its own words")
+
+
+def _long_sentences(r: _Resolver, text: str) -> list[tuple[int, str]]:
+    """_sentences of a text, found once (kept in the build state with the text's conversion)."""
+    found = r.md.cache.get("sentences", text)
+    if found is None:
+        found = list(_sentences(text))
+        r.md.cache.put("sentences", text, found)
+    return found
 
 
 def _sentences(text: str):

@@ -189,3 +189,28 @@ def test_no_cache_reuses_nothing_at_all(tmp_path):
     fresh = build(Options(content=content, out=out, jobs=1, cache=tmp_path / "cache", fresh=True))
     assert fresh.ok and fresh.output.rendered == fresh.output.pages and fresh.stats.unchanged == 0
     assert tree(out) == clean
+
+
+def test_explain_names_the_values_that_changed_and_builds_nothing(tmp_path, cli):
+    content = copy_fixture("site", tmp_path)
+    out = tmp_path / "out"
+    assert cli("build", "--content", content, "--out", out).code == 0
+    before = tree(out)
+    page = "initiatives/alpha-trade-platform/index.html"
+    kept = cli("build", "--content", content, "--out", out, "--explain", page)
+    assert kept.code == 0 and kept.out.startswith(f"{page}: kept: none of the ")
+    edit(content / "districts/beta.yaml", "en: Beta", "en: Bravo")
+    made = cli("build", "--content", content, "--out", out, "--explain", "themes/trade/index.html")
+    assert made.code == 0 and "themes/trade/index.html: made: " in made.out
+    assert "  district:beta name (en)" in made.out.splitlines()
+    assert "district:alpha" not in made.out
+    (out / page).write_text("damaged", encoding="utf-8")
+    damaged = cli("build", "--content", content, "--out", out, "--explain", page)
+    assert "not as the last build wrote it" in damaged.out
+    gone = cli("build", "--content", content, "--out", out, "--explain", "initiatives/nothing/index.html")
+    assert gone.out.strip() == "initiatives/nothing/index.html: not part of the site"
+    edit(content / "districts/beta.yaml", "en: Bravo", "en: [")
+    broken = cli("build", "--content", content, "--out", out, "--explain", page)
+    assert broken.code == 1 and "the build would fail" in broken.out
+    (out / page).write_bytes(before[page])
+    assert tree(out) == before  # nothing was built or written
