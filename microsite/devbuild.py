@@ -64,7 +64,8 @@ class DevBuild:
             settle(self.options, site, diags)
             result.site = site
             if plan is not None and not diags.errors:
-                if self.plan is not None and same and self.failed is None:
+                # the URL policy (site.yaml's base URL) shapes every href: no page records it
+                if self.plan is not None and same and self.failed is None and repr(plan.policy) == self.state.policy:
                     self._defer(plan, result)
                 else:
                     self._full(plan, result)

@@ -27,7 +27,7 @@ CITING_DATES = ('{% for c in item.cited_by %}{% if c.date is defined and c.date 
                 '<p class="citing-date">{{ h.date(c.date) }}</p>{% endif %}{% endfor %}\n{% endblock %}')
 TEXTS = ["Alpha One", "Beta Two", "Zed", "甲一", "乙二"]
 EDITS = ["title", "district name", "theme name", "zone district", "source date", "initiative date",
-         "themes", "add", "remove", "rename", "template", "catalogue", "static", "settings"]
+         "themes", "add", "remove", "rename", "template", "catalogue", "static", "settings", "base url"]
 
 
 def custom_site(root: Path) -> tuple[Path, Path, Path]:
@@ -86,6 +86,9 @@ def apply(edit_kind: str, n: int, lang: str, text: str, content: Path, templates
         (static / "extra.css").write_text(f"/* {n} */\n", encoding="utf-8")
     elif edit_kind == "settings":
         rewrite(content / "site.yaml", lambda d: d["title"].__setitem__(lang, text))
+    elif edit_kind == "base url":
+        rewrite(content / "site.yaml", lambda d: d.__setitem__("base_url", f"https://example.org/{n % 3}/") if n % 3
+                else d.pop("base_url", None))
 
 
 def _linkless(path: Path, content: Path) -> Path:
@@ -96,7 +99,7 @@ def _linkless(path: Path, content: Path) -> Path:
 _runs = itertools.count()
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 20), st.sampled_from(["en", "zh"]),
                                 st.sampled_from(TEXTS)), min_size=1, max_size=6))
 def test_every_rebuild_equals_a_clean_build(edits, tmp_path):

@@ -301,3 +301,15 @@ def test_warnings_of_files_not_read_again_are_reported_on_every_build(dev, monke
     edit(dev.options.content / "site.yaml", "Fixture Zones", "Fixture Areas")  # beta-talent.yaml is known now
     again = [d.text() for d in dev.build().diagnostics.items]
     assert again == first
+
+
+def test_a_new_base_url_in_the_settings_makes_every_page_again(dev, tmp_path):
+    """No page records the URL policy it was made with (every href depends on it)."""
+    o = dev.options
+    one_page_made(dev)
+    text = (o.content / "site.yaml").read_text(encoding="utf-8")
+    (o.content / "site.yaml").write_text(text + "base_url: https://example.org/zones/\n", encoding="utf-8")
+    ok = dev.build().ok
+    assert ok and not pending(dev)
+    assert 'href="https://example.org/zones/initiatives/beta-talent/"' in (o.out / PAGE).read_text(encoding="utf-8")
+    assert_clean(dev, tmp_path)
