@@ -25,6 +25,12 @@ INTERNAL_LINK = re.compile(r"^(batch|district|zone|theme|initiative|source):([a-
 PLACEHOLDER = "@site:"        # href="@site:district:yangpu#x" until the page knows its place
 SAFE_SCHEMES = {"http", "https", "mailto"}
 
+# A line break in the source between two Chinese characters (or full-width punctuation) is not a
+# space: browsers would show one. Inline tags may stand on either side of the break.
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_INLINE_TAGS = r"(?:</?(?:a|em|strong|code|span|abbr)\b[^>]*>)*"
+_CJK_BREAK = re.compile(f"([{_CJK}]{_INLINE_TAGS})[ \t]*\n\\s*({_INLINE_TAGS}[{_CJK}])")
+
 _TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "h2", "h3",
          "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "img", "hr", "abbr", "span"}
 _ATTRS = {"a": {"href", "title", "class", "rel"}, "img": {"src", "alt", "title"},
@@ -154,7 +160,12 @@ class Converter:
         self.ctx.found, self.ctx.refs = [], []
         html = nh3.clean(self.md.reset().convert(text), tags=_TAGS, attributes=_ATTRS, link_rel=None,
                          url_schemes=SAFE_SCHEMES | {"@site"}, strip_comments=True)
-        return html, tuple(self.ctx.found), tuple(self.ctx.refs)
+        return join_cjk_lines(html), tuple(self.ctx.found), tuple(self.ctx.refs)
+
+
+def join_cjk_lines(html: str) -> str:
+    """Join the lines of a paragraph where both sides of the break are Chinese."""
+    return _CJK_BREAK.sub(r"\1\2", html)
 
 
 PARALLEL_FROM = 512  # texts: below this, starting the processes costs more than it saves

@@ -238,24 +238,55 @@ class _PageHelpers:
         return Markup("".join(out))
 
     def _initiative_row(self, ini, show_district: bool, filterable: bool) -> str:
+        """Title, then date · status · districts, then the first sentence of the body."""
         data = ""
         if filterable:
             data = str(Markup(' data-districts="{}" data-zones="{}" data-themes="{}" data-batch="{}"').format(
                 " ".join(d.id for d in ini.districts), " ".join(z.id for z in ini.zones),
                 " ".join(t.id for t in ini.themes), ini.batch.id if ini.batch else ""))
-        where = ""
+        facts = []
+        if ini.date:
+            facts.append(str(self.time(ini.date)))
+        if ini.status:
+            facts.append(f'<span class="status">{escape(self.t("status." + ini.status))}</span>')
         if show_district and ini.districts:
-            where = f' <span class="meta">· {self.join(d.name for d in ini.districts)}</span>'
+            facts.append(str(self.join(d.name for d in ini.districts)))
+        line = f'<span class="line">{" · ".join(facts)}</span>' if facts else ""
+        summary = self.summary_line(ini)
+        if summary:
+            summary = f'<span class="summary-line">{summary}</span>'
         link = self._links.get(ini.id)  # the same link opens both kinds of row
         if link is None:
-            link = self._links[ini.id] = str(self.link(ini))
-        return f"  <li{data}>{link}{where}</li>\n"
+            link = self._links[ini.id] = str(self.link(ini)).replace("<a ", '<a class="title" ', 1)
+        return f"  <li{data}>{link}{line}{summary}</li>\n"
+
+    def summary_line(self, item) -> Markup:
+        """The first sentence of an item's own text (an initiative's body, another item's
+        summary), without markup: the one-line summary of lists and the page's description."""
+        text = item.body if item.kind == "initiative" else getattr(item, "summary", None)
+        if text is None:
+            return Markup("")
+        value, lang = text.pick(self.page.lang)
+        return self._marked(escape(_first_sentence(Markup(value).striptags())), lang)
+
+    def description(self) -> str:
+        """The meta description: the page's item's summary line, else the site's description."""
+        item = self.page.item
+        if item is None or item.kind == "source":
+            return self.plain(self.r.site.settings.description)
+        text = item.body if item.kind == "initiative" else item.summary
+        return _first_sentence(Markup(text.pick(self.page.lang)[0]).striptags()) or \
+            self.plain(self.r.site.settings.description)
+
+    def anchor(self, target: str) -> Markup:
+        """A visible link from a heading to itself."""
+        return Markup('<a class="anchor" href="#{}" aria-label="{}">#</a>').format(target, self.t("anchor.label"))
 
     def links(self, objs) -> Markup:
         return Markup(self.t("list.separator")).join(self.link(o) for o in objs)
 
     def external(self, href: str) -> Markup:
-        return Markup('<a class="external" rel="external noopener noreferrer" href="{0}">{0}</a>').format(href)
+        return Markup('<a class="external url" rel="external noopener noreferrer" href="{0}">{0}</a>').format(href)
 
     # -- groups -----------------------------------------------------------------------------
 
@@ -335,6 +366,20 @@ class _PageHelpers:
 
     def number(self, value) -> str:
         return self.t.number(value)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])|(?<=[。！？])")
+SUMMARY_CHARS = 200  # a longer first sentence is cut at a word (Latin) or character (Chinese)
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of plain text, on one line and at most SUMMARY_CHARS long."""
+    text = " ".join(text.split())
+    first = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
+    if len(first) <= SUMMARY_CHARS:
+        return first
+    cut = first[:SUMMARY_CHARS]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[SUMMARY_CHARS // 2:] else cut).rstrip(",;:，；：") + "…"
 
 
 def _json_for_script(value) -> Markup:
