@@ -46,10 +46,11 @@
     return loading;
   }
 
-  // Doc number -> weight of the best field where a term starting with `word` occurs.
-  function matches(index, word) {
+  // Doc number -> weight of the best field where a term starting with `word` occurs (or, when
+  // `exact`, the term `word` itself).
+  function matchesOf(index, word, exact) {
     const found = new Map();
-    for (const key of index.keys) {
+    for (const key of exact ? [word] : index.keys) {
       if (!key.startsWith(word)) continue;
       let doc = 0;
       for (const posting of index.terms[key]) {
@@ -62,6 +63,42 @@
     return found;
   }
 
+  // One wrong, missing, extra or swapped letter: is `word` that close to the start of `key`?
+  // (Optimal string alignment distance of word and key's prefixes one letter around its length.)
+  function near(word, key) {
+    for (let n = word.length - 1; n <= word.length + 1; n++) {
+      if (n < 1 || n > key.length) continue;
+      const a = word, b = key.slice(0, n);
+      let prev2 = null, prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+      for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) {
+          let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+          if (prev2 && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2] + 1);
+          row.push(d);
+        }
+        prev2 = prev;
+        prev = row;
+      }
+      if (prev[b.length] <= 1) return true;
+    }
+    return false;
+  }
+
+  // A Latin word of four letters or more that starts no term: the terms one letter away, at a
+  // tenth of the weight, so a typo still finds ("yanpu" finds Yangpu) but never outranks.
+  function fuzzy(index, word) {
+    const found = new Map();
+    if (word.length < 4 || HAN.test(word)) return found;
+    for (const key of index.keys) {
+      if (HAN.test(key) || key.length < word.length - 1 || !near(word, key)) continue;
+      for (const [doc, weight] of matchesOf(index, key, true)) {
+        if (weight / 10 > (found.get(doc) || 0)) found.set(doc, weight / 10);
+      }
+    }
+    return found;
+  }
+
   // Docs holding every query word (as a prefix), best first: title matches, then other-name
   // matches, then body; equal scores put the shorter title (the closer match) first.
   function search(index, query) {
@@ -69,7 +106,8 @@
     if (!words.length) return [];
     let scores = null;
     for (const word of words) {
-      const found = matches(index, word);
+      let found = matchesOf(index, word, false);
+      if (!found.size) found = fuzzy(index, word);
       const next = new Map();
       for (const [doc, weight] of found) {
         if (scores === null || scores.has(doc)) next.set(doc, (scores ? scores.get(doc) : 0) + weight);
@@ -95,7 +133,9 @@
       if (HAN.test(word)) {
         for (let at = lower.indexOf(word); at >= 0; at = lower.indexOf(word, at + 1)) set(at, at + word.length);
       } else {
-        for (const m of lower.matchAll(TOKEN)) if (m[0].startsWith(word)) set(m.index, m.index + m[0].length);
+        for (const m of lower.matchAll(TOKEN)) {
+          if (m[0].startsWith(word) || (word.length >= 4 && near(word, m[0]))) set(m.index, m.index + m[0].length);
+        }
       }
     }
     return flags;
@@ -120,8 +160,29 @@
     return out;
   }
 
+  // Up to SNIPPET characters of the item's text around the first matched word, "…" where cut
+  // (half as many Chinese characters, which are twice as wide).
+  const SNIPPET = document.documentElement.lang.startsWith("zh") ? 80 : 160;
+
+  function snippet(text, words) {
+    const flags = marked(text, words);
+    const first = Math.max(0, flags.indexOf(true));
+    let start = first < SNIPPET / 3 ? 0 : first - Math.floor(SNIPPET / 3);
+    if (start > 0) {
+      const space = text.indexOf(" ", start);
+      if (space >= 0 && space < first) start = space + 1; // at a word, when there are words
+    }
+    const cut = text.slice(start, start + SNIPPET);
+    const span = document.createElement("span");
+    span.className = "search-snippet";
+    if (start > 0) span.appendChild(document.createTextNode("…"));
+    span.appendChild(highlighted(cut, words));
+    if (start + SNIPPET < text.length) span.appendChild(document.createTextNode("…"));
+    return span;
+  }
+
   function resultContent(doc, words, form) {
-    const [kind, title, other, districts, path] = doc;
+    const [kind, title, other, districts, path, text] = doc;
     const link = document.createElement("a");
     link.href = document.body.dataset.root + path;
     link.className = "search-result-title";
@@ -139,6 +200,7 @@
     const label = form.dataset["kind" + kind[0].toUpperCase() + kind.slice(1)];
     meta.textContent = [label].concat(districts.length ? [districts.join(form.dataset.separator)] : []).join(" · ");
     parts.push(document.createTextNode(" "), meta);
+    if (text) parts.push(snippet(text, words));
     return parts;
   }
 
@@ -252,6 +314,16 @@
   const form = document.querySelector(".search-form");
   if (!form) return;
   new Combobox(form);
+  // "/" anywhere but in a field jumps to the search box, as on most documentation sites
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+    event.preventDefault();
+    const input = form.querySelector("#search-input");
+    input.focus();
+    input.select();
+  });
   const app = document.getElementById("search-app");
   if (app) showPage(form, app);
 })();
