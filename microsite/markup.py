@@ -30,6 +30,7 @@ SAFE_SCHEMES = {"http", "https", "mailto"}
 _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _INLINE_TAGS = r"(?:</?(?:a|em|strong|code|span|abbr)\b[^>]*>)*"
 _CJK_BREAK = re.compile(f"([{_CJK}]{_INLINE_TAGS})[ \t]*\n\\s*({_INLINE_TAGS}[{_CJK}])")
+_CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")  # in plain text: YAML folds a break into a space
 
 _TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "h2", "h3",
          "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "img", "hr", "abbr", "span"}
@@ -166,6 +167,11 @@ class Converter:
 def join_cjk_lines(html: str) -> str:
     """Join the lines of a paragraph where both sides of the break are Chinese."""
     return _CJK_BREAK.sub(r"\1\2", html)
+
+
+def join_cjk_text(text: str) -> str:
+    """Plain text without the spaces that folded line breaks left between Chinese characters."""
+    return text if text.isascii() else _CJK_GAP.sub("", text)
 
 
 PARALLEL_FROM = 512  # texts: below this, starting the processes costs more than it saves

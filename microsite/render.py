@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from . import model as m
 from .i18n import Catalogue
-from .markup import INTERNAL_LINK, PLACEHOLDER
+from .markup import INTERNAL_LINK, PLACEHOLDER, join_cjk_text
 from .svg import Region, bar_chart, district_map
 from .urls import FOLDERS, SPECIAL, UrlPolicy
 
@@ -181,11 +181,11 @@ class _PageHelpers:
         if text is None:
             return Markup("")
         value, lang = text.pick(self.page.lang)
-        return self._marked(escape(value), lang)
+        return self._marked(escape(join_cjk_text(value)), lang)
 
     def plain(self, text: m.Text | None) -> str:
         """Text without markup, for attributes and metadata."""
-        return text.pick(self.page.lang)[0] if text else ""
+        return join_cjk_text(text.pick(self.page.lang)[0]) if text else ""
 
     def html(self, text: m.Text) -> Markup:
         """A Markdown field's HTML, with internal links made relative to this page."""
@@ -267,7 +267,7 @@ class _PageHelpers:
         if text is None:
             return Markup("")
         value, lang = text.pick(self.page.lang)
-        return self._marked(escape(_first_sentence(Markup(value).striptags())), lang)
+        return self._marked(escape(_first_sentence(value)), lang)
 
     def description(self) -> str:
         """The meta description: the page's item's summary line, else the site's description."""
@@ -275,8 +275,7 @@ class _PageHelpers:
         if item is None or item.kind == "source":
             return self.plain(self.r.site.settings.description)
         text = item.body if item.kind == "initiative" else item.summary
-        return _first_sentence(Markup(text.pick(self.page.lang)[0]).striptags()) or \
-            self.plain(self.r.site.settings.description)
+        return _first_sentence(text.pick(self.page.lang)[0]) or self.plain(self.r.site.settings.description)
 
     def anchor(self, target: str) -> Markup:
         """A visible link from a heading to itself."""
@@ -368,13 +367,16 @@ class _PageHelpers:
         return self.t.number(value)
 
 
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])|(?<=[。！？])")
 SUMMARY_CHARS = 200  # a longer first sentence is cut at a word (Latin) or character (Chinese)
 
 
-def _first_sentence(text: str) -> str:
-    """The first sentence of plain text, on one line and at most SUMMARY_CHARS long."""
-    text = " ".join(text.split())
+def _first_sentence(html: str) -> str:
+    """The first sentence of a text's first paragraph (headings are not summaries), without
+    markup, on one line and at most SUMMARY_CHARS long."""
+    paragraph = _FIRST_PARAGRAPH.search(html)
+    text = join_cjk_text(Markup(paragraph.group(1) if paragraph else html).striptags())
     first = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
     if len(first) <= SUMMARY_CHARS:
         return first

@@ -35,22 +35,25 @@
       if (!item.hidden) shown.add(item.querySelector("a").getAttribute("href"));
     }
     for (const group of groups) group.hidden = !group.querySelector("li[data-themes]:not([hidden])");
-    recount(Object.values(choice).some(Boolean));
+    recount(choice);
     status.textContent = shown.size === 1 ? form.dataset.countOne : form.dataset.count.replace("{n}", String(shown.size));
   }
 
-  // The matrix counts the initiatives on view; with a filter set, rows and theme columns left
-  // empty are hidden. Shades follow the same steps as the build's (h.heat in render.py).
+  // The matrix counts the initiatives on view, in the chosen district's row and the chosen
+  // theme's column only; with a filter set, rows and columns left empty are hidden. Shades
+  // follow the same steps as the build's (h.heat in render.py).
   const matrix = document.querySelector("table.matrix");
 
-  function recount(filtered) {
+  function recount(choice) {
     if (!matrix) return;
+    const filtered = Object.values(choice).some(Boolean);
     const cells = new Map(), rows = new Map(), columns = new Map();
+    const wanted = (id, chosen) => id && (!chosen || id === chosen);
     for (const item of items) {
       if (item.hidden) continue;
-      for (const d of item.dataset.districts.split(" ").filter(Boolean)) {
+      for (const d of item.dataset.districts.split(" ").filter((id) => wanted(id, choice.district))) {
         rows.set(d, (rows.get(d) || 0) + 1);
-        for (const t of item.dataset.themes.split(" ").filter(Boolean)) {
+        for (const t of item.dataset.themes.split(" ").filter((id) => wanted(id, choice.theme))) {
           cells.set(d + " " + t, (cells.get(d + " " + t) || 0) + 1);
           columns.set(t, (columns.get(t) || 0) + 1);
         }

@@ -87,3 +87,32 @@ def test_the_map_s_districts_take_keyboard_focus(tab, site):
     with tab.expect_navigation():
         tab.keyboard.press("Enter")
     assert "/districts/" in tab.url
+
+
+def matrix(tab) -> dict[tuple[str, str], int]:
+    """(district, theme) -> the number the matrix shows now, for the cells on view."""
+    cells = tab.eval_on_selector_all("table.matrix tbody tr:not([hidden]) td[data-theme]:not([hidden]) a:not([hidden])",
+                                     "as => as.map(a => [a.closest('tr').dataset.district, "
+                                     "a.closest('td').dataset.theme, a.querySelector('.n').textContent])")
+    return {(d, t): int(n) for d, t, n in cells}
+
+
+def test_the_filters_recount_the_matrix(tab, site, real_site):
+    tab.goto(site.url("initiatives/"))
+    everything = matrix(tab)
+    assert sum(everything.values()) > 0
+    tab.select_option("#initiative-filters select[name=theme]", "talent-services")
+    only = matrix(tab)
+    expected = initiatives_by(real_site, "themes", "talent-services")
+    records = json.loads((real_site / "data" / "initiatives.json").read_text(encoding="utf-8"))
+    per_district = {}
+    for r in records:
+        if r["id"] in expected:
+            for d in r["districts"]:
+                per_district[d["id"]] = per_district.get(d["id"], 0) + 1
+    assert only == {(d, "talent-services"): n for d, n in per_district.items()}
+    # the other themes' columns and the districts without such an initiative are hidden
+    assert tab.eval_on_selector_all("table.matrix thead th[data-theme]:not([hidden])", "ths => ths.length") == 1
+    assert tab.eval_on_selector_all("table.matrix tbody tr:not([hidden])", "trs => trs.length") == len(per_district)
+    tab.select_option("#initiative-filters select[name=theme]", "")
+    assert matrix(tab) == everything

@@ -126,9 +126,9 @@ def test_check_fails_on_a_stylesheet_below_the_contrast_ratio(cli, tmp_path):
 
 
 def test_a_page_nothing_links_to_is_a_warning_and_an_error_under_strict(cli, tmp_path):
-    templates = copy_of("templates", tmp_path, "base.html",
-                        """<p><a href="{{ url('translations') }}">{{ t("footer.translations") }}</a></p>""",
-                        """<p>{{ t("footer.translations") }}</p>""")  # the only link to the report
+    templates = copy_of("templates", tmp_path, "sources.html",
+                        """<a href="{{ url('translations') }}">{{ t("translations.link") }}</a>""",
+                        """{{ t("translations.link") }}""")  # the only link to the report
     args = ["check", "--content", FIXTURES / "site", "--templates", templates, *ONLY_LINKS, "--skip", "offline"]
     run = cli(*args, "--out", tmp_path / "site", "--report", tmp_path / "r.json")
     assert run.code == 0 and "all checks passed" in run.out
