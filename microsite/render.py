@@ -143,9 +143,10 @@ class _PageHelpers:
 
     def link(self, obj, fragment: str = "") -> Markup:
         """<a> to a model object, labelled with its name in the page's language."""
-        label = obj.title if obj.kind == "initiative" else obj.name
+        # a name is one word to line breaking (style.css): 宝山区 never splits into 宝 / 山区
+        label, start = (obj.title, '<a href="') if obj.kind == "initiative" else (obj.name, '<a class="name" href="')
         # concatenation, not Markup.format: this runs for every link of every page
-        return Markup('<a href="') + escape(self.url(obj, fragment)) + Markup('">') + self.loc(label) + Markup("</a>")
+        return Markup(start) + escape(self.url(obj, fragment)) + Markup('">') + self.loc(label) + Markup("</a>")
 
     def path_of(self, target, lang: str) -> str:
         if isinstance(target, str):
@@ -199,7 +200,7 @@ class _PageHelpers:
         text = obj.name
         for lang in m.LANGUAGES:
             if lang != self.page.lang and text.has(lang) and text.values[lang] != text.pick(self.page.lang)[0]:
-                return Markup('<span lang="{}">{}</span>').format(m.HTML_LANG[lang], text.values[lang])
+                return Markup('<span class="name" lang="{}">{}</span>').format(m.HTML_LANG[lang], text.values[lang])
         return Markup("")
 
     def lang_attr(self, lang: str) -> Markup:
