@@ -163,6 +163,10 @@ class _PageHelpers:
     def asset(self, name: str) -> str:
         return self.r.policy.href(self.page.path, self.r.assets[name])
 
+    def absolute_asset(self, name: str) -> str | None:
+        """The public URL of a static file (the preview image), when the site has a base URL."""
+        return self.r.policy.absolute(self.r.assets[name])
+
     def absolute(self, path: str | None = None) -> str | None:
         return self.r.policy.absolute(path or self.page.path)
 

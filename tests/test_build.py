@@ -203,3 +203,18 @@ def test_a_build_on_a_terminal_shows_a_progress_bar_then_clears_it(tmp_path, mon
     assert shown.startswith("\rrendering [") and total > 256
     assert f"\rrendering [{'#' * ProgressBar.WIDTH}] {total:,}/{total:,} pages" in shown
     assert shown.endswith("\r\033[K")  # the summary line starts on a clean line
+
+
+def test_every_page_has_an_svg_favicon_and_its_own_description(fixture_site):
+    descriptions = set()
+    for path in ("index.html", "zones/alpha-zone/index.html", "themes/trade/index.html",
+                 "initiatives/alpha-data-products/index.html", "zh/districts/alpha/index.html"):
+        doc = page(fixture_site, path)
+        icon = doc.find(".//link[@rel='icon']")
+        assert icon.get("type") == "image/svg+xml"
+        assert (fixture_site / path).parent.joinpath(icon.get("href")).resolve().is_file()
+        descriptions.add(doc.find(".//meta[@name='description']").get("content"))
+    assert len(descriptions) == 5
+    # an item's description is its own text's first sentence, never the site's
+    theme = page(fixture_site, "themes/trade/index.html")
+    assert theme.find(".//meta[@name='description']").get("content") == "Trade across borders."

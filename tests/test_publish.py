@@ -217,4 +217,7 @@ def test_open_graph_and_twitter_metadata(hosted):
     # the page's own summary, not the site's description
     assert meta["og:description"] == meta["twitter:description"] == meta["description"] == "甲区的区域。"
     assert meta["og:locale"] == "zh_CN" and meta["og:locale:alternate"] == "en_US"
+    # the preview image, by its absolute URL, is a file of the build
+    assert meta["og:image"] == meta["twitter:image"] and meta["og:image"].startswith(BASE + "assets/")
+    assert (hosted / meta["og:image"][len(BASE):]).is_file() and meta["twitter:card"] == "summary_large_image"
     assert meta["og:title"] and meta["twitter:title"] == meta["og:title"]
