@@ -266,21 +266,26 @@ class _PageHelpers:
         return f"  <li{data}>{link}{line}{summary}</li>\n"
 
     def summary_line(self, item) -> Markup:
-        """The first sentence of an item's own text (an initiative's body, another item's
-        summary), without markup: the one-line summary of lists and the page's description."""
-        text = item.body if item.kind == "initiative" else getattr(item, "summary", None)
-        if text is None:
-            return Markup("")
-        value, lang = text.pick(self.page.lang)
-        return self._marked(escape(_first_sentence(value)), lang)
+        """The first sentence of an item's own text, without markup: the one-line summary that
+        lists show under its title."""
+        first, lang = self._opening(item)
+        return self._marked(escape(first), lang) if first else Markup("")
 
     def description(self) -> str:
-        """The meta description: the page's item's summary line, else the site's description."""
-        item = self.page.item
-        if item is None or item.kind == "source":
-            return self.plain(self.r.site.settings.description)
-        text = item.body if item.kind == "initiative" else item.summary
-        return _first_sentence(text.pick(self.page.lang)[0]) or self.plain(self.r.site.settings.description)
+        """The meta description: the first sentence of the page's item's own text, else the
+        site's description."""
+        first = self._opening(self.page.item)[0] if self.page.item else ""
+        return first or self.plain(self.r.site.settings.description)
+
+    def _opening(self, item) -> tuple[str, str]:
+        """(first sentence, its language) of an item's own text: an initiative's body, a
+        source's note, another item's summary (a theme's is plain text, the others HTML)."""
+        text = {"initiative": "body", "source": "note"}.get(item.kind, "summary")
+        text = getattr(item, text, None)
+        if text is None:
+            return "", self.page.lang
+        value, lang = text.pick(self.page.lang)
+        return _first_sentence(escape(value) if item.kind in PLAIN_TEXT_KINDS else value), lang
 
     def anchor(self, target: str) -> Markup:
         """A visible link from a heading to itself."""
@@ -372,6 +377,7 @@ class _PageHelpers:
         return self.t.number(value)
 
 
+PLAIN_TEXT_KINDS = {"theme", "source"}  # their summary or note is plain text, not HTML
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])|(?<=[。！？])")
 SUMMARY_CHARS = 200  # a longer first sentence is cut at a word (Latin) or character (Chinese)

@@ -26,6 +26,7 @@ from itertools import repeat
 from markupsafe import Markup
 
 from . import model as m
+from .markup import join_cjk_text
 from .urls import UrlPolicy
 
 TITLE, OTHER, BODY = 4, 2, 1
@@ -109,7 +110,7 @@ def _every_language(texts: list[m.Text], lang: str) -> tuple[str, ...]:
 def _snippet(texts: list[m.Text], lang: str) -> str:
     """The start of the item's own text in `lang`, on one line, tags stripped."""
     text = " ".join(Markup(t.pick(lang)[0]).striptags() for t in texts[:1])
-    return text[:SNIPPET_CHARS]
+    return join_cjk_text(text)[:SNIPPET_CHARS]
 
 
 def _items(site: m.Site):
