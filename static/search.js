@@ -46,8 +46,8 @@
     return loading;
   }
 
-  // Doc number -> weight of the best field where a term starting with `word` occurs (or, when
-  // `exact`, the term `word` itself).
+  // Doc number -> [weight of the best field where a term starting with `word` occurs (or, when
+  // `exact`, the term `word` itself), the terms that matched].
   function matchesOf(index, word, exact) {
     const found = new Map();
     for (const key of exact ? [word] : index.keys) {
@@ -57,7 +57,10 @@
         doc += Math.floor(posting / 8);
         const fields = posting % 8;
         const weight = fields & TITLE ? 100 : fields & OTHER ? 10 : 1;
-        if (weight > (found.get(doc) || 0)) found.set(doc, weight);
+        const entry = found.get(doc) || [0, []];
+        entry[0] = Math.max(entry[0], weight);
+        entry[1].push(key);
+        found.set(doc, entry);
       }
     }
     return found;
@@ -92,15 +95,19 @@
     if (word.length < 4 || HAN.test(word)) return found;
     for (const key of index.keys) {
       if (HAN.test(key) || key.length < word.length - 1 || !near(word, key)) continue;
-      for (const [doc, weight] of matchesOf(index, key, true)) {
-        if (weight / 10 > (found.get(doc) || 0)) found.set(doc, weight / 10);
+      for (const [doc, [weight]] of matchesOf(index, key, true)) {
+        const entry = found.get(doc) || [0, []];
+        entry[0] = Math.max(entry[0], weight / 10);
+        entry[1].push(key);
+        found.set(doc, entry);
       }
     }
     return found;
   }
 
   // Docs holding every query word (as a prefix), best first: title matches, then other-name
-  // matches, then body; equal scores put the shorter title (the closer match) first.
+  // matches, then body; equal scores put the shorter title (the closer match) first. Each result
+  // is {doc, terms}: the index's terms that matched, to say why when the snippet cannot.
   function search(index, query) {
     const words = Array.from(new Set(tokens(query)));
     if (!words.length) return [];
@@ -109,16 +116,18 @@
       let found = matchesOf(index, word, false);
       if (!found.size) found = fuzzy(index, word);
       const next = new Map();
-      for (const [doc, weight] of found) {
-        if (scores === null || scores.has(doc)) next.set(doc, (scores ? scores.get(doc) : 0) + weight);
+      for (const [doc, [weight, terms]] of found) {
+        if (scores !== null && !scores.has(doc)) continue;
+        const [score, before] = scores ? scores.get(doc) : [0, []];
+        next.set(doc, [score + weight, before.concat(terms)]);
       }
       scores = next;
     }
-    const ranked = Array.from(scores, function ([doc, score]) {
-      return { doc: doc, score: score, length: tokens(index.docs[doc][1]).length };
+    const ranked = Array.from(scores, function ([doc, [score, terms]]) {
+      return { doc: doc, score: score, terms: terms, length: tokens(index.docs[doc][1]).length };
     });
     ranked.sort(function (a, b) { return b.score - a.score || a.length - b.length || a.doc - b.doc; });
-    return ranked.map(function (r) { return index.docs[r.doc]; });
+    return ranked.map(function (r) { return { doc: index.docs[r.doc], terms: Array.from(new Set(r.terms)) }; });
   }
 
   // -- showing results ----------------------------------------------------------------------
@@ -133,9 +142,7 @@
       if (HAN.test(word)) {
         for (let at = lower.indexOf(word); at >= 0; at = lower.indexOf(word, at + 1)) set(at, at + word.length);
       } else {
-        for (const m of lower.matchAll(TOKEN)) {
-          if (m[0].startsWith(word) || (word.length >= 4 && near(word, m[0]))) set(m.index, m.index + m[0].length);
-        }
+        for (const m of lower.matchAll(TOKEN)) if (m[0].startsWith(word)) set(m.index, m.index + m[0].length);
       }
     }
     return flags;
@@ -164,7 +171,9 @@
   // (half as many Chinese characters, which are twice as wide).
   const SNIPPET = document.documentElement.lang.startsWith("zh") ? 80 : 160;
 
-  function snippet(text, words) {
+  // The snippet; when the matched words lie beyond the text the index keeps, the snippet ends
+  // with the terms that matched, marked, so that every result says why it is there.
+  function snippet(text, words, terms) {
     const flags = marked(text, words);
     const first = Math.max(0, flags.indexOf(true));
     let start = first < SNIPPET / 3 ? 0 : first - Math.floor(SNIPPET / 3);
@@ -178,11 +187,19 @@
     if (start > 0) span.appendChild(document.createTextNode("…"));
     span.appendChild(highlighted(cut, words));
     if (start + SNIPPET < text.length) span.appendChild(document.createTextNode("…"));
+    if (!flags.includes(true)) {
+      for (const term of terms) {
+        const mark = document.createElement("mark");
+        mark.textContent = term;
+        span.append(" … ", mark);
+      }
+    }
     return span;
   }
 
-  function resultContent(doc, words, form) {
-    const [kind, title, other, districts, path, text] = doc;
+  function resultContent(result, query, form) {
+    const [kind, title, other, districts, path, text] = result.doc;
+    const words = query.concat(result.terms); // the terms a typo found are marked too
     const link = document.createElement("a");
     link.href = document.body.dataset.root + path;
     link.className = "search-result-title";
@@ -200,7 +217,7 @@
     const label = form.dataset["kind" + kind[0].toUpperCase() + kind.slice(1)];
     meta.textContent = [label].concat(districts.length ? [districts.join(form.dataset.separator)] : []).join(" · ");
     parts.push(document.createTextNode(" "), meta);
-    if (text) parts.push(snippet(text, words));
+    parts.push(snippet(text || "", words, result.terms));
     return parts;
   }
 
@@ -236,12 +253,12 @@
       const words = Array.from(new Set(tokens(query)));
       const results = words.length ? search(index, query) : [];
       this.list.replaceChildren();
-      results.slice(0, SHOWN).forEach((doc, i) => {
+      results.slice(0, SHOWN).forEach((result, i) => {
         const option = document.createElement("li");
         option.id = "search-option-" + i;
         option.setAttribute("role", "option");
         option.setAttribute("aria-selected", "false");
-        option.append.apply(option, resultContent(doc, words, this.form));
+        option.append.apply(option, resultContent(result, words, this.form));
         this.list.appendChild(option);
       });
       this.status.textContent = words.length ? countMessage(index, results.length) : "";
@@ -302,9 +319,9 @@
       const words = Array.from(new Set(tokens(query)));
       const results = search(index, query);
       const list = app.querySelector("#search-page-results");
-      for (const doc of results) {
+      for (const result of results) {
         const item = document.createElement("li");
-        item.append.apply(item, resultContent(doc, words, form));
+        item.append.apply(item, resultContent(result, words, form));
         list.appendChild(item);
       }
       app.querySelector("#search-page-status").textContent = countMessage(index, results.length);

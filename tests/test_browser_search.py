@@ -100,6 +100,12 @@ def test_every_result_shows_a_snippet_with_the_matched_words_marked(tab, site):
     results(tab, "yang")
     counts = tab.eval_on_selector_all("#search-listbox li", "ls => ls.map(l => l.querySelectorAll('.search-snippet').length)")
     assert counts and set(counts) == {1}
+    # on the search page every result says why it is there, with a marked word in its snippet
+    # (where the word lies beyond the text the index keeps, the snippet ends with the term)
+    tab.goto(site.url("search/") + "?q=yang")
+    tab.wait_for_selector("#search-page-results li")
+    marks = tab.eval_on_selector_all("#search-page-results li", "ls => ls.map(l => l.querySelectorAll('.search-snippet mark').length)")
+    assert len(marks) > 10 and min(marks) >= 1
 
 
 def test_suggestions_float_over_the_page_without_moving_it(browser, site):
