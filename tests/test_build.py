@@ -218,3 +218,11 @@ def test_every_page_has_an_svg_favicon_and_its_own_description(fixture_site):
     # an item's description is its own text's first sentence, never the site's
     theme = page(fixture_site, "themes/trade/index.html")
     assert theme.find(".//meta[@name='description']").get("content") == "Trade across borders."
+
+
+def test_the_translation_report_is_linked_for_editors_but_not_from_the_public_footer(fixture_site):
+    for path in ("index.html", "zh/districts/alpha/index.html", "sources/index.html"):
+        footer = page(fixture_site, path).find(".//footer")
+        assert not [a for a in footer.iter("a") if "translations/" in a.get("href")], path
+    sources = page(fixture_site, "sources/index.html")
+    assert sources.find(".//main//a[@href='../translations/']") is not None
