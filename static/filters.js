@@ -9,7 +9,6 @@
   if (!form) return;
   const LISTS = { district: "districts", zone: "zones", theme: "themes", batch: "batch" };
   const items = Array.from(document.querySelectorAll("li[data-themes]"));
-  const groups = Array.from(document.querySelectorAll(".group")).filter((g) => g.querySelector("li[data-themes]"));
   const status = form.querySelector("[role=status]");
 
   function chosen() {
@@ -34,7 +33,6 @@
       item.hidden = !matches(item, choice);
       if (!item.hidden) shown.add(item.querySelector("a").getAttribute("href"));
     }
-    for (const group of groups) group.hidden = !group.querySelector("li[data-themes]:not([hidden])");
     recount(choice);
     status.textContent = shown.size === 1 ? form.dataset.countOne : form.dataset.count.replace("{n}", String(shown.size));
   }
