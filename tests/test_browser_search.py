@@ -141,3 +141,14 @@ def test_a_chinese_name_gives_the_same_results_on_both_sites(tab, site):
         hrefs = tab.eval_on_selector_all("#search-page-results .search-result-title", "as => as.map(a => a.href)")
         found[lang] = {h[len(site.root):].removeprefix("zh/") for h in hrefs}
     assert found[""] == found["zh/"] and len(found[""]) > 10
+
+
+def test_the_suggestions_stay_on_screen_from_phone_to_desktop(browser, real_offline):
+    for width in (320, 390, 768, 1366):
+        tab = browser.new_page(viewport={"width": width, "height": 800})
+        tab.goto((real_offline / "index.html").as_uri())
+        results(tab, "trade")
+        box = tab.locator("#search-listbox").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, width
+        assert tab.evaluate("document.documentElement.scrollWidth") == width
+        tab.close()
