@@ -123,3 +123,16 @@ def test_printed_on_a4_no_table_is_wider_than_the_page(browser, real_offline, pa
             == tab.eval_on_selector_all(".matrix thead th", "ths => ths.length") > 10
     assert tab.is_hidden(".site-header") and tab.is_hidden("#initiative-filters")
     tab.close()
+
+
+def test_chinese_titles_are_never_slanted_and_english_ones_are(browser, real_offline):
+    tab = browser.new_page()
+    tab.goto(url(real_offline, "", "sources/"))
+    styles = tab.eval_on_selector_all("cite", """cs => cs.map(c => [c.closest('[lang]').lang,
+        getComputedStyle(c).fontStyle, getComputedStyle(c, '::before').content])""")
+    chinese = [s for s in styles if s[0] == "zh-Hans"]
+    english = [s for s in styles if s[0] == "en"]
+    assert chinese and english
+    assert all(style == "normal" and before == '"《"' for _, style, before in chinese)  # title marks instead
+    assert all(style == "italic" for _, style, _ in english)
+    tab.close()
