@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site test check bundle serve bench schema clean browser checkers
+.PHONY: site test check bundle serve bench schema clean browser checkers screenshots
 
 $(RUNTIME): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ schema: $(RUNTIME)
 
 bench: $(DEV)
 	$(PY) -m bench.run
+
+# The README's phone and desktop screenshots of the home page, from a fresh build.
+screenshots: $(DEV) browser
+	$(PY) tools/screenshots.py
 
 clean:
 	rm -rf site dist schema .pytest_cache .hypothesis

@@ -217,7 +217,7 @@ def _check_a11y(args) -> CheckResult:
     total = len(list(args.out.rglob("*.html")))
     return CheckResult("a11y", check_accessibility(args.out, pages),
                        note=f"{len(pages)} of {total} pages: the first and the largest of each "
-                            f"template kind in each language")
+                            f"template kind in each language, in light and dark mode")
 
 
 def _check_repro(args) -> CheckResult:

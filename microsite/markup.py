@@ -35,6 +35,13 @@ CITATION = re.compile(r"\[" + _ONE_CITE + r"(?:;\s*" + _ONE_CITE + r")*\]")
 _CITE_PART = re.compile(_ONE_CITE)
 CITE_PLACEHOLDER = "@cite:"   # href="@cite:<source id>" until the page numbers its sources
 
+# A line break in the source between two Chinese characters (or full-width punctuation) is not a
+# space: browsers would show one. Inline tags may stand on either side of the break.
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_INLINE_TAGS = r"(?:</?(?:a|em|strong|code|span|abbr)\b[^>]*>)*"
+_CJK_BREAK = re.compile(f"([{_CJK}]{_INLINE_TAGS})[ \t]*\n\\s*({_INLINE_TAGS}[{_CJK}])")
+_CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")  # in plain text: YAML folds a break into a space
+
 _TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "h2", "h3",
          "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "img", "hr", "abbr", "span", "sup"}
 _ATTRS = {"a": {"href", "title", "class", "rel"}, "sup": {"class"}, "img": {"src", "alt", "title"},
@@ -194,7 +201,7 @@ class Converter:
         cites, uncited = scan_citations(text)
         found = self.ctx.found + [("uncited-paragraph", "a paragraph that cites no source", _CITE_HINT, at)
                                   for at in uncited]
-        return html, tuple(found), tuple(self.ctx.refs), cites
+        return join_cjk_lines(html), tuple(found), tuple(self.ctx.refs), cites
 
 
 _CITE_HINT = "cite the source of its claims where they are made: [@source-id] or [@source-id, locator]"
@@ -234,6 +241,16 @@ def scan_citations(text: str) -> tuple[tuple, tuple]:
             block.append((number, line))
     close()
     return tuple(cites), tuple(uncited)
+
+
+def join_cjk_lines(html: str) -> str:
+    """Join the lines of a paragraph where both sides of the break are Chinese."""
+    return _CJK_BREAK.sub(r"\1\2", html)
+
+
+def join_cjk_text(text: str) -> str:
+    """Plain text without the spaces that folded line breaks left between Chinese characters."""
+    return text if text.isascii() else _CJK_GAP.sub("", text)
 
 
 PARALLEL_FROM = 512  # texts: below this, starting the processes costs more than it saves

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from . import model as m
 from .i18n import Catalogue
-from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, PLACEHOLDER
+from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, PLACEHOLDER, join_cjk_text
 from .svg import Region, bar_chart, district_map
 from .track import Recorder
 from .urls import FOLDERS, SPECIAL, UrlPolicy
@@ -128,6 +128,7 @@ def render_whole(site: m.Site, make) -> tuple[bytes, frozenset]:
 class _Context:
     """What a page's helpers work with: the model as this page's view of it, and the rest."""
     site: object
+    item: object              # the page's item, as the view shows it (None on other pages)
     policy: UrlPolicy
     catalogues: dict
     assets: dict
@@ -142,10 +143,10 @@ class Renderer:
     def render(self, page: Page) -> tuple[bytes, frozenset]:
         """A page's bytes, and the keys of every model value its rendering read (track.py)."""
         recorder = Recorder()
-        site = recorder.site(self.site)
-        helpers = _PageHelpers(_Context(site, self.policy, self.catalogues, self.assets), page)
+        site, item = recorder.site(self.site), recorder.wrap(page.item)
+        helpers = _PageHelpers(_Context(site, item, self.policy, self.catalogues, self.assets), page)
         html = self.env.get_template(page.template).render(
-            site=site, settings=site.settings, page=page, item=recorder.wrap(page.item), lang=page.lang,
+            site=site, settings=site.settings, page=page, item=item, lang=page.lang,
             html_lang=m.HTML_LANG[page.lang], t=self.catalogues[page.lang], h=helpers,
             url=helpers.url, loc=helpers.loc, asset=helpers.asset)
         return html.encode("utf-8"), frozenset(recorder.reads)
@@ -170,9 +171,10 @@ class _PageHelpers:
 
     def link(self, obj, fragment: str = "") -> Markup:
         """<a> to a model object, labelled with its name in the page's language."""
-        label = obj.title if obj.kind == "initiative" else obj.name
+        # a name is one word to line breaking (style.css): 宝山区 never splits into 宝 / 山区
+        label, start = (obj.title, '<a href="') if obj.kind == "initiative" else (obj.name, '<a class="name" href="')
         # concatenation, not Markup.format: this runs for every link of every page
-        return Markup('<a href="') + escape(self.url(obj, fragment)) + Markup('">') + self.loc(label) + Markup("</a>")
+        return Markup(start) + escape(self.url(obj, fragment)) + Markup('">') + self.loc(label) + Markup("</a>")
 
     def path_of(self, target, lang: str) -> str:
         if isinstance(target, str):
@@ -188,6 +190,10 @@ class _PageHelpers:
 
     def asset(self, name: str) -> str:
         return self.r.policy.href(self.page.path, self.r.assets[name])
+
+    def absolute_asset(self, name: str) -> str | None:
+        """The public URL of a static file (the preview image), when the site has a base URL."""
+        return self.r.policy.absolute(self.r.assets[name])
 
     def absolute(self, path: str | None = None) -> str | None:
         return self.r.policy.absolute(path or self.page.path)
@@ -208,11 +214,11 @@ class _PageHelpers:
         if text is None:
             return Markup("")
         value, lang = text.pick(self.page.lang)
-        return self._marked(escape(value), lang)
+        return self._marked(escape(join_cjk_text(value)), lang)
 
     def plain(self, text: m.Text | None) -> str:
         """Text without markup, for attributes and metadata."""
-        return text.pick(self.page.lang)[0] if text else ""
+        return join_cjk_text(text.pick(self.page.lang)[0]) if text else ""
 
     def html(self, text: m.Text, sources=()) -> Markup:
         """A Markdown field's HTML, with internal links made relative to this page and citations
@@ -244,7 +250,7 @@ class _PageHelpers:
         text = obj.name
         for lang in m.LANGUAGES:
             if lang != self.page.lang and text.has(lang) and text.values[lang] != text.pick(self.page.lang)[0]:
-                return Markup('<span lang="{}">{}</span>').format(m.HTML_LANG[lang], text.values[lang])
+                return Markup('<span class="name" lang="{}">{}</span>').format(m.HTML_LANG[lang], text.values[lang])
         return Markup("")
 
     def lang_attr(self, lang: str) -> Markup:
@@ -283,24 +289,59 @@ class _PageHelpers:
         return Markup("".join(out))
 
     def _initiative_row(self, ini, show_district: bool, filterable: bool) -> str:
+        """Title, then date · status · districts, then the first sentence of the body."""
         data = ""
         if filterable:
             data = str(Markup(' data-districts="{}" data-zones="{}" data-themes="{}" data-batch="{}"').format(
                 " ".join(d.id for d in ini.districts), " ".join(z.id for z in ini.zones),
                 " ".join(t.id for t in ini.themes), ini.batch.id if ini.batch else ""))
-        where = ""
+        facts = []
+        if ini.date:
+            facts.append(str(self.time(ini.date)))
+        if ini.status:
+            facts.append(f'<span class="status">{escape(self.t("status." + ini.status))}</span>')
         if show_district and ini.districts:
-            where = f' <span class="meta">· {self.join(d.name for d in ini.districts)}</span>'
+            facts.append(str(self.join(d.name for d in ini.districts)))
+        line = f'<span class="line">{" · ".join(facts)}</span>' if facts else ""
+        summary = self.summary_line(ini)
+        if summary:
+            summary = f'<span class="summary-line">{summary}</span>'
         link = self._links.get(ini.id)  # the same link opens both kinds of row
         if link is None:
-            link = self._links[ini.id] = str(self.link(ini))
-        return f"  <li{data}>{link}{where}</li>\n"
+            link = self._links[ini.id] = str(self.link(ini)).replace("<a ", '<a class="title" ', 1)
+        return f"  <li{data}>{link}{line}{summary}</li>\n"
+
+    def summary_line(self, item) -> Markup:
+        """The first sentence of an item's own text, without markup: the one-line summary that
+        lists show under its title."""
+        first, lang = self._opening(item)
+        return self._marked(escape(first), lang) if first else Markup("")
+
+    def description(self) -> str:
+        """The meta description: the first sentence of the page's item's own text, else the
+        site's description."""
+        first = self._opening(self.r.item)[0] if self.r.item is not None else ""
+        return first or self.plain(self.r.site.settings.description)
+
+    def _opening(self, item) -> tuple[str, str]:
+        """(first sentence, its language) of an item's own text: an initiative's body, a
+        source's note, another item's summary (a theme's is plain text, the others HTML)."""
+        text = {"initiative": "body", "source": "note"}.get(item.kind, "summary")
+        text = getattr(item, text, None)
+        if text is None:
+            return "", self.page.lang
+        value, lang = text.pick(self.page.lang)
+        return _first_sentence(escape(value) if item.kind in PLAIN_TEXT_KINDS else value), lang
+
+    def anchor(self, target: str) -> Markup:
+        """A visible link from a heading to itself."""
+        return Markup('<a class="anchor" href="#{}" aria-label="{}">#</a>').format(target, self.t("anchor.label"))
 
     def links(self, objs) -> Markup:
         return Markup(self.t("list.separator")).join(self.link(o) for o in objs)
 
     def external(self, href: str) -> Markup:
-        return Markup('<a class="external" rel="external noopener noreferrer" href="{0}">{0}</a>').format(href)
+        return Markup('<a class="external url" rel="external noopener noreferrer" href="{0}">{0}</a>').format(href)
 
     # -- groups -----------------------------------------------------------------------------
 
@@ -393,6 +434,24 @@ class _PageHelpers:
         if q.qualifier == "range":
             return self.t("qty.range", low=value, high=self.t.number(q.upper))
         return value
+
+
+PLAIN_TEXT_KINDS = {"theme", "source"}  # their summary or note is plain text, not HTML
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])|(?<=[。！？])")
+SUMMARY_CHARS = 200  # a longer first sentence is cut at a word (Latin) or character (Chinese)
+
+
+def _first_sentence(html: str) -> str:
+    """The first sentence of a text's first paragraph (headings are not summaries), without
+    markup, on one line and at most SUMMARY_CHARS long."""
+    paragraph = _FIRST_PARAGRAPH.search(html)
+    text = join_cjk_text(Markup(paragraph.group(1) if paragraph else html).striptags())
+    first = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
+    if len(first) <= SUMMARY_CHARS:
+        return first
+    cut = first[:SUMMARY_CHARS]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[SUMMARY_CHARS // 2:] else cut).rstrip(",;:，；：") + "…"
 
 
 def _json_for_script(value) -> Markup:

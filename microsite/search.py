@@ -5,12 +5,15 @@ files from file://; result paths come from the URL policy, relative to the site 
 
 Shape, kept lean because every reader downloads it:
 
-    docs:  [[kind, title, other-language name, [district names], path], …]
+    docs:  [[kind, title, other-language name, [district names], path, text], …]
     terms: {token: [posting, …]}   posting = (doc - previous doc) * 8 + fields
     messages: the few strings the script shows that no template renders
 
-`fields` is a bit mask of where the token occurs: TITLE, OTHER (the item's name in the other
-language) or BODY. Tokens are what `tokens()` makes; static/search.js tokenises queries the same
+`text` is the start of the item's own text (summary or body, tags stripped), from which the
+script cuts the snippet shown under each result. `fields` is a bit mask of where the token
+occurs: TITLE, OTHER (the item's name in the other language) or BODY. The body holds the item's
+texts in every language, so a name or word in either language finds the same items on both
+sites. Tokens are what `tokens()` makes; static/search.js tokenises queries the same
 way, so the two must change together.
 """
 from __future__ import annotations
@@ -23,6 +26,7 @@ from itertools import repeat
 from markupsafe import Markup
 
 from . import model as m
+from .markup import join_cjk_text
 from .urls import UrlPolicy
 
 TITLE, OTHER, BODY = 4, 2, 1
@@ -32,6 +36,7 @@ KINDS = ("district", "zone", "theme", "batch", "initiative", "source")
 _TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Strings of the script's own (the live region's announcement); {n} is the number of results.
+SNIPPET_CHARS = 320  # of an item's text kept for the snippet: a match further on shows its start
 MESSAGES = {"en": {"count": "{n} results", "one": "1 result", "none": "No results"},
             "zh": {"count": "{n} 条结果", "one": "1 条结果", "none": "没有结果"}}
 
@@ -66,9 +71,10 @@ def search_index(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     for number, item in enumerate(_items(site)):
         title, other = _names(item, lang)
         districts = [d.name.pick(lang)[0] for d in _districts(item)]
+        texts = _texts(item)
         docs.append([item.kind, title, other, districts,
-                     policy.href("index.html", policy.page(lang, item.kind, item.id))])
-        key = (title, other, tuple(t.pick(lang)[0] for t in _texts(item)), tuple(districts))
+                     policy.href("index.html", policy.page(lang, item.kind, item.id)), _snippet(texts, lang)])
+        key = (title, other, _every_language(texts, lang), tuple(districts))
         fields = kept.get(key) or _fields(*key)
         if _KEPT is not None:
             used[key] = fields
@@ -93,6 +99,18 @@ def _fields(title: str, other: str, texts: tuple[str, ...], districts: tuple[str
         for token in tokens(text):
             fields[token] = fields.get(token, 0) | field
     return tuple(fields.items())
+
+
+def _every_language(texts: list[m.Text], lang: str) -> tuple[str, ...]:
+    """Each text in `lang` first, then in the other languages that differ from it."""
+    first = [t.pick(lang)[0] for t in texts]
+    return tuple(first) + tuple(v for t, shown in zip(texts, first) for v in t.values.values() if v != shown)
+
+
+def _snippet(texts: list[m.Text], lang: str) -> str:
+    """The start of the item's own text in `lang`, on one line, tags stripped."""
+    text = " ".join(Markup(t.pick(lang)[0]).striptags() for t in texts[:1])
+    return join_cjk_text(text)[:SNIPPET_CHARS]
 
 
 def _items(site: m.Site):

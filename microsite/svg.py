@@ -20,6 +20,10 @@ Point = tuple[float, float]
 Ring = tuple[Point, ...]
 
 MAP_MARGIN = 8  # viewBox units around the map so strokes are not clipped
+# Map labels, in viewBox units: 20 is about 12 px on a 360 px wide phone map. Widths are
+# estimated generously (bold Latin letters, full-width Han), so measured boxes fit inside.
+LABEL_SIZE, LATIN_EM, LABEL_PAD = 20, 0.7, 4
+LABEL_STEP, LABEL_TURNS = 6, 48  # a displaced label is tried on rings LABEL_STEP apart
 SCANLINES = 32  # rows sampled by the label fallback
 BAR_ROW, BAR_HEIGHT, BAR_LABEL_SHARE, BAR_VALUE_ROOM = 28, 18, 0.4, 40
 
@@ -146,13 +150,21 @@ def _svg(body: list[str], *, css_class: str, width: int, height: int, linked: bo
 
 def district_map(shapes: Iterable[Shape], regions: Mapping[str, Region], *, title: str,
                  desc: str, id_prefix: str, labelled: bool = True, width: int = 600) -> Markup:
-    """Draw every shape as a <path>; districts with a Region.href become links."""
+    """Draw every shape as a <path>; districts with a Region.href become links. Labels come
+    last, above every shape, placed so that no two overlap: a label that does not fit at its
+    district's label point moves to the nearest free place, with a leader line back to it."""
     height, drawn = _geometry(tuple(sorted(shapes, key=lambda shape: shape.code)), width)
-    body, linked = [], False
-    for code, path, label_at in drawn:
+    body, linked, anchors = [], False, []
+    for code, path, label_at, area in drawn:
         region = regions.get(code)
-        body.extend(_district(code, path, label_at, region, labelled))
+        body.extend(_district(code, path, region))
         linked = linked or bool(region and region.href)
+        if labelled and region:
+            anchors.append((area, code, region, label_at))
+    if anchors:
+        body.append('<g class="map-labels">')
+        body.extend(_labels(anchors, width, height))
+        body.append("</g>")
     return _svg(body, css_class="district-map", width=width, height=height, linked=linked,
                 title=title, desc=desc, id_prefix=id_prefix)
 
@@ -170,8 +182,8 @@ def _geometry(shapes: tuple[Shape, ...], width: int) -> tuple[int, tuple[tuple[s
     drawn = []
     for shape in shapes:
         rings = [tuple(project(pt) for pt in ring) for ring in shape.rings]
-        label_at = _label_point(max(rings, key=lambda ring: abs(_area(ring))))
-        drawn.append((shape.code, _path_data(rings), label_at))
+        largest = max(rings, key=lambda ring: abs(_area(ring)))
+        drawn.append((shape.code, _path_data(rings), _label_point(largest), abs(_area(largest))))
     return height, tuple(drawn)
 
 
@@ -191,20 +203,87 @@ def _projection(points: list[Point], width: int):
     return project, math.ceil(span_y * k + 2 * MAP_MARGIN)
 
 
-def _district(code: str, path: str, label_at: Point, region: Region | None, labelled: bool) -> list[str]:
+def _district(code: str, path: str, region: Region | None) -> list[str]:
     href = region.href if region else None
     classes = " ".join(filter(None, ["district", region.css_class if region else ""]))
     parts = [f"<path{_attrs(('class', classes), ('data-code', code), ('d', path))}/>"]
-    if labelled and region:
-        x, y = label_at
-        attrs = _attrs(("class", "map-label"), ("x", _num(x)), ("y", _num(y)), ("dy", "0.35em"),
-                       ("text-anchor", "middle"), ("lang", region.lang),
-                       ("aria-hidden", "true" if href else None))  # the link already names it
-        parts.append(f"<text{attrs}>{escape(region.label)}</text>")
     if href:
         link = _attrs(("href", href), ("class", "district-link"), ("aria-label", region.label))
         parts = [f"<a{link}>", *parts, "</a>"]
     return parts
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _labels(anchors: list, width: int, height: int) -> list[str]:
+    """<text> per label, the largest districts' first (they keep their place; small ones move),
+    each where its box overlaps no other and stays inside the map."""
+    placed: list[Box] = []
+    parts = []
+    for _, code, region, (ax, ay) in sorted(anchors, key=lambda a: (-a[0], a[1])):
+        half_w = _label_width(region.label) / 2
+        half_h = LABEL_SIZE * 0.65
+        x, y = _free_place(ax, ay, half_w, half_h, placed, width, height)
+        placed.append((x - half_w, y - half_h, x + half_w, y + half_h))
+        attrs = _attrs(("class", "map-label"), ("data-code", code), ("x", _num(x)), ("y", _num(y)),
+                       ("dy", "0.35em"), ("text-anchor", "middle"), ("lang", region.lang),
+                       ("aria-hidden", "true" if region.href else None))  # the link already names it
+        if (x, y) != (ax, ay):
+            ex, ey = _edge_point(ax, ay, placed[-1])
+            parts.append(f'<line class="map-leader" x1="{_num(ax)}" y1="{_num(ay)}" x2="{_num(ex)}" y2="{_num(ey)}"/>')
+            parts.append(f'<circle class="map-dot" cx="{_num(ax)}" cy="{_num(ay)}" r="3.5"/>')
+        parts.append(f"<text{attrs}>{escape(region.label)}</text>")
+    return parts
+
+
+def _label_width(label: str) -> float:
+    return sum(LABEL_SIZE * (1.0 if ord(ch) >= 0x2E80 else LATIN_EM) for ch in label) + 2 * LABEL_PAD
+
+
+def _free_place(ax: float, ay: float, half_w: float, half_h: float, placed: list[Box],
+                width: int, height: int) -> Point:
+    """The label point itself if the box fits there, else the nearest point on rings around it
+    (16 directions a ring) where the box is clear, and its leader line too if possible; the point
+    itself when nothing is (a map too small for its labels)."""
+    for strict in (True, False):
+        found = _search(ax, ay, half_w, half_h, placed, width, height, strict)
+        if found:
+            return found
+    return ax, ay
+
+
+def _search(ax: float, ay: float, half_w: float, half_h: float, placed: list[Box],
+            width: int, height: int, strict: bool) -> Point | None:
+    for ring in range(LABEL_TURNS + 1):
+        for step in range(16 if ring else 1):
+            angle = math.pi * 2 * step / 16
+            x = ax + math.cos(angle) * ring * LABEL_STEP * 2
+            y = ay + math.sin(angle) * ring * LABEL_STEP
+            x = min(max(x, half_w), width - half_w)
+            y = min(max(y, half_h), height - half_h)
+            box = (x - half_w, y - half_h, x + half_w, y + half_h)
+            if any(_overlap(box, other) for other in placed):
+                continue
+            if strict and ring and any(_crosses((ax, ay), _edge_point(ax, ay, box), other) for other in placed):
+                continue
+            return x, y
+    return None
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _edge_point(ax: float, ay: float, box: Box) -> Point:
+    """Where a leader line from (ax, ay) meets the box: its nearest point."""
+    return min(max(ax, box[0]), box[2]), min(max(ay, box[1]), box[3])
+
+
+def _crosses(a: Point, b: Point, box: Box, samples: int = 16) -> bool:
+    """Whether the segment a–b passes through the box (sampled: leader lines are short)."""
+    return any(box[0] < a[0] + (b[0] - a[0]) * i / samples < box[2] and
+               box[1] < a[1] + (b[1] - a[1]) * i / samples < box[3] for i in range(samples + 1))
 
 
 def _path_data(rings: list[Ring]) -> str:

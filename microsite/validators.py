@@ -2,7 +2,7 @@
 
 - HTML: the Nu HTML Checker (npm `vnu-jar`, run with the machine's Java), once over the folder.
 - Accessibility: axe-core (npm `axe-core`) in Debian's headless Chromium, driven by Playwright,
-  with the WCAG 2.1 A and AA rules.
+  with the WCAG 2.2 A and AA rules (target size included), in light and in dark mode.
 
 Both are installed by tools/install-checkers.sh into .cache/checkers/; a missing tool is reported
 as a problem that names the command installing it, so the check fails instead of passing unseen.
@@ -26,7 +26,8 @@ AXE_JS = CHECKERS / "axe-core" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SCHEMES = ("light", "dark")  # prefers-color-scheme: the stylesheet has a palette for each
 AXE_RUN = ("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
            "resultTypes: ['violations']})")
 
@@ -86,7 +87,8 @@ def sample_pages(out: Path) -> list[str]:
 
 
 def check_accessibility(out: Path, pages: list[str]) -> list[Problem]:
-    """axe-core's WCAG 2.1 A/AA violations on the given pages, one problem per rule and page."""
+    """axe-core's WCAG 2.2 A/AA violations on the given pages in light and dark mode, one problem
+    per rule, page and mode."""
     if not CHROMIUM.exists():
         return [_missing("Chromium", "sh tools/install-browser.sh")]
     if not AXE_JS.is_file():
@@ -105,21 +107,23 @@ def _run_axe(sync_playwright, out: Path, pages: list[str]) -> list[Problem]:
     problems = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        # The pages' CSP allows only their own scripts; bypass it so axe can be injected.
-        context = browser.new_context(bypass_csp=True)
-        context.add_init_script(script=AXE_JS.read_text(encoding="utf-8"))
-        tab = context.new_page()
-        for rel in pages:
-            tab.goto((out / rel).resolve().as_uri())
-            for v in tab.evaluate(AXE_RUN, WCAG_TAGS)["violations"]:
-                problems.append(_axe_problem(rel, v))
+        for scheme in SCHEMES:
+            # The pages' CSP allows only their own scripts; bypass it so axe can be injected.
+            context = browser.new_context(bypass_csp=True, color_scheme=scheme)
+            context.add_init_script(script=AXE_JS.read_text(encoding="utf-8"))
+            tab = context.new_page()
+            for rel in pages:
+                tab.goto((out / rel).resolve().as_uri())
+                for v in tab.evaluate(AXE_RUN, WCAG_TAGS)["violations"]:
+                    problems.append(_axe_problem(rel, v, scheme))
+            context.close()
         browser.close()
     return sorted(problems)
 
 
-def _axe_problem(page: str, violation: dict) -> Problem:
+def _axe_problem(page: str, violation: dict, scheme: str) -> Problem:
     targets = [" ".join(map(str, n["target"])) for n in violation["nodes"]]
     shown = ", ".join(f"`{t}`" for t in targets[:3]) + (f" and {len(targets) - 3} more" if len(targets) > 3 else "")
     return Problem(page, 0, violation["id"],
-                   f"{violation['help']} ({violation.get('impact') or 'minor'}): {shown}; "
+                   f"{violation['help']} ({violation.get('impact') or 'minor'}, {scheme} mode): {shown}; "
                    f"see {violation['helpUrl']}")

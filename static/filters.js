@@ -1,7 +1,7 @@
 // Filters on the initiatives page (templates/partials/filters.html): hide the initiatives that
-// do not match the chosen district, zone, theme, batch and words, and keep the choice in the
-// address so that it can be shared and the back button undoes it. Without JavaScript the form
-// stays hidden and every list is shown.
+// do not match the chosen district, zone, theme, batch and words, count the ones left into the
+// district × theme matrix, and keep the choice in the address so that it can be shared and the
+// back button undoes it. Without JavaScript the form stays hidden and everything is shown.
 (function () {
   "use strict";
 
@@ -9,7 +9,6 @@
   if (!form) return;
   const LISTS = { district: "districts", zone: "zones", theme: "themes", batch: "batch" };
   const items = Array.from(document.querySelectorAll("li[data-themes]"));
-  const groups = Array.from(document.querySelectorAll(".group")).filter((g) => g.querySelector("li[data-themes]"));
   const status = form.querySelector("[role=status]");
 
   function chosen() {
@@ -34,8 +33,47 @@
       item.hidden = !matches(item, choice);
       if (!item.hidden) shown.add(item.querySelector("a").getAttribute("href"));
     }
-    for (const group of groups) group.hidden = !group.querySelector("li[data-themes]:not([hidden])");
+    recount(choice);
     status.textContent = shown.size === 1 ? form.dataset.countOne : form.dataset.count.replace("{n}", String(shown.size));
+  }
+
+  // The matrix counts the initiatives on view, in the chosen district's row and the chosen
+  // theme's column only; with a filter set, rows and columns left empty are hidden. Shades
+  // follow the same steps as the build's (h.heat in render.py).
+  const matrix = document.querySelector("table.matrix");
+
+  function recount(choice) {
+    if (!matrix) return;
+    const filtered = Object.values(choice).some(Boolean);
+    const cells = new Map(), rows = new Map(), columns = new Map();
+    const wanted = (id, chosen) => id && (!chosen || id === chosen);
+    for (const item of items) {
+      if (item.hidden) continue;
+      for (const d of item.dataset.districts.split(" ").filter((id) => wanted(id, choice.district))) {
+        rows.set(d, (rows.get(d) || 0) + 1);
+        for (const t of item.dataset.themes.split(" ").filter((id) => wanted(id, choice.theme))) {
+          cells.set(d + " " + t, (cells.get(d + " " + t) || 0) + 1);
+          columns.set(t, (columns.get(t) || 0) + 1);
+        }
+      }
+    }
+    const top = Math.max(1, ...cells.values());
+    for (const row of matrix.tBodies[0].rows) {
+      const district = row.dataset.district;
+      row.hidden = filtered && !rows.get(district);
+      for (const cell of row.querySelectorAll("td[data-theme]")) {
+        const n = cells.get(district + " " + cell.dataset.theme) || 0;
+        const link = cell.querySelector("a");
+        cell.className = cell.className.replace(/\bheat-\d\b/, "").trim() + " heat-" + (n ? 1 + Math.min(3, Math.floor((n * 4 - 1) / top)) : 0);
+        if (link) {
+          link.hidden = !n;
+          link.querySelector(".n").textContent = String(n);
+        }
+        cell.hidden = filtered && !columns.get(cell.dataset.theme);
+      }
+      row.querySelector("td:last-child").textContent = String(rows.get(district) || 0);
+    }
+    for (const head of matrix.tHead.querySelectorAll("th[data-theme]")) head.hidden = filtered && !columns.get(head.dataset.theme);
   }
 
   // The address holds only the filters that are set, in the form's order.

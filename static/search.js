@@ -46,41 +46,88 @@
     return loading;
   }
 
-  // Doc number -> weight of the best field where a term starting with `word` occurs.
-  function matches(index, word) {
+  // Doc number -> [weight of the best field where a term starting with `word` occurs (or, when
+  // `exact`, the term `word` itself), the terms that matched].
+  function matchesOf(index, word, exact) {
     const found = new Map();
-    for (const key of index.keys) {
+    for (const key of exact ? [word] : index.keys) {
       if (!key.startsWith(word)) continue;
       let doc = 0;
       for (const posting of index.terms[key]) {
         doc += Math.floor(posting / 8);
         const fields = posting % 8;
         const weight = fields & TITLE ? 100 : fields & OTHER ? 10 : 1;
-        if (weight > (found.get(doc) || 0)) found.set(doc, weight);
+        const entry = found.get(doc) || [0, []];
+        entry[0] = Math.max(entry[0], weight);
+        entry[1].push(key);
+        found.set(doc, entry);
+      }
+    }
+    return found;
+  }
+
+  // One wrong, missing, extra or swapped letter: is `word` that close to the start of `key`?
+  // (Optimal string alignment distance of word and key's prefixes one letter around its length.)
+  function near(word, key) {
+    for (let n = word.length - 1; n <= word.length + 1; n++) {
+      if (n < 1 || n > key.length) continue;
+      const a = word, b = key.slice(0, n);
+      let prev2 = null, prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+      for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) {
+          let d = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+          if (prev2 && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2] + 1);
+          row.push(d);
+        }
+        prev2 = prev;
+        prev = row;
+      }
+      if (prev[b.length] <= 1) return true;
+    }
+    return false;
+  }
+
+  // A Latin word of four letters or more that starts no term: the terms one letter away, at a
+  // tenth of the weight, so a typo still finds ("yanpu" finds Yangpu) but never outranks.
+  function fuzzy(index, word) {
+    const found = new Map();
+    if (word.length < 4 || HAN.test(word)) return found;
+    for (const key of index.keys) {
+      if (HAN.test(key) || key.length < word.length - 1 || !near(word, key)) continue;
+      for (const [doc, [weight]] of matchesOf(index, key, true)) {
+        const entry = found.get(doc) || [0, []];
+        entry[0] = Math.max(entry[0], weight / 10);
+        entry[1].push(key);
+        found.set(doc, entry);
       }
     }
     return found;
   }
 
   // Docs holding every query word (as a prefix), best first: title matches, then other-name
-  // matches, then body; equal scores put the shorter title (the closer match) first.
+  // matches, then body; equal scores put the shorter title (the closer match) first. Each result
+  // is {doc, terms}: the index's terms that matched, to say why when the snippet cannot.
   function search(index, query) {
     const words = Array.from(new Set(tokens(query)));
     if (!words.length) return [];
     let scores = null;
     for (const word of words) {
-      const found = matches(index, word);
+      let found = matchesOf(index, word, false);
+      if (!found.size) found = fuzzy(index, word);
       const next = new Map();
-      for (const [doc, weight] of found) {
-        if (scores === null || scores.has(doc)) next.set(doc, (scores ? scores.get(doc) : 0) + weight);
+      for (const [doc, [weight, terms]] of found) {
+        if (scores !== null && !scores.has(doc)) continue;
+        const [score, before] = scores ? scores.get(doc) : [0, []];
+        next.set(doc, [score + weight, before.concat(terms)]);
       }
       scores = next;
     }
-    const ranked = Array.from(scores, function ([doc, score]) {
-      return { doc: doc, score: score, length: tokens(index.docs[doc][1]).length };
+    const ranked = Array.from(scores, function ([doc, [score, terms]]) {
+      return { doc: doc, score: score, terms: terms, length: tokens(index.docs[doc][1]).length };
     });
     ranked.sort(function (a, b) { return b.score - a.score || a.length - b.length || a.doc - b.doc; });
-    return ranked.map(function (r) { return index.docs[r.doc]; });
+    return ranked.map(function (r) { return { doc: index.docs[r.doc], terms: Array.from(new Set(r.terms)) }; });
   }
 
   // -- showing results ----------------------------------------------------------------------
@@ -120,8 +167,39 @@
     return out;
   }
 
-  function resultContent(doc, words, form) {
-    const [kind, title, other, districts, path] = doc;
+  // Up to SNIPPET characters of the item's text around the first matched word, "…" where cut
+  // (half as many Chinese characters, which are twice as wide).
+  const SNIPPET = document.documentElement.lang.startsWith("zh") ? 80 : 160;
+
+  // The snippet; when the matched words lie beyond the text the index keeps, the snippet ends
+  // with the terms that matched, marked, so that every result says why it is there.
+  function snippet(text, words, terms) {
+    const flags = marked(text, words);
+    const first = Math.max(0, flags.indexOf(true));
+    let start = first < SNIPPET / 3 ? 0 : first - Math.floor(SNIPPET / 3);
+    if (start > 0) {
+      const space = text.indexOf(" ", start);
+      if (space >= 0 && space < first) start = space + 1; // at a word, when there are words
+    }
+    const cut = text.slice(start, start + SNIPPET);
+    const span = document.createElement("span");
+    span.className = "search-snippet";
+    if (start > 0) span.appendChild(document.createTextNode("…"));
+    span.appendChild(highlighted(cut, words));
+    if (start + SNIPPET < text.length) span.appendChild(document.createTextNode("…"));
+    if (!flags.includes(true)) {
+      for (const term of terms) {
+        const mark = document.createElement("mark");
+        mark.textContent = term;
+        span.append(" … ", mark);
+      }
+    }
+    return span;
+  }
+
+  function resultContent(result, query, form) {
+    const [kind, title, other, districts, path, text] = result.doc;
+    const words = query.concat(result.terms); // the terms a typo found are marked too
     const link = document.createElement("a");
     link.href = document.body.dataset.root + path;
     link.className = "search-result-title";
@@ -139,6 +217,7 @@
     const label = form.dataset["kind" + kind[0].toUpperCase() + kind.slice(1)];
     meta.textContent = [label].concat(districts.length ? [districts.join(form.dataset.separator)] : []).join(" · ");
     parts.push(document.createTextNode(" "), meta);
+    parts.push(snippet(text || "", words, result.terms));
     return parts;
   }
 
@@ -174,12 +253,12 @@
       const words = Array.from(new Set(tokens(query)));
       const results = words.length ? search(index, query) : [];
       this.list.replaceChildren();
-      results.slice(0, SHOWN).forEach((doc, i) => {
+      results.slice(0, SHOWN).forEach((result, i) => {
         const option = document.createElement("li");
         option.id = "search-option-" + i;
         option.setAttribute("role", "option");
         option.setAttribute("aria-selected", "false");
-        option.append.apply(option, resultContent(doc, words, this.form));
+        option.append.apply(option, resultContent(result, words, this.form));
         this.list.appendChild(option);
       });
       this.status.textContent = words.length ? countMessage(index, results.length) : "";
@@ -240,9 +319,9 @@
       const words = Array.from(new Set(tokens(query)));
       const results = search(index, query);
       const list = app.querySelector("#search-page-results");
-      for (const doc of results) {
+      for (const result of results) {
         const item = document.createElement("li");
-        item.append.apply(item, resultContent(doc, words, form));
+        item.append.apply(item, resultContent(result, words, form));
         list.appendChild(item);
       }
       app.querySelector("#search-page-status").textContent = countMessage(index, results.length);
@@ -252,6 +331,16 @@
   const form = document.querySelector(".search-form");
   if (!form) return;
   new Combobox(form);
+  // "/" anywhere but in a field jumps to the search box, as on most documentation sites
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+    event.preventDefault();
+    const input = form.querySelector("#search-input");
+    input.focus();
+    input.select();
+  });
   const app = document.getElementById("search-app");
   if (app) showPage(form, app);
 })();

@@ -12,7 +12,7 @@ def initiatives_by(real_site, field: str, value: str) -> set[str]:
 
 
 def shown(tab) -> set[str]:
-    """Ids of the initiatives the index shows now (an initiative may be listed in several groups)."""
+    """Ids of the initiatives the index lists now."""
     hrefs = tab.eval_on_selector_all(
         "li[data-themes]:not([hidden]) a",
         "as => as.filter(a => a.offsetParent !== null).map(a => a.getAttribute('href'))")
@@ -27,9 +27,6 @@ def test_a_theme_filter_shows_exactly_that_themes_initiatives(tab, site, real_si
     expected = initiatives_by(real_site, "themes", "talent-services")
     assert shown(tab) == expected and 0 < len(expected) < len(everything)
     assert tab.text_content("#initiative-filters [role=status]") == f"{len(expected)} initiatives"
-    # every group left on view holds a shown initiative
-    assert tab.eval_on_selector_all(".group:not([hidden])", "gs => gs.every(g => g.querySelector("
-                                    "'li[data-themes]:not([hidden])'))")
 
 
 def test_filters_combine_and_the_address_carries_them(tab, site, real_site):
@@ -87,3 +84,32 @@ def test_the_map_s_districts_take_keyboard_focus(tab, site):
     with tab.expect_navigation():
         tab.keyboard.press("Enter")
     assert "/districts/" in tab.url
+
+
+def matrix(tab) -> dict[tuple[str, str], int]:
+    """(district, theme) -> the number the matrix shows now, for the cells on view."""
+    cells = tab.eval_on_selector_all("table.matrix tbody tr:not([hidden]) td[data-theme]:not([hidden]) a:not([hidden])",
+                                     "as => as.map(a => [a.closest('tr').dataset.district, "
+                                     "a.closest('td').dataset.theme, a.querySelector('.n').textContent])")
+    return {(d, t): int(n) for d, t, n in cells}
+
+
+def test_the_filters_recount_the_matrix(tab, site, real_site):
+    tab.goto(site.url("initiatives/"))
+    everything = matrix(tab)
+    assert sum(everything.values()) > 0
+    tab.select_option("#initiative-filters select[name=theme]", "talent-services")
+    only = matrix(tab)
+    expected = initiatives_by(real_site, "themes", "talent-services")
+    records = json.loads((real_site / "data" / "initiatives.json").read_text(encoding="utf-8"))
+    per_district = {}
+    for r in records:
+        if r["id"] in expected:
+            for d in r["districts"]:
+                per_district[d["id"]] = per_district.get(d["id"], 0) + 1
+    assert only == {(d, "talent-services"): n for d, n in per_district.items()}
+    # the other themes' columns and the districts without such an initiative are hidden
+    assert tab.eval_on_selector_all("table.matrix thead th[data-theme]:not([hidden])", "ths => ths.length") == 1
+    assert tab.eval_on_selector_all("table.matrix tbody tr:not([hidden])", "trs => trs.length") == len(per_district)
+    tab.select_option("#initiative-filters select[name=theme]", "")
+    assert matrix(tab) == everything

@@ -21,7 +21,9 @@ def crawl(browser, start: str) -> tuple[dict[str, int], list[str], list[str]]:
     requests, failures = [], []
     page = browser.new_page()
     page.on("request", lambda r: requests.append(r.url))
-    page.on("requestfailed", lambda r: failures.append(f"{r.url}: {r.failure}"))
+    # a request the next navigation cancels (the favicon, fetched after the load event) did not
+    # fail; a missing file still does, as its HTTP status or a file:// error
+    page.on("requestfailed", lambda r: r.failure != "net::ERR_ABORTED" and failures.append(f"{r.url}: {r.failure}"))
     page.on("response", lambda r: r.status >= 400 and failures.append(f"{r.url}: HTTP {r.status}"))
     seen, todo, files = {}, [start], set()
     while todo:

@@ -83,3 +83,72 @@ def test_the_search_page_shows_every_result(tab, site):
     assert all(url.startswith(site.root) for url in shown)
     assert tab.input_value("#search-input") == "trade"
     assert tab.text_content("#search-page-status") == f"{len(shown)} results"
+
+
+def test_one_wrong_letter_still_finds(tab, site):
+    tab.goto(site.url(""))
+    assert results(tab, "yanpu")[0] == site.url("districts/yangpu/")   # a letter missing
+    assert results(tab, "yangpo")[0] == site.url("districts/yangpu/")  # a letter wrong
+    assert tab.text_content("#search-listbox li mark") == "Yangpu"
+
+
+def test_every_result_shows_a_snippet_with_the_matched_words_marked(tab, site):
+    tab.goto(site.url(""))
+    results(tab, "meituan")
+    snippet = tab.locator("#search-listbox li .search-snippet").first
+    assert snippet.locator("mark").first.inner_text().lower() == "meituan"
+    results(tab, "yang")
+    counts = tab.eval_on_selector_all("#search-listbox li", "ls => ls.map(l => l.querySelectorAll('.search-snippet').length)")
+    assert counts and set(counts) == {1}
+    # on the search page every result says why it is there, with a marked word in its snippet
+    # (where the word lies beyond the text the index keeps, the snippet ends with the term)
+    tab.goto(site.url("search/") + "?q=yang")
+    tab.wait_for_selector("#search-page-results li")
+    marks = tab.eval_on_selector_all("#search-page-results li", "ls => ls.map(l => l.querySelectorAll('.search-snippet mark').length)")
+    assert len(marks) > 10 and min(marks) >= 1
+
+
+def test_suggestions_float_over_the_page_without_moving_it(browser, site):
+    tab = browser.new_page(viewport={"width": 390, "height": 800})
+    tab.add_init_script("""window.__shift = 0; new PerformanceObserver(list => {
+        for (const entry of list.getEntries()) window.__shift += entry.value; }).observe({type: 'layout-shift', buffered: true});""")
+    tab.goto(site.url(""))
+    heading = tab.locator("h1").bounding_box()["y"]
+    tab.click("#search-input")
+    tab.keyboard.type("trade", delay=20)
+    tab.wait_for_selector("#search-listbox li[role=option]")
+    tab.wait_for_timeout(200)
+    assert tab.evaluate("window.__shift") == 0
+    assert tab.locator("h1").bounding_box()["y"] == heading
+    tab.close()
+
+
+def test_slash_focuses_the_search_box_but_not_while_typing_elsewhere(tab, site):
+    tab.goto(site.url("initiatives/"))
+    tab.keyboard.press("/")
+    assert tab.evaluate("document.activeElement.id") == "search-input"
+    assert tab.input_value("#search-input") == ""
+    tab.focus("#initiative-filters input[name=q]")
+    tab.keyboard.press("/")
+    assert tab.input_value("#initiative-filters input[name=q]") == "/"
+
+
+def test_a_chinese_name_gives_the_same_results_on_both_sites(tab, site):
+    found = {}
+    for lang in ("", "zh/"):
+        tab.goto(site.url(lang + "search/") + "?q=杨浦")
+        tab.wait_for_selector("#search-page-results li")
+        hrefs = tab.eval_on_selector_all("#search-page-results .search-result-title", "as => as.map(a => a.href)")
+        found[lang] = {h[len(site.root):].removeprefix("zh/") for h in hrefs}
+    assert found[""] == found["zh/"] and len(found[""]) > 10
+
+
+def test_the_suggestions_stay_on_screen_from_phone_to_desktop(browser, real_offline):
+    for width in (320, 390, 768, 1366):
+        tab = browser.new_page(viewport={"width": width, "height": 800})
+        tab.goto((real_offline / "index.html").as_uri())
+        results(tab, "trade")
+        box = tab.locator("#search-listbox").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, width
+        assert tab.evaluate("document.documentElement.scrollWidth") == width
+        tab.close()

@@ -61,7 +61,7 @@ def test_initiative_links_to_everything_and_everything_links_back(fixture_site):
 def related(out: Path, initiative: str) -> list[str]:
     """The hrefs of an initiative page's related initiatives, in order."""
     doc = page(out, f"initiatives/{initiative}/index.html")
-    return [a.get("href") for a in doc.xpath("//section[@aria-labelledby='related-heading']//a")]
+    return [a.get("href") for a in doc.xpath("//section[@aria-labelledby='related-heading']//li//a")]
 
 
 def test_related_initiatives_share_most_first_then_by_id(fixture_site, tmp_path):
@@ -98,22 +98,33 @@ def test_district_page_groups_initiatives_by_theme_and_names_who_announced(fixtu
 
 def test_matrix_cells_add_up_to_initiative_district_theme_pairs(fixture_site):
     doc = page(fixture_site, "initiatives/index.html")
-    cells = [int(td.text_content()) for td in doc.findall(".//table[@class='matrix']/tbody/tr/td")
+    cells = [int(td.find(".//span[@class='n']").text) for td in doc.findall(".//table[@class='matrix']/tbody/tr/td")
              if "heat" in td.get("class", "")]
     pairs = [("alpha-data-products", 1, 2), ("alpha-trade-platform", 1, 1), ("beta-talent", 1, 1),
              ("shared-trade", 2, 2)]
     assert sum(cells) == sum(d * t for _, d, t in pairs) == 8
     cell = doc.find(".//a[@href='../districts/alpha/#theme-trade']")
-    assert cell is not None and cell.text == "3"
+    assert cell is not None and cell.find("span[@class='n']").text == "3"
+    # an empty cell shows nothing but says so to assistive technology
+    empty = [td for td in doc.findall(".//table[@class='matrix']/tbody/tr/td") if "empty" in td.get("class")]
+    assert empty and all(td.text_content() == "none" and td.find(".//a") is None for td in empty)
 
 
-def test_index_groups_by_district_and_by_theme(fixture_site):
+def test_index_lists_each_initiative_once_with_its_date_status_and_summary(fixture_site):
     doc = page(fixture_site, "initiatives/index.html")
-    by_district = doc.find(".//section[@aria-labelledby='by-district']")
-    by_theme = doc.find(".//section[@aria-labelledby='by-theme']")
-    count = Counter(a.get("href") for a in by_district.iter("a") if not a.get("href").startswith(".."))
-    assert count["alpha-data-products/"] == 1 and count["shared-trade/"] == 2
-    assert len(by_theme.findall(".//section[@class='group']")) == 3
+    rows = doc.findall(".//section[@aria-labelledby='all']//ul[@class='initiative-list']/li")
+    assert sorted(li.find("a").get("href") for li in rows) == [
+        "alpha-data-products/", "alpha-trade-platform/", "beta-talent/", "shared-trade/"]
+    for li in rows:
+        assert li.find("span[@class='summary-line']").text_content()
+    first = rows[0]
+    assert first.find(".//time") is not None or first.find(".//span[@class='status']") is not None
+
+
+def test_a_theme_page_lists_each_initiative_once(fixture_site):
+    doc = page(fixture_site, "themes/trade/index.html")
+    hrefs = [li.find("a").get("href") for li in doc.iter("li") if li.getparent().get("class") == "initiative-list"]
+    assert hrefs and len(hrefs) == len(set(hrefs))
 
 
 def test_sources_page_lists_what_cites_each_source(fixture_site):
@@ -192,3 +203,26 @@ def test_a_build_on_a_terminal_shows_a_progress_bar_then_clears_it(tmp_path, mon
     assert shown.startswith("\rrendering [") and total > 256
     assert f"\rrendering [{'#' * ProgressBar.WIDTH}] {total:,}/{total:,} pages" in shown
     assert shown.endswith("\r\033[K")  # the summary line starts on a clean line
+
+
+def test_every_page_has_an_svg_favicon_and_its_own_description(fixture_site):
+    descriptions = set()
+    for path in ("index.html", "zones/alpha-zone/index.html", "themes/trade/index.html",
+                 "initiatives/alpha-data-products/index.html", "zh/districts/alpha/index.html"):
+        doc = page(fixture_site, path)
+        icon = doc.find(".//link[@rel='icon']")
+        assert icon.get("type") == "image/svg+xml"
+        assert (fixture_site / path).parent.joinpath(icon.get("href")).resolve().is_file()
+        descriptions.add(doc.find(".//meta[@name='description']").get("content"))
+    assert len(descriptions) == 5
+    # an item's description is its own text's first sentence, never the site's
+    theme = page(fixture_site, "themes/trade/index.html")
+    assert theme.find(".//meta[@name='description']").get("content") == "Trade across borders."
+
+
+def test_the_translation_report_is_linked_for_editors_but_not_from_the_public_footer(fixture_site):
+    for path in ("index.html", "zh/districts/alpha/index.html", "sources/index.html"):
+        footer = page(fixture_site, path).find(".//footer")
+        assert not [a for a in footer.iter("a") if "translations/" in a.get("href")], path
+    sources = page(fixture_site, "sources/index.html")
+    assert sources.find(".//main//a[@href='../translations/']") is not None

@@ -82,9 +82,10 @@ def test_axe_names_the_page_with_text_below_the_contrast_ratio(tmp_path):
     link = '<link rel="stylesheet" href="low.css">\n'
     (tmp_path / "grey.html").write_text(html_page('<p>faint</p>', link), encoding="utf-8")
     (tmp_path / "plain.html").write_text(html_page("<p>plain</p>"), encoding="utf-8")
-    [problem] = check_accessibility(tmp_path, ["grey.html", "plain.html"])
-    assert (problem.page, problem.code) == ("grey.html", "color-contrast")
-    assert "`p`" in problem.message and "(serious)" in problem.message
+    found = check_accessibility(tmp_path, ["grey.html", "plain.html"])
+    assert [(p.page, p.code) for p in found] == [("grey.html", "color-contrast")] * 2  # one per scheme
+    for problem, scheme in zip(found, ("dark", "light")):  # sorted
+        assert "`p`" in problem.message and f"(serious, {scheme} mode)" in problem.message
 
 
 def copy_of(folder: str, dest: Path, name: str, old: str, new: str) -> Path:
@@ -126,9 +127,9 @@ def test_check_fails_on_a_stylesheet_below_the_contrast_ratio(cli, tmp_path):
 
 
 def test_a_page_nothing_links_to_is_a_warning_and_an_error_under_strict(cli, tmp_path):
-    templates = copy_of("templates", tmp_path, "base.html",
-                        """<p><a href="{{ url('translations') }}">{{ t("footer.translations") }}</a></p>""",
-                        """<p>{{ t("footer.translations") }}</p>""")  # the only link to the report
+    templates = copy_of("templates", tmp_path, "sources.html",
+                        """<a href="{{ url('translations') }}">{{ t("translations.link") }}</a>""",
+                        """{{ t("translations.link") }}""")  # the only link to the report
     args = ["check", "--content", FIXTURES / "site", "--templates", templates, *ONLY_LINKS, "--skip", "offline"]
     run = cli(*args, "--out", tmp_path / "site", "--report", tmp_path / "r.json")
     assert run.code == 0 and "all checks passed" in run.out

@@ -131,7 +131,7 @@ def test_a_figure_may_be_an_amount_with_a_unit(cli, tmp_path):
     out = tmp_path / "out"
     figures = page(out, INITIATIVE).xpath('//ul[@class="figures"]/li/strong/text()')
     assert figures == ["over 7,000", "nearly 24.6 km²"]
-    assert page(out, "zh/" + INITIATIVE).xpath('//ul[@class="figures"]/li/strong/text()') == ["7,000余", "近24.6 平方公里"]
+    assert page(out, "zh/" + INITIATIVE).xpath('//ul[@class="figures"]/li/strong/text()') == ["7,000余", "近24.6平方公里"]
     record = json.loads((out / "data/site.json").read_text(encoding="utf-8"))
     (ini,) = [i for i in record["initiatives"] if i["id"] == "alpha-data-products"]
     assert ini["figures"][0] == {"value": None, "amount": {"value": 7000, "qualifier": "over", "upper": None},

@@ -214,6 +214,10 @@ def test_open_graph_and_twitter_metadata(hosted):
     doc = page(hosted, "zh/zones/alpha-zone/index.html")
     meta = {m.get("property") or m.get("name"): m.get("content") for m in doc.iter("meta")}
     assert meta["og:url"] == BASE + "zh/zones/alpha-zone/"
-    assert meta["og:description"] == meta["twitter:description"] == "供测试使用的小型站点。"
+    # the page's own summary, not the site's description
+    assert meta["og:description"] == meta["twitter:description"] == meta["description"] == "甲区的区域。"
     assert meta["og:locale"] == "zh_CN" and meta["og:locale:alternate"] == "en_US"
+    # the preview image, by its absolute URL, is a file of the build
+    assert meta["og:image"] == meta["twitter:image"] and meta["og:image"].startswith(BASE + "assets/")
+    assert (hosted / meta["og:image"][len(BASE):]).is_file() and meta["twitter:card"] == "summary_large_image"
     assert meta["og:title"] and meta["twitter:title"] == meta["og:title"]

@@ -188,21 +188,46 @@ def test_map_labels(shapes):
     assert set(texts) == {r.label for r in regions.values()}  # Chongming has no Region, no label
     assert all(t.get("class") == "map-label" for t in texts.values())
     assert texts["黄浦区"].get("lang") == "zh-Hans" and texts["Xuhui"].get("lang") is None
-    assert up[texts["Yangpu"]].tag == NS + "a" and texts["Yangpu"].get("aria-hidden") == "true"
-    assert texts["Xuhui"].get("aria-hidden") is None
+    # above every district, in one group; a linked district's link already names it
+    assert {up[t].get("class") for t in texts.values()} == {"map-labels"}
+    assert list(root)[-1].get("class") == "map-labels"
+    assert texts["Yangpu"].get("aria-hidden") == "true" and texts["Xuhui"].get("aria-hidden") is None
 
 
-def test_map_labels_sit_inside_their_district(shapes):
-    root = parse(draw(shapes, make_regions(shapes, skip=())))
-    up = parents(root)
+def label_boxes(root) -> dict[str, tuple]:
+    """code -> (left, top, right, bottom) of its label, as svg.py estimates it."""
+    from microsite.svg import LABEL_SIZE, _label_width
+    out = {}
     for text in root.iter(NS + "text"):
-        group = up[text]
-        path = next(p for p in group if p.tag == NS + "path") if group.tag == NS + "a" else None
-        if path is None:  # unlinked label follows its path in the root
-            siblings = list(group)
-            path = siblings[siblings.index(text) - 1]
+        x, y, half = float(text.get("x")), float(text.get("y")), _label_width(text.text) / 2
+        out[text.get("data-code")] = (x - half, y - LABEL_SIZE * 0.65, x + half, y + LABEL_SIZE * 0.65)
+    return out
+
+
+def test_map_labels_sit_inside_their_district_or_point_to_it(shapes):
+    root = parse(draw(shapes, make_regions(shapes, skip=())))
+    paths = paths_by_code(root)
+    leaders = {(float(line.get("x2")), float(line.get("y2"))): (float(line.get("x1")), float(line.get("y1")))
+               for line in root.iter(NS + "line")}
+    boxes = label_boxes(root)
+    moved = 0
+    for text in root.iter(NS + "text"):
+        code = text.get("data-code")
         pt = (float(text.get("x")), float(text.get("y")))
-        assert any(inside(pt, ring) for ring in subpaths(path.get("d"))), path.get("data-code")
+        # a moved label has a leader line from its district's label point to the box's edge
+        start = next((a for b, a in leaders.items() if boxes[code][0] <= b[0] <= boxes[code][2]
+                      and boxes[code][1] <= b[1] <= boxes[code][3]), None)
+        moved += start is not None
+        assert any(inside(start or pt, ring) for ring in subpaths(paths[code].get("d"))), code
+    assert moved == len(leaders) > 0  # the central districts are too small for their names
+
+
+def test_map_labels_never_overlap(shapes):
+    for width in (600, 400):
+        boxes = list(label_boxes(parse(draw(shapes, make_regions(shapes, skip=()), width=width))).values())
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (width, a, b)
 
 
 def test_map_label_fallback_when_centroid_is_outside():
