@@ -155,18 +155,19 @@ def _markdown_texts(clean: dict[str, dict[str, dict | None]]) -> list[str]:
     return texts
 
 
-GEO_FILE = "geo/shanghai-districts.geojson"
-
-
 def _shapes(content: Content, diags: Diagnostics) -> tuple:
-    """District boundaries for the maps; a site without the file simply has no map."""
-    data = content.data_files.get(GEO_FILE)
-    if data is None:
+    """District boundaries for the maps, from the one .geojson file in geo/ (whatever its name:
+    the region is the site's); a site without one simply has no map."""
+    files = sorted(name for name in content.data_files if name.startswith("geo/") and name.endswith(".geojson"))
+    if len(files) > 1:
+        diags.add(display_path(content.root / files[1]), 1, 1, "bad-geodata",
+                  f"more than one boundaries file in geo/: {', '.join(files)}", hint="keep one")
+    if len(files) != 1:
         return ()
     try:
-        return load_shapes(data.decode("utf-8"))
+        return load_shapes(content.data_files[files[0]].decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
-        diags.add(display_path(content.root / GEO_FILE), 1, 1, "bad-geodata", f"unreadable boundaries: {err}")
+        diags.add(display_path(content.root / files[0]), 1, 1, "bad-geodata", f"unreadable boundaries: {err}")
         return ()
 
 
@@ -176,7 +177,7 @@ def _check_codes(site: m.Site, diags: Diagnostics) -> None:
         if codes and d.code not in codes:
             diags.add(d.place.file, d.place.line, d.place.column, "bad-value",
                       f"no district on the map has the code '{d.code}'", field="code",
-                      hint="use the six-digit code from " + GEO_FILE)
+                      hint="use a code from the boundaries file in geo/")
 
 
 def _settings(r: _Resolver, item: RawItem, c: dict) -> m.Settings:
