@@ -3,6 +3,7 @@ site is found from its content/site.yaml, and its output and build state stay be
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -81,3 +82,12 @@ def test_version(cli, capsys):
         cli("--version")
     assert exc.value.code == 0
     assert capsys.readouterr().out.split()[-1] == __version__
+
+
+def test_two_boundaries_files_are_an_error(cli, new_site):
+    geo = new_site / "content" / "geo"
+    shutil.copy(geo / "example-region.geojson", geo / "second.geojson")
+    run = cli("build")
+    assert run.code == 1
+    assert ("content/geo/second.geojson:1:1: error: bad-geodata: more than one boundaries file in geo/: "
+            "geo/example-region.geojson, geo/second.geojson (keep one)") in run.err
