@@ -15,11 +15,11 @@ from conftest import ROOT
 from microsite.cli import main, parser
 from microsite.diagnostics import WARNING_CODES
 
-DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / n for n in ("README.md", "CONTRIBUTING.md", "CHANGELOG.md")]
 FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 SPAN = re.compile(r"`([^`\n]+)`")
 # A path: has a slash or a file extension; placeholders (<id>, DIR, {en,zh}, …) are not paths.
-PATH = re.compile(r"(?<![\w/.:%-])\.?[\w-]+(?:\.[\w-]+)*(?:/[\w.*-]+)*(?:/|\.(?:yaml|md|py|json|geojson|sh|html|"
+PATH = re.compile(r"(?<![\w/.:%$-])\.?[\w-]+(?:\.[\w-]+)*(?:/[\w.*-]+)*(?:/|\.(?:yaml|md|py|json|geojson|sh|html|"
                   r"toml|js|css|xml|csv|txt|zip|pickle))(?![\w/<{…])")
 GENERATED = (".cache/", ".venv", "dist/", "/tmp/")   # made by the tools, not in a fresh clone
 OTHERS = {"resources/": "Hugo's cache folder (benchmarks.md)",
