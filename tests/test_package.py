@@ -62,3 +62,11 @@ def test_the_installed_generator_builds_a_new_site_outside_the_repository(wheel,
     assert list((tmp_path / "s" / ".cache" / "build").glob("state-*.pickle"))
     assert not (installed / ".cache").exists() and not (installed / "microsite" / ".cache").exists()
     assert _files(installed / "microsite" / "theme" / "templates") == _files(ROOT / "templates")
+
+
+def test_build_py_without_the_libraries_says_how_to_get_them():
+    """`python3 build.py` with a Python that lacks the libraries (-S: no site-packages)."""
+    done = subprocess.run([sys.executable, "-S", str(ROOT / "build.py"), "--help"], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "is missing from this Python. Run `make site`" in done.stderr and "pip install ." in done.stderr
+    assert "Traceback" not in done.stderr
