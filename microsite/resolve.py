@@ -16,7 +16,7 @@ from .diagnostics import Diagnostics
 from .load import Content, RawItem, display_path
 from .state import BuildState
 from .markup import CITATION, Context, Converter
-from .schema import KINDS, check_id, dotted, validate
+from .schema import KINDS, check_id, dotted, valid_part, validate
 from .svg import load_shapes
 
 KIND_OF_FOLDER = {"batches": "batch", "districts": "district", "zones": "zone", "themes": "theme",
@@ -132,6 +132,7 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     for folder in ORDER:
         for item_id, clean in r.clean[folder].items():
             r.objects[folder][item_id] = _BUILD[folder](r, r.raw[folder][item_id], clean)
+    named = _check_failed(r)
     if settings_clean is None:
         return None
     settings = _settings(r, content.settings, settings_clean)
@@ -140,7 +141,7 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     _link_back(site)
     _check_codes(site, diags)
     site.missing_translations = _warn_translations(r, content, settings.languages)
-    _warn_content(site, diags)
+    _warn_content(site, diags, named, {kind for kind, _ in content.unreadable})
     _warn_repeats(r, [content.settings] + [r.raw[f][i] for f in ORDER for i in r.clean[f]], diags)
     return site
 
@@ -340,17 +341,48 @@ def _texts(value, path):
             yield from _texts(v, path + (i,))
 
 
-def _warn_content(site: m.Site, diags: Diagnostics) -> None:
+def _check_failed(r: _Resolver) -> set[tuple[str, str]]:
+    """Check the references and citations of the items with errors, as those of any other item:
+    every mistake in one run. Returns what they name, (folder, id): a warning that nothing links
+    to one of these may only be the failed item's doing."""
+    named = set()
+    for folder in ORDER:
+        for item_id, item in sorted(r.raw[folder].items()):
+            if item_id in r.clean[folder]:
+                continue
+            part = valid_part(item)
+            for name, spec in KINDS[folder].items():
+                if spec.type == "ref" and part.get(name) is not None:
+                    ids = part[name] if spec.many else [part[name]]
+                    paths = [(name, i) for i in range(len(ids))] if spec.many else [(name,)]
+                    for path, ref_id in zip(paths, ids):
+                        r.ref(item, path, spec.ref, ref_id)
+                        named.add((spec.ref, ref_id))
+                elif spec.type == "markdown" and part.get(name) is not None:
+                    cited: list[str] = []
+                    r.html(item, name, part[name], cited)
+                    named.update(("sources", source_id) for source_id in cited)
+    return named
+
+
+def _warn_content(site: m.Site, diags: Diagnostics, named: set, unreadable: set[str]) -> None:
+    """Warnings about what the content lacks. Nothing links to a district, zone or source that an
+    item with errors names (`named`), and, while a file of a kind that could link to it cannot
+    be read at all (`unreadable`), to none of that kind: such a warning is not said."""
     for ini in site.initiatives:
         if ini.date is None and ini.status is None:
             diags.add(ini.place.file, ini.place.line, ini.place.column, "no-date-or-status", "the initiative has neither a date nor a status",
                       hint="add 'date:' or 'status:' where a source states it")
-    for item in site.districts + site.zones:
+    lonely = [] if unreadable & {"zones", "initiatives"} else site.districts + site.zones
+    for item in lonely:
+        if (item.kind + "s", item.id) in named:
+            continue
         if not item.initiatives:
             diags.add(item.place.file, item.place.line, item.place.column, "no-initiatives", f"the {item.kind} has no initiative",
                       hint="add an initiative, or say in the summary that none has been published")
-    for source in site.sources:
-        if not source.cited_by:
+    uncited = [] if unreadable - {"sources"} else site.sources
+    for source in uncited:
+        if not source.cited_by and ("sources", source.id) not in named:
             diags.add(source.place.file, source.place.line, source.place.column, "uncited-source", "no item cites this source",
                       hint="cite it in an item's 'sources:' or delete it")
 
