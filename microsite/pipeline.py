@@ -20,6 +20,7 @@ import jinja2
 from . import model as m
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
+from .links import check_relative_links
 from .load import display_path, load_content
 from .render import Page, Renderer, plan_pages, render_pages, render_whole
 from .resolve import resolve
@@ -114,7 +115,11 @@ def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.
                        default_language=site.settings.languages[0])
     static = collect_static(options.static)
     renderer = Renderer(site, policy, options.templates, catalogues, _asset_names(static))
-    return site, Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site))
+    plan = Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site))
+    outputs = {page.path for page in plan.pages} | set(static) | set(plan.whole_model_makers())
+    built = [link for link in site.relative_links if link.lang in site.settings.languages]
+    check_relative_links(built, policy.page, outputs, diags)
+    return site, plan
 
 
 def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState) -> Output | None:

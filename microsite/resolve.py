@@ -13,6 +13,7 @@ from operator import attrgetter
 
 from . import model as m
 from .diagnostics import Diagnostics
+from .links import RelativeLink, relative_links
 from .load import Content, RawItem, display_path
 from .state import BuildState
 from .markup import CITATION, Context, Converter
@@ -43,6 +44,7 @@ class _Resolver:
                  for f, items in self.raw.items()}
         self.md = Converter(Context(known, diags), cache)
         self.translated: set[str] = set()
+        self.links: list[RelativeLink] = []   # relative Markdown links, checked once pages are planned
 
     # -- references -------------------------------------------------------------------------
 
@@ -85,6 +87,7 @@ class _Resolver:
             path = (name, lang) if (name, lang) in item.values else (name,)
             place = _placer(item.at(path), item.at(path, key=True), "\n" in source)
             out[lang], ids = self.md.convert(source, item.file, f"{name}.{lang}", place)
+            self.links += _relative(item, f"{name}.{lang}", lang, source, out[lang], place)
             if cited is not None:
                 cited.extend(i for i in ids if i not in cited)
         return m.Text(out)
@@ -100,6 +103,18 @@ class _Resolver:
             if source is not None and source not in sources:
                 sources.append(source)
         return sources, texts
+
+
+def _relative(item: RawItem, field: str, lang: str, source: str, html_text: str, place) -> list[RelativeLink]:
+    """The relative links of one converted text, each at its place in the file (where the
+    source writes it as `(href`; else at the field)."""
+    owner = ("home", None) if item.kind == "site" else (KIND_OF_FOLDER[item.kind], item.id)
+    found = []
+    for href in relative_links(html_text):
+        at = source.find("(" + href) + 1
+        where = place((source.count("\n", 0, at), at - source.rfind("\n", 0, at) - 1) if at else None)
+        found.append(RelativeLink(owner, lang, href, item.file, *where, field))
+    return found
 
 
 def _placer(value_at: tuple[int, int], key_at: tuple[int, int], block: bool):
@@ -136,7 +151,7 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     if settings_clean is None:
         return None
     settings = _settings(r, content.settings, settings_clean)
-    site = m.Site(settings=settings, shapes=_shapes(content, diags),
+    site = m.Site(settings=settings, shapes=_shapes(content, diags), relative_links=r.links,
                   **{folder: _sorted(folder, r.objects[folder].values()) for folder in ORDER})
     _link_back(site)
     _check_codes(site, diags)

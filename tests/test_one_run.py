@@ -68,3 +68,19 @@ def test_an_unreadable_file_silences_the_warnings_it_could_answer(cli, tmp_path)
     assert run.code == 1
     assert "gamma-plan.yaml:1:9: error: yaml-key" in run.err
     assert "1 error, 0 warnings" in run.err
+
+
+def test_a_relative_markdown_link_to_a_missing_page_is_a_build_warning(cli, tmp_path):
+    content = copy_fixture("site", tmp_path)
+    beta = content / "districts/beta.yaml"
+    beta.write_text(beta.read_text(encoding="utf-8").replace(
+        '{en: "Beta is the second fixture district. [@gov-2025-10-16]"',
+        '{en: "Beta is next to [Gamma](../gamma/) and holds [an area](../../zones/beta-area/). [@gov-2025-10-16]"'),
+        encoding="utf-8")
+    run = cli("build", "--content", content, "--out", tmp_path / "out")
+    assert run.code == 0
+    assert (f"{content}/districts/beta.yaml:3:39: warning: markdown-link: the link '../gamma/' points to "
+            "districts/gamma, which the site does not have [summary.en]") in run.err
+    assert "0 errors, 1 warning" in run.out
+    strict = cli("build", "--content", content, "--out", tmp_path / "out", "--strict")
+    assert strict.code == 1 and "error: markdown-link" in strict.err
