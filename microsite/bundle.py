@@ -14,7 +14,8 @@ import zipfile
 from pathlib import Path
 
 from .diagnostics import format_console, summary
-from .pipeline import Options, build
+from .pipeline import build
+from .project import site_options
 from .write import MARKER
 
 NAME = "linked-innovation-zones-offline"
@@ -23,7 +24,7 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)   # the earliest time a zip entry can hold
 
 def run(args) -> int:
     with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
-        result = build(Options(content=args.content, out=Path(tmp) / "site", offline=True))
+        result = build(site_options(args, out=Path(tmp) / "site", offline=True))
         text = format_console(result.diagnostics)
         if text:
             print(text, file=sys.stderr)

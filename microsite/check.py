@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 from .diagnostics import Diagnostic, Diagnostics, format_console, format_github, report_json, summary
 from .load import display_path
 from .pipeline import Options, build
+from .project import site_options
 
 
 @dataclass(frozen=True, order=True)
@@ -200,9 +201,7 @@ def _orphan_warnings(args, settings, parsed: dict[str, _Page]) -> Diagnostics:
 
 
 def _options(args, out: Path, offline: bool, cache: bool = True) -> Options:
-    return Options(content=args.content, out=out, templates=args.templates, static=args.static,
-                   base_url=args.base_url, offline=offline, strict=args.strict,
-                   fresh=args.fresh or not cache)
+    return site_options(args, out=out, offline=offline, fresh=args.fresh or not cache)
 
 
 # validators.py imports Problem from this module, so it is imported where it is used.

@@ -11,45 +11,35 @@ import sys
 import time
 from pathlib import Path
 
+from . import __version__
 from .diagnostics import format_console, format_github, report_json, summary
-from .pipeline import ROOT, Options, build
+from .pipeline import build
+from .project import add_site_options, locate, site_options
 
 EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column),
 2 usage errors. A build with errors writes nothing: the previous output stays as it was."""
 
 
-def _build_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--content", type=Path, default=ROOT / "content", metavar="DIR",
-                   help="content folder to read (default: content/)")
-    p.add_argument("--out", type=Path, default=ROOT / "site", metavar="DIR",
-                   help="output folder (default: site/); replaced atomically, only by a clean build")
-    p.add_argument("--templates", type=Path, default=ROOT / "templates", metavar="DIR",
-                   help="Jinja templates and interface catalogues (default: templates/)")
-    p.add_argument("--static", type=Path, default=ROOT / "static", metavar="DIR",
-                   help="stylesheets, scripts and images copied into assets/ (default: static/)")
-    p.add_argument("--base-url", metavar="URL",
-                   help="public URL of the site, e.g. https://example.org/zones/ "
-                        "(canonical links, sitemap, feed); overrides base_url in site.yaml")
+def _output_arguments(p: argparse.ArgumentParser) -> None:
+    """Besides the site options: where build and check write, and how they report."""
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="output folder (default: SITE/site); replaced atomically, only by a clean build")
     p.add_argument("--offline", action="store_true",
                    help="build for opening from disk: every link ends in .html")
-    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("--report", type=Path, metavar="FILE",
                    help="also write every diagnostic as JSON to FILE")
     p.add_argument("--format", choices=("console", "github"), default="console",
                    help="console: grouped by file; github: ::error annotations for pull requests")
-    p.add_argument("--no-cache", dest="fresh", action="store_true",
-                   help="build from scratch: reuse nothing of the last build (its state in "
-                        ".cache/build/ is still written for the next one); the output is the same")
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
-        prog="build.py", description="Build the linked-innovation-zones microsite from YAML content.",
-        epilog=EPILOG)
+    top = argparse.ArgumentParser(description="Build a static microsite from YAML content.", epilog=EPILOG)
+    top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
     b = commands.add_parser("build", help="build the site (the default command)", epilog=EPILOG,
                             description="Build content/ into site/.")
-    _build_arguments(b)
+    add_site_options(b)
+    _output_arguments(b)
     b.add_argument("--explain", metavar="PATH",
                    help="build nothing; say why the output file PATH (e.g. districts/beta/index.html) "
                         "would be made again, or kept, by the next build")
@@ -57,41 +47,49 @@ def parser() -> argparse.ArgumentParser:
                             description="Build the site, then check links and anchors, HTML validity "
                                         "(Nu checker), accessibility (axe-core in Chromium), that two "
                                         "builds are byte-identical, and the offline bundle's links.")
-    _build_arguments(c)
+    add_site_options(c)
+    _output_arguments(c)
     c.add_argument("--skip", action="append", default=[], metavar="CHECK",
                    choices=("html", "a11y", "repro", "offline"),
                    help="leave out one check (html, a11y, repro, offline); may be repeated")
     d = commands.add_parser("bundle", help="write the offline HTML bundle as a zip into dist/",
                             description="Build the site for opening from disk and zip it, "
                                         "deterministically, into dist/.")
-    d.add_argument("--content", type=Path, default=ROOT / "content", metavar="DIR",
-                   help="content folder to read (default: content/)")
-    d.add_argument("--dist", type=Path, default=ROOT / "dist", metavar="DIR",
-                   help="folder for the zip (default: dist/)")
+    add_site_options(d)
+    d.add_argument("--dist", type=Path, metavar="DIR", help="folder for the zip (default: SITE/dist)")
     v = commands.add_parser("serve", help="serve the site locally, rebuilding and reloading on change",
                             description="Build, serve on loopback, watch the sources, rebuild on "
                                         "change and reload open pages.")
-    v.add_argument("--content", type=Path, default=ROOT / "content", metavar="DIR",
-                   help="content folder to read (default: content/)")
-    v.add_argument("--out", type=Path, default=ROOT / "site", metavar="DIR",
-                   help="output folder (default: site/)")
+    add_site_options(v)
+    v.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: SITE/site)")
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     v.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     v.add_argument("--open", action="store_true", help="open the site in a browser")
+    n = commands.add_parser("new", help="write a new, minimal site into a folder",
+                            description="Write a small working site (settings, one item of each kind "
+                                        "and a map) into DIR, ready for `build --strict`.")
+    n.add_argument("dir", type=Path, metavar="DIR", help="the new site's folder (absent or empty)")
     s = commands.add_parser("schema", help="write the JSON Schema of every content kind",
                             description="Write one JSON Schema per content kind, for editors.")
-    s.add_argument("--out", type=Path, default=ROOT / "schema", metavar="DIR",
+    s.add_argument("--out", type=Path, default=Path("schema"), metavar="DIR",
                    help="folder for the *.schema.json files (default: schema/)")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["build", *argv]
-    args = parser().parse_args(argv)
+    top = parser()
+    args = top.parse_args(argv)
     if args.command == "schema":
         return _schema(args.out)
+    if args.command == "new":
+        from .new import new
+        return new(args.dir, top.prog)
+    problem = locate(args)
+    if problem:
+        top.error(problem)
     if args.command == "check":
         from .check import run
         return run(args)
@@ -105,10 +103,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args) -> int:
-    options = Options(content=args.content, out=args.out, templates=args.templates, static=args.static,
-                      base_url=args.base_url, offline=args.offline, strict=args.strict, fresh=args.fresh,
-                      progress=ProgressBar(sys.stderr) if sys.stderr.isatty() else None,
-                      skip_unchanged=True)
+    options = site_options(args, out=args.out, offline=args.offline, skip_unchanged=True,
+                           progress=ProgressBar(sys.stderr) if sys.stderr.isatty() else None)
     if getattr(args, "explain", None):
         from .explain import explain
         return explain(options, args.explain)

@@ -43,7 +43,7 @@ class RawItem:
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)    # where each key is
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each value is
 
-    checked: tuple | None = None  # what schema.validate found, once: (clean values, diagnostics)
+    checked: tuple | None = None  # what schema.validate found, once: (clean values, valid, diagnostics)
     partly_translated: list | None = None  # resolve's: its texts lacking a language, once
 
     def at(self, path: Path_, key: bool = False) -> tuple[int, int]:

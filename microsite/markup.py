@@ -86,7 +86,7 @@ class _Links(Treeprocessor):
             self.ctx.refs.append((kind, item_id, href))  # checked against the model by Converter
             el.set("href", PLACEHOLDER + href)
         elif scheme is None:
-            return  # relative: resolved and checked against the output by `check`
+            return  # relative: checked against the planned pages (links.py) and the output (`check`)
         elif scheme not in SAFE_SCHEMES:
             self._report("unsafe-link", f"links with '{scheme}:' are not allowed",
                          hint="use http, https, mailto, a relative URL or district:<id>")

@@ -190,6 +190,7 @@ class Site:
     shapes: tuple                           # district boundaries for the maps (svg.Shape)
     matrix: dict = field(default_factory=dict)  # (district id, theme id) -> [initiatives]
     missing_translations: list = field(default_factory=list)  # (file, line, field, language)
+    relative_links: list = field(default_factory=list)  # links.RelativeLink: checked against the plan
 
     def collections(self) -> dict[str, list]:
         return {kind: getattr(self, name) for kind, name in COLLECTIONS.items()}

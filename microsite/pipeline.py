@@ -20,9 +20,11 @@ import jinja2
 from . import model as m
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
+from .links import check_relative_links
 from .load import display_path, load_content
 from .render import Page, Renderer, plan_pages, render_pages, render_whole
 from .resolve import resolve
+from .project import theme_folder, user_cache
 from .publish import publish_makers
 from .search import search_index
 from .state import BuildState, open_state, scan_inputs
@@ -30,19 +32,18 @@ from .track import Values
 from .urls import UrlPolicy, normalise_base_url
 from .write import WriteStats, out_dir_problem, write_site
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CACHE = ROOT / ".cache" / "build"
+ROOT = Path(__file__).resolve().parent.parent   # the repository, or the installed package's folder
 FINGERPRINTED = (".css", ".js")
 
 
 @dataclass
 class Options:
-    content: Path = ROOT / "content"
-    out: Path = ROOT / "site"
-    templates: Path = ROOT / "templates"
-    static: Path = ROOT / "static"
+    content: Path = Path("content")
+    out: Path = Path("site")
+    templates: Path = field(default_factory=lambda: theme_folder("templates"))
+    static: Path = field(default_factory=lambda: theme_folder("static"))
     jobs: int = os.cpu_count() or 1
-    cache: Path | None = DEFAULT_CACHE   # where the build state lives (state.py); None: nowhere
+    cache: Path | None = field(default_factory=user_cache)  # where the build state lives (state.py); None: nowhere
     fresh: bool = False                  # reuse nothing of the last build (its state is still written)
     progress: Callable[[int, int], None] | None = None  # told (pages rendered, pages to render)
     base_url: str | None = None
@@ -114,7 +115,11 @@ def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.
                        default_language=site.settings.languages[0])
     static = collect_static(options.static)
     renderer = Renderer(site, policy, options.templates, catalogues, _asset_names(static))
-    return site, Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site))
+    plan = Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site))
+    outputs = {page.path for page in plan.pages} | set(static) | set(plan.whole_model_makers())
+    built = [link for link in site.relative_links if link.lang in site.settings.languages]
+    check_relative_links(built, policy.page, outputs, diags)
+    return site, plan
 
 
 def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState) -> Output | None:

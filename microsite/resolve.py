@@ -13,10 +13,11 @@ from operator import attrgetter
 
 from . import model as m
 from .diagnostics import Diagnostics
+from .links import RelativeLink, relative_links
 from .load import Content, RawItem, display_path
 from .state import BuildState
 from .markup import CITATION, Context, Converter
-from .schema import KINDS, check_id, dotted, validate
+from .schema import KINDS, check_id, dotted, valid_part, validate
 from .svg import load_shapes
 
 KIND_OF_FOLDER = {"batches": "batch", "districts": "district", "zones": "zone", "themes": "theme",
@@ -43,6 +44,7 @@ class _Resolver:
                  for f, items in self.raw.items()}
         self.md = Converter(Context(known, diags), cache)
         self.translated: set[str] = set()
+        self.links: list[RelativeLink] = []   # relative Markdown links, checked once pages are planned
 
     # -- references -------------------------------------------------------------------------
 
@@ -85,6 +87,7 @@ class _Resolver:
             path = (name, lang) if (name, lang) in item.values else (name,)
             place = _placer(item.at(path), item.at(path, key=True), "\n" in source)
             out[lang], ids = self.md.convert(source, item.file, f"{name}.{lang}", place)
+            self.links += _relative(item, f"{name}.{lang}", lang, source, out[lang], place)
             if cited is not None:
                 cited.extend(i for i in ids if i not in cited)
         return m.Text(out)
@@ -100,6 +103,18 @@ class _Resolver:
             if source is not None and source not in sources:
                 sources.append(source)
         return sources, texts
+
+
+def _relative(item: RawItem, field: str, lang: str, source: str, html_text: str, place) -> list[RelativeLink]:
+    """The relative links of one converted text, each at its place in the file (where the
+    source writes it as `(href`; else at the field)."""
+    owner = ("home", None) if item.kind == "site" else (KIND_OF_FOLDER[item.kind], item.id)
+    found = []
+    for href in relative_links(html_text):
+        at = source.find("(" + href) + 1
+        where = place((source.count("\n", 0, at), at - source.rfind("\n", 0, at) - 1) if at else None)
+        found.append(RelativeLink(owner, lang, href, item.file, *where, field))
+    return found
 
 
 def _placer(value_at: tuple[int, int], key_at: tuple[int, int], block: bool):
@@ -132,15 +147,16 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     for folder in ORDER:
         for item_id, clean in r.clean[folder].items():
             r.objects[folder][item_id] = _BUILD[folder](r, r.raw[folder][item_id], clean)
+    named = _check_failed(r)
     if settings_clean is None:
         return None
     settings = _settings(r, content.settings, settings_clean)
-    site = m.Site(settings=settings, shapes=_shapes(content, diags),
+    site = m.Site(settings=settings, shapes=_shapes(content, diags), relative_links=r.links,
                   **{folder: _sorted(folder, r.objects[folder].values()) for folder in ORDER})
     _link_back(site)
     _check_codes(site, diags)
     site.missing_translations = _warn_translations(r, content, settings.languages)
-    _warn_content(site, diags)
+    _warn_content(site, diags, named, {kind for kind, _ in content.unreadable})
     _warn_repeats(r, [content.settings] + [r.raw[f][i] for f in ORDER for i in r.clean[f]], diags)
     return site
 
@@ -155,18 +171,19 @@ def _markdown_texts(clean: dict[str, dict[str, dict | None]]) -> list[str]:
     return texts
 
 
-GEO_FILE = "geo/shanghai-districts.geojson"
-
-
 def _shapes(content: Content, diags: Diagnostics) -> tuple:
-    """District boundaries for the maps; a site without the file simply has no map."""
-    data = content.data_files.get(GEO_FILE)
-    if data is None:
+    """District boundaries for the maps, from the one .geojson file in geo/ (whatever its name:
+    the region is the site's); a site without one simply has no map."""
+    files = sorted(name for name in content.data_files if name.startswith("geo/") and name.endswith(".geojson"))
+    if len(files) > 1:
+        diags.add(display_path(content.root / files[1]), 1, 1, "bad-geodata",
+                  f"more than one boundaries file in geo/: {', '.join(files)}", hint="keep one")
+    if len(files) != 1:
         return ()
     try:
-        return load_shapes(data.decode("utf-8"))
+        return load_shapes(content.data_files[files[0]].decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
-        diags.add(display_path(content.root / GEO_FILE), 1, 1, "bad-geodata", f"unreadable boundaries: {err}")
+        diags.add(display_path(content.root / files[0]), 1, 1, "bad-geodata", f"unreadable boundaries: {err}")
         return ()
 
 
@@ -176,7 +193,7 @@ def _check_codes(site: m.Site, diags: Diagnostics) -> None:
         if codes and d.code not in codes:
             diags.add(d.place.file, d.place.line, d.place.column, "bad-value",
                       f"no district on the map has the code '{d.code}'", field="code",
-                      hint="use the six-digit code from " + GEO_FILE)
+                      hint="use a code from the boundaries file in geo/")
 
 
 def _settings(r: _Resolver, item: RawItem, c: dict) -> m.Settings:
@@ -339,17 +356,48 @@ def _texts(value, path):
             yield from _texts(v, path + (i,))
 
 
-def _warn_content(site: m.Site, diags: Diagnostics) -> None:
+def _check_failed(r: _Resolver) -> set[tuple[str, str]]:
+    """Check the references and citations of the items with errors, as those of any other item:
+    every mistake in one run. Returns what they name, (folder, id): a warning that nothing links
+    to one of these may only be the failed item's doing."""
+    named = set()
+    for folder in ORDER:
+        for item_id, item in sorted(r.raw[folder].items()):
+            if item_id in r.clean[folder]:
+                continue
+            part = valid_part(item)
+            for name, spec in KINDS[folder].items():
+                if spec.type == "ref" and part.get(name) is not None:
+                    ids = part[name] if spec.many else [part[name]]
+                    paths = [(name, i) for i in range(len(ids))] if spec.many else [(name,)]
+                    for path, ref_id in zip(paths, ids):
+                        r.ref(item, path, spec.ref, ref_id)
+                        named.add((spec.ref, ref_id))
+                elif spec.type == "markdown" and part.get(name) is not None:
+                    cited: list[str] = []
+                    r.html(item, name, part[name], cited)
+                    named.update(("sources", source_id) for source_id in cited)
+    return named
+
+
+def _warn_content(site: m.Site, diags: Diagnostics, named: set, unreadable: set[str]) -> None:
+    """Warnings about what the content lacks. Nothing links to a district, zone or source that an
+    item with errors names (`named`), and, while a file of a kind that could link to it cannot
+    be read at all (`unreadable`), to none of that kind: such a warning is not said."""
     for ini in site.initiatives:
         if ini.date is None and ini.status is None:
             diags.add(ini.place.file, ini.place.line, ini.place.column, "no-date-or-status", "the initiative has neither a date nor a status",
                       hint="add 'date:' or 'status:' where a source states it")
-    for item in site.districts + site.zones:
+    lonely = [] if unreadable & {"zones", "initiatives"} else site.districts + site.zones
+    for item in lonely:
+        if (item.kind + "s", item.id) in named:
+            continue
         if not item.initiatives:
             diags.add(item.place.file, item.place.line, item.place.column, "no-initiatives", f"the {item.kind} has no initiative",
                       hint="add an initiative, or say in the summary that none has been published")
-    for source in site.sources:
-        if not source.cited_by:
+    uncited = [] if unreadable - {"sources"} else site.sources
+    for source in uncited:
+        if not source.cited_by and ("sources", source.id) not in named:
             diags.add(source.place.file, source.place.line, source.place.column, "uncited-source", "no item cites this source",
                       hint="cite it in an item's 'sources:' or delete it")
 

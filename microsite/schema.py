@@ -129,20 +129,27 @@ def validate(item: RawItem, diags: Diagnostics) -> dict | None:
     values are read-only: the model takes them as they are."""
     if item.checked is None:
         found = Diagnostics()
-        item.checked = (_validate(item, found), found.items)
-    clean, reported = item.checked
+        item.checked = (*_validate(item, found), found.items)
+    clean, valid, reported = item.checked
     diags.items.extend(reported)
-    return clean
+    return clean if valid else None
 
 
-def _validate(item: RawItem, diags: Diagnostics) -> dict | None:
+def valid_part(item: RawItem) -> dict:
+    """The fields of a validated item whose values are valid, even when others are not: the
+    references of an item with errors are still checked, and it still names what it names."""
+    return item.checked[0] if item.checked and item.checked[0] else {}
+
+
+def _validate(item: RawItem, diags: Diagnostics) -> tuple[dict | None, bool]:
+    """(the valid fields' clean values, whether the whole item is valid)."""
     before = len(diags.items)
     fields = KINDS[item.kind]
     if not isinstance(item.data, dict):
         diags.add(item.file, *item.at(()), "wrong-type",
                   f"expected a mapping of fields, found {_name(item.data)}",
                   hint="write 'field: value' lines at the top level")
-        return None
+        return None, False
     clean = _check_mapping(item, (), item.data, fields, diags)
     if clean.get("id") not in (None, item.id):
         diags.add(item.file, *item.at(("id",)), "id-mismatch",
@@ -159,7 +166,7 @@ def _validate(item: RawItem, diags: Diagnostics) -> dict | None:
                   "an initiative needs at least one district or zone", field="districts",
                   hint="add 'districts: [<id>]' or 'zones: [<id>]'")
     errors = [d for d in diags.items[before:] if d.severity == "error"]
-    return None if errors else clean
+    return clean, not errors
 
 
 def _check_mapping(item, path, data: dict, fields: dict[str, F], diags) -> dict:

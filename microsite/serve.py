@@ -49,6 +49,7 @@ from .diagnostics import Diagnostic, format_console, summary
 from .state import PACKAGE
 from .load import display_path
 from .pipeline import Options
+from .project import site_options
 from .search import keep_tokens
 
 QUIET_MS = 30     # without file events before a rebuild starts (a burst's events come closer)
@@ -434,7 +435,7 @@ def run(args) -> int:
     if problem:
         print(f"serve: {problem}", file=sys.stderr)
         return 2
-    site = DevSite(Options(content=args.content.resolve(), out=out))
+    site = DevSite(site_options(args, content=args.content.resolve(), out=out))
     keep_tokens()
     gc.disable()  # DevSite._collect runs it when the server is idle
     server = DevServer(site)

@@ -4,8 +4,9 @@
 - Accessibility: axe-core (npm `axe-core`) in Debian's headless Chromium, driven by Playwright,
   with the WCAG 2.2 A and AA rules (target size included), in light and in dark mode.
 
-Both are installed by tools/install-checkers.sh into .cache/checkers/; a missing tool is reported
-as a problem that names the command installing it, so the check fails instead of passing unseen.
+Both are installed by tools/install-checkers.sh into .cache/checkers/ (or $MICROSITE_CHECKERS, for
+an installed generator: project.checkers_folder); a missing tool is reported as a problem that
+names the command installing it, so the check fails instead of passing unseen.
 """
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .check import Problem
-from .pipeline import ROOT
+from .project import checkers_folder
 
-CHECKERS = ROOT / ".cache" / "checkers" / "node_modules"
+CHECKERS = checkers_folder() / "node_modules"
 VNU_JAR = CHECKERS / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = CHECKERS / "axe-core" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")

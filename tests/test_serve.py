@@ -53,7 +53,7 @@ def poll(check, what: str, seconds: float = 15):
 
 
 class Served:
-    def __init__(self, tmp_path: Path, ready: int = 200) -> None:
+    def __init__(self, tmp_path: Path, ready: int = 200, args: tuple = ()) -> None:
         self.content = copy_fixture("site", tmp_path)
         self.initiative = self.content / "initiatives" / "beta-talent.yaml"
         self.good = self.initiative.read_text(encoding="utf-8")
@@ -66,7 +66,7 @@ class Served:
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, str(BUILD_PY), "serve", "--port", str(self.port),
-                 "--content", str(self.content), "--out", str(self.out)],
+                 "--content", str(self.content), "--out", str(self.out), *map(str, args)],
                 stdout=log, stderr=subprocess.STDOUT)
         poll(lambda: self.page("/")[0] == ready, "the server to answer", seconds=60)
 

@@ -11,10 +11,11 @@ import pytest
 
 from conftest import ROOT, copy_fixture
 from microsite import state
-from microsite.pipeline import DEFAULT_CACHE, Options
+from microsite.pipeline import Options
 from test_incremental import edit, tree
 
 SKIPPED = "(no input changed)"
+CACHE = ROOT / ".cache" / "build"  # the command line, run in the repository: the site found there
 
 
 @pytest.fixture
@@ -129,7 +130,7 @@ def test_old_files_are_trusted_by_their_times_alone(site, monkeypatch):
     paths, build, _ = site
     monkeypatch.setattr(state, "FINE_RACY_NS", -10**18)  # no file is recent enough to be read
     monkeypatch.setattr(state, "COARSE_RACY_NS", -10**18)
-    record = state.state_path(DEFAULT_CACHE, paths["out"])
+    record = state.state_path(CACHE, paths["out"])
     record.unlink()
     assert SKIPPED not in build().out
     assert SKIPPED in build().out
@@ -148,7 +149,7 @@ def _options(paths: dict[str, Path]):
 @pytest.mark.parametrize("damage", ["not a pickle", "wrong shape", "empty"])
 def test_a_damaged_record_only_means_the_build_runs(damage, site):
     paths, build, _ = site
-    record = state.state_path(DEFAULT_CACHE, paths["out"])
+    record = state.state_path(CACHE, paths["out"])
     record.write_bytes({"not a pickle": b"{", "wrong shape": pickle.dumps({"format": 1, "fingerprint": 3}),
                         "empty": b""}[damage])
     run = build()
