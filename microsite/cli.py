@@ -1,21 +1,31 @@
 """Command line: `python build.py [build|check|serve|schema|bundle] …`.
 
-Exit codes: 0 built (or checked) cleanly, 1 content or check problems, 2 usage errors.
+Exit codes: 0 built (or checked) cleanly, 1 content or check problems (and a file system that
+fails the build), 2 usage errors, 130 and 143 a build stopped by Ctrl-C (SIGINT) or SIGTERM.
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import json
+import os
+import re
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
-from .diagnostics import format_console, format_github, report_json, summary
+from .diagnostics import Diagnostics, format_console, format_github, printable, report_json, summary
+from .load import display_path, folder_problem
 from .pipeline import DEFAULT_CACHE, ROOT, Options, build
+from .urls import url_problem
+from .write import output_lock
 
-EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column),
-2 usage errors. A build with errors writes nothing: the previous output stays as it was."""
+EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column) or a
+file system that failed the build, 2 usage errors, 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
+A build that does not finish writes nothing: the previous output stays as it was."""
 
 
 def _build_arguments(p: argparse.ArgumentParser) -> None:
@@ -89,16 +99,183 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "schema":
         return _schema(args.out)
-    if args.command == "check":
-        from .check import run
-        return run(args)
     if args.command == "bundle":
         from .bundle import run
         return run(args)
     if args.command == "serve":
         from .serve import run
         return run(args)
-    return _build(args)
+    usage = _usage_problem(args)
+    if usage:
+        print(f"build.py {args.command}: error: {printable(usage)}", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        from .check import run
+        return _guarded(args, run)
+    return _guarded(args, _build)
+
+
+def _usage_problem(args) -> str:
+    """What is wrong with the options of a build, before anything is read ("" when nothing)."""
+    if args.base_url is not None and url_problem(args.base_url, "base"):
+        return f"--base-url '{args.base_url}': the URL {url_problem(args.base_url, 'base')}"
+    for option, folder in (("--templates", args.templates), ("--static", args.static)):
+        problem = folder_problem(folder)
+        if problem:
+            return f"{option} {folder}: the folder {problem}"
+    missing = _missing_asset(args.templates, args.static)
+    if missing:
+        return missing
+    if args.report is not None:
+        return _report_problem(args.report)
+    return ""
+
+
+_ASSET = re.compile(r"""asset\(\s*['"]([^'"]+)['"]\s*\)""")
+
+
+def _missing_asset(templates: Path, static: Path) -> str:
+    """A file the templates name with asset('…') that the static folder lacks."""
+    for template in sorted(templates.rglob("*.html")):
+        for name in _ASSET.findall(template.read_text(encoding="utf-8", errors="replace")):
+            if not (static / name).is_file():
+                return (f"--static {static}: the folder has no {name}, which {template} uses; "
+                        f"pass the folder of the site's stylesheets and scripts")
+    return ""
+
+
+def _report_problem(report: Path) -> str:
+    if report.is_dir():
+        return f"--report {report}: this is a folder; name a file to write the JSON report into"
+    if not report.parent.is_dir():
+        return f"--report {report}: the folder {report.parent} does not exist; create it first"
+    if not os.access(report.parent, os.W_OK):
+        return f"--report {report}: the folder {report.parent} cannot be written (read-only or not yours)"
+    return ""
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the build is, like KeyboardInterrupt for Ctrl-C."""
+
+
+def _guarded(args, run) -> int:
+    """Run a build (or check) with its output folder to itself (write.output_lock), ending in a
+    diagnostic, never a traceback, when the output folder is unusable, the file system fails
+    or a signal stops it. Whatever happens, the output folder holds one whole build: the stage
+    folder is removed on any failure (write.write_site)."""
+    problem = _output_problem(args)
+    if problem:
+        return _failed(args, problem)
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
+    try:
+        with output_lock(args.out, lambda: _waiting(args.out)):
+            return run(args)
+    except KeyboardInterrupt:
+        return _stopped(args.out, "Ctrl-C (SIGINT)", 130)
+    except _Terminated:
+        return _stopped(args.out, "SIGTERM", 143)
+    except OSError as err:
+        return _failed(args, _os_problem(err))
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated()
+
+
+def _waiting(out: Path) -> None:
+    print(f"waiting for the build already writing into {printable(display_path(out))} to finish",
+          file=sys.stderr, flush=True)
+
+
+def _stopped(out: Path, by: str, code: int) -> int:
+    print(f"build stopped by {by}; {printable(display_path(out))} is as it was", file=sys.stderr)
+    return code
+
+
+def _output_problem(args) -> Diagnostics:
+    """A content folder that loops, and outputs the write stage could not make or that a later
+    build would read as input."""
+    out, diags = args.out, Diagnostics()
+    loop = "is a symbolic-link loop"
+    if folder_problem(args.content) == loop:  # load.py says so too, but out_dir_problem resolves it first
+        diags.add(display_path(args.content), 0, 0, "no-content", f"the content folder {loop}",
+                  hint="pass --content DIR with a folder holding site.yaml")
+        return diags
+    reason = loop if folder_problem(out) == loop else _inside_input(args) or _unwritable(out)
+    if reason:
+        diags.add(display_path(out), 0, 0, "bad-output",
+                  f"refusing to write the site into {display_path(out)}: it {reason}",
+                  hint="choose an empty folder or a previous build's folder with --out")
+    return diags
+
+
+def _inside_input(args) -> str:
+    absolute = Path(os.path.abspath(args.out))
+    for name, folder in (("content", args.content), ("templates", args.templates), ("static", args.static)):
+        if absolute.is_relative_to(os.path.abspath(folder)) or \
+                folder.exists() and absolute.resolve().is_relative_to(folder.resolve()):
+            return f"is inside the {name} folder {display_path(folder)} (the next build would read it as input)"
+    return ""
+
+
+def _unwritable(out: Path) -> str:
+    """Why the stage folder beside `out` (write.py) could not be made, or ""."""
+    absolute = Path(os.path.abspath(out))
+    parent = absolute.parent
+    while not os.path.lexists(parent):
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"is below {display_path(parent)}, which is a file"
+    longest = max(len(os.fsencode(f".{absolute.name}.new-{os.getpid()}")),
+                  *(len(os.fsencode(part)) for part in absolute.relative_to(parent).parts))
+    if longest > os.pathconf(parent, "PC_NAME_MAX"):
+        return f"has a name too long for the file system (at most {os.pathconf(parent, 'PC_NAME_MAX')} bytes, " \
+               "with room for the stage folder's suffix .new-<pid>)"
+    if not os.access(parent, os.W_OK):
+        return f"is in {display_path(parent)}, which cannot be written (a read-only file system, or not yours)"
+    return ""
+
+
+# What a failing file system means, and what to do about it.
+_OS_ERRORS = {
+    errno.ENOSPC: ("the disk is full", "free some space, or build into a folder on another disk with --out"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space, or build into another folder with --out"),
+    errno.EROFS: ("the file system is read-only", "build into a folder on a writable disk with --out"),
+    errno.EACCES: ("permission denied", "check the permissions, or build into another folder with --out"),
+    errno.EPERM: ("the operation is not permitted", "check the permissions and attributes (lsattr)"),
+    errno.ENAMETOOLONG: ("a name is too long for the file system", "choose a shorter --out"),
+    errno.ELOOP: ("a symbolic-link loop", "remove the link that points back at itself"),
+    errno.ENOTDIR: ("a part of the path is a file, not a folder", "check the path"),
+    errno.EMFILE: ("too many files are open", "raise the limit (ulimit -n) and build again"),
+}
+
+
+def _os_problem(err: OSError) -> Diagnostics:
+    what, hint = _OS_ERRORS.get(err.errno, (err.strerror or str(err), "check the path and the disk"))
+    where = display_path(Path(os.fsdecode(err.filename))) if err.filename else ""
+    diags = Diagnostics()
+    diags.add(where, 0, 0, "file-system", f"the build failed: {what}",
+              hint=hint)
+    return diags
+
+
+def _failed(args, diags: Diagnostics) -> int:
+    """Report a build that could not run or finish, as a build with errors is reported."""
+    _print_diagnostics(args, diags)
+    print(f"build failed: {summary(diags)}; nothing was written", file=sys.stderr)
+    return 1
+
+
+def _print_diagnostics(args, diags: Diagnostics) -> None:
+    text = format_github(diags) if args.format == "github" else format_console(diags)
+    if text:
+        print(text, file=sys.stderr)
+    if args.report:
+        args.report.write_text(report_json(diags), encoding="utf-8")
 
 
 def _build(args) -> int:
@@ -110,14 +287,7 @@ def _build(args) -> int:
     if options.progress:
         options.progress.clear()
     diags = result.diagnostics
-    if args.format == "github":
-        text = format_github(diags)
-    else:
-        text = format_console(diags)
-    if text:
-        print(text, file=sys.stderr)
-    if args.report:
-        args.report.write_text(report_json(diags), encoding="utf-8")
+    _print_diagnostics(args, diags)
     if result.ok:
         s, o = result.stats, result.output
         print(f"built {o.pages} pages ({o.rendered} rendered, {o.pages - o.rendered} unchanged); "

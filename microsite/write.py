@@ -13,11 +13,14 @@ between leaves a folder that the next build treats as unknown output and replace
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,24 +76,36 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
     if stage.exists():
         shutil.rmtree(stage)
     stats = WriteStats()
-    for path in sorted(files):
-        data = files[path]
-        digest = hashes[path]
-        target = stage / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if previous.get(path) == digest and _link(out / path, target):
-            stats.unchanged += 1
-            continue
-        if data is None:  # reused, but the file could not be linked: copy it
-            shutil.copyfile(out / path, target)
-        else:
-            target.write_bytes(data)
-        stats.written += 1
-    stats.marker = write_marker(stage, marker)
-    _swap(stage, out)
-    if stage.exists():
-        shutil.rmtree(stage)  # after an exchange, the stage holds the previous site
+    try:
+        for path in sorted(files):
+            data = files[path]
+            digest = hashes[path]
+            target = stage / path
+            _named(target, target.parent.mkdir, parents=True, exist_ok=True)
+            if previous.get(path) == digest and _link(out / path, target):
+                stats.unchanged += 1
+                continue
+            if data is None:  # reused, but the file could not be linked: copy it
+                _named(target, shutil.copyfile, out / path, target)
+            else:
+                _named(target, target.write_bytes, data)
+            stats.written += 1
+        stats.marker = write_marker(stage, marker)
+        _swap(stage, out)
+    finally:  # after an exchange the stage holds the previous site; after a failure, a part
+        shutil.rmtree(stage, ignore_errors=True)
     return stats
+
+
+def _named(path: Path, write, *args, **kwargs):
+    """Run a write; an OSError that names no file (a full disk fails the write, not the open)
+    is given the path, so its diagnostic can say where."""
+    try:
+        return write(*args, **kwargs)
+    except OSError as err:
+        if err.filename is None:
+            err.filename = str(path)
+        raise
 
 
 def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str, str],
@@ -141,6 +156,46 @@ def marker_file_digest(out: Path) -> str:
         return hashlib.sha256((out / MARKER).read_bytes()).hexdigest()
     except OSError:
         return ""
+
+
+@contextlib.contextmanager
+def output_lock(out: Path, waiting: Callable[[], None]):
+    """Hold the output folder for one build: a second build into it waits (after calling
+    `waiting`) until the first has finished, so the folder always holds one whole build and no
+    build reads the marker of a folder another one is replacing.
+
+    The lock is an flock on the folder itself, or on its nearest existing parent while there is
+    no folder yet; no lock file is left behind. A build replaces the folder (write_site's
+    exchange), so a waiter that gets the lock checks that it still holds the folder now at that
+    path, and otherwise locks again."""
+    while True:
+        held = _nearest_folder(out)
+        fd = os.open(held, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                waiting()
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        now = os.stat(_nearest_folder(out))
+        if (now.st_dev, now.st_ino) == (os.fstat(fd).st_dev, os.fstat(fd).st_ino):
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def _nearest_folder(path: Path) -> Path:
+    """`path`, or its nearest parent that exists."""
+    path = Path(os.path.abspath(path))
+    while not path.is_dir() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def _remove_abandoned_stages(out: Path) -> None:
