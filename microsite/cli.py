@@ -230,11 +230,11 @@ def _unwritable(out: Path) -> str:
         parent = parent.parent
     if not parent.is_dir():
         return f"is below {display_path(parent)}, which is a file"
-    longest = max(len(os.fsencode(f".{absolute.name}.new-{os.getpid()}")),
-                  *(len(os.fsencode(part)) for part in absolute.relative_to(parent).parts))
-    if longest > os.pathconf(parent, "PC_NAME_MAX"):
-        return f"has a name too long for the file system (at most {os.pathconf(parent, 'PC_NAME_MAX')} bytes, " \
-               "with room for the stage folder's suffix .new-<pid>)"
+    names = [f".{absolute.name}.new-{os.getpid()}", *absolute.relative_to(parent).parts]
+    limit = os.pathconf(parent, "PC_NAME_MAX")
+    if max(len(os.fsencode(name)) for name in names) > limit:
+        return (f"has a name too long for the file system (at most {limit} bytes, "
+                "with room for the stage folder's suffix .new-<pid>)")
     if not os.access(parent, os.W_OK):
         return f"is in {display_path(parent)}, which cannot be written (a read-only file system, or not yours)"
     return ""

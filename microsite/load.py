@@ -182,7 +182,7 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, 
         elif entry.is_symlink() and not _inside(root, path):
             diags.add(shown, 0, 0, "outside-content", "this link points outside the content folder",
                       hint="copy the file into content/ instead of linking to it")
-        elif not entry.is_file():  # never opened: reading a pipe would block the build
+        elif not _is_file(entry):  # never opened: reading a pipe would block the build
             diags.add(shown, 0, 0, "not-a-file", f"expected a YAML file here, found {_what(path)}")
         else:
             item = _load_item(path, shown, folder.name, path.stem, diags, cache, known)
@@ -216,7 +216,7 @@ def _listing(folder: Path, diags: Diagnostics) -> list[os.DirEntry]:
 def _load_data_folder(root: Path, folder: Path, out: dict[str, bytes], diags: Diagnostics) -> None:
     for entry in _listing(folder, diags):
         path = Path(entry.path)
-        if entry.name.startswith(".") or not entry.is_file():
+        if entry.name.startswith(".") or not _is_file(entry):
             continue
         if not _inside(root, path):
             diags.add(display_path(path), 0, 0, "outside-content",
@@ -257,14 +257,25 @@ def _too_deep(data: bytes, shown: str, diags: Diagnostics) -> bool:
     return False
 
 
+def _is_file(entry: os.DirEntry) -> bool:
+    """Whether an entry is a regular file, or a link to one; not a link loop (which raises)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def _what(path: Path) -> str:
     if path.is_symlink() and not path.exists():
-        return "a link to nothing"
+        return "a link to nothing (or a link loop)"
     return "a folder" if path.is_dir() else "a special file (a pipe, socket or device)"
 
 
 def _inside(root: Path, path: Path) -> bool:
-    return os.path.commonpath([root, path.resolve()]) == str(root)
+    try:
+        return os.path.commonpath([root, path.resolve()]) == str(root)
+    except RuntimeError:  # a link loop (Python 3.11; later versions resolve it as is)
+        return True  # stays inside: reported as not a file, where it is
 
 
 def _load_item(path: Path, shown: str, kind: str, item_id: str, diags: Diagnostics,

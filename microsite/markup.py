@@ -191,11 +191,16 @@ def too_complex(text: str) -> str:
     run = max(map(len, re.findall(r"`+", text)), default=0)
     if run > MAX_BACKTICKS:
         return f"the text has a run of {run:,} backticks; the limit is {MAX_BACKTICKS}"
-    deepest = max((len(m.group().replace("\t", "    ").replace(">", "")) // 4 + m.group().count(">")
-                   for m in _LINE_START.finditer(text)), default=0)
+    deepest = max(map(_nesting, _LINE_START.findall(text)), default=0)
     if deepest > MAX_NESTING:
         return f"the text nests {deepest} levels deep; the limit is {MAX_NESTING}"
     return ""
+
+
+def _nesting(line_start: str) -> int:
+    """Block quotes (each >) and indentation levels after the last of them, at a line's start."""
+    indent = line_start.rpartition(">")[2].replace("\t", "    ")
+    return line_start.count(">") + len(indent) // 4
 
 
 PARALLEL_FROM = 512  # texts: below this, starting the processes costs more than it saves
