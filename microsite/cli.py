@@ -21,7 +21,7 @@ from .diagnostics import Diagnostics, format_console, format_github, printable, 
 from .load import display_path, folder_problem
 from .pipeline import DEFAULT_CACHE, ROOT, Options, build
 from .urls import url_problem
-from .write import output_lock
+from .write import marker_file_digest, output_lock
 
 EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column) or a
 file system that failed the build, 2 usage errors, 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
@@ -167,23 +167,34 @@ def _guarded(args, run) -> int:
     if problem:
         return _failed(args, problem)
     on_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
+    previous = {sig: signal.signal(sig, _stop) for sig in _STOPPING} if on_main_thread else {}
+    marker = None  # which build the output folder held when this one got it
     try:
         with output_lock(args.out, lambda: _waiting(args.out)):
+            marker = marker_file_digest(args.out)
             return run(args)
     except KeyboardInterrupt:
-        return _stopped(args.out, "Ctrl-C (SIGINT)", 130)
+        return _stopped(args.out, marker, "Ctrl-C (SIGINT)", 130)
     except _Terminated:
-        return _stopped(args.out, "SIGTERM", 143)
+        return _stopped(args.out, marker, "SIGTERM", 143)
     except OSError as err:
         return _failed(args, _os_problem(err))
     finally:
-        if on_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-def _terminate(signum, frame) -> None:
-    raise _Terminated()
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+_BUILDER = os.getpid()
+
+
+def _stop(signum, frame) -> None:
+    """Stop the build where it is. A forked worker (rendering, Markdown) inherits this handler:
+    it ends quietly, since the build reports the stop once (Ctrl-C reaches every process of the
+    terminal's group, and a pool ends its workers with SIGTERM)."""
+    if os.getpid() != _BUILDER:
+        os._exit(128 + signum)
+    raise KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
 
 
 def _waiting(out: Path) -> None:
@@ -191,8 +202,12 @@ def _waiting(out: Path) -> None:
           file=sys.stderr, flush=True)
 
 
-def _stopped(out: Path, by: str, code: int) -> int:
-    print(f"build stopped by {by}; {printable(display_path(out))} is as it was", file=sys.stderr)
+def _stopped(out: Path, marker: str | None, by: str, code: int) -> int:
+    """A signal ends the build where it is; the output folder holds the previous build, or the
+    new one when the signal came after the exchange that put it in place."""
+    finished = marker is not None and marker_file_digest(out) != marker
+    state = "holds the new build, which was in place" if finished else "is as it was"
+    print(f"build stopped by {by}; {printable(display_path(out))} {state}", file=sys.stderr)
     return code
 
 
@@ -251,6 +266,7 @@ _OS_ERRORS = {
     errno.ELOOP: ("a symbolic-link loop", "remove the link that points back at itself"),
     errno.ENOTDIR: ("a part of the path is a file, not a folder", "check the path"),
     errno.EMFILE: ("too many files are open", "raise the limit (ulimit -n) and build again"),
+    errno.EFBIG: ("a file is larger than this process may write", "raise the limit (ulimit -f) and build again"),
 }
 
 

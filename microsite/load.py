@@ -6,6 +6,7 @@ diagnostic at their place. Every value's line and column is kept for the later s
 """
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import pickle
@@ -144,13 +145,16 @@ def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None,
                   hint="pass --content DIR with a folder holding site.yaml")
         return content
     root = content.root = root.resolve()
+    entries = _listing(root, diags)
+    if entries is None:
+        return content
     settings = root / SETTINGS_FILE
     if settings.is_file():
         content.settings = _load_item(settings, display_path(settings), "site", "site", diags, cache, known)
     else:
         diags.add(display_path(settings), 0, 0, "missing-file", "the site settings file is missing",
                   hint="create site.yaml with title, description and intro")
-    for entry in map(Path, _listing(root, diags)):
+    for entry in map(Path, entries):
         name = entry.name
         if name == SETTINGS_FILE or name in IGNORED_NAMES or name.startswith("."):
             continue
@@ -171,7 +175,7 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, 
                  known: Known | None) -> list[RawItem]:
     items = []
     shown_folder = display_path(folder)  # once: a folder holds thousands of files
-    for entry in _listing(folder, diags):  # os.DirEntry: the types come with the listing
+    for entry in _listing(folder, diags) or ():  # os.DirEntry: the types come with the listing
         path = Path(entry.path)
         if entry.name in IGNORED_NAMES or entry.name.startswith("."):
             continue
@@ -197,24 +201,26 @@ def folder_problem(folder: Path) -> str:
     """Why `folder` cannot be read as a folder ("" when it can), completing "the folder …"."""
     try:
         folder.resolve(strict=True)
-    except (OSError, RuntimeError) as err:  # Python 3.11 reports a link loop as RuntimeError
-        return "is a symbolic-link loop" if "loop" in str(err).lower() else "does not exist"
+    except RuntimeError:  # Python 3.11's word for a link loop; later versions raise ELOOP
+        return "is a symbolic-link loop"
+    except OSError as err:
+        return "is a symbolic-link loop" if err.errno == errno.ELOOP else "does not exist"
     return "" if folder.is_dir() else "is not a folder"
 
 
-def _listing(folder: Path, diags: Diagnostics) -> list[os.DirEntry]:
-    """The entries of a folder, by name; none, with the reason reported, when it cannot be read."""
+def _listing(folder: Path, diags: Diagnostics) -> list[os.DirEntry] | None:
+    """The entries of a folder, by name; None, with the reason reported, when it cannot be read."""
     try:
         with os.scandir(folder) as entries:
             return sorted(entries, key=lambda e: e.name)
     except OSError as err:
         diags.add(display_path(folder), 0, 0, "unreadable", f"cannot read the folder: {err.strerror}",
-                  hint="check the folder's permissions (the build needs to list and read it)")
-        return []
+                  hint="check the folder's permissions: the build lists it and reads its files")
+        return None
 
 
 def _load_data_folder(root: Path, folder: Path, out: dict[str, bytes], diags: Diagnostics) -> None:
-    for entry in _listing(folder, diags):
+    for entry in _listing(folder, diags) or ():
         path = Path(entry.path)
         if entry.name.startswith(".") or not _is_file(entry):
             continue
