@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import gc
 import json
 import os
@@ -117,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _usage_problem(args) -> str:
     """What is wrong with the options of a build, before anything is read ("" when nothing)."""
-    if args.base_url is not None and url_problem(args.base_url, "base"):
-        return f"--base-url '{args.base_url}': the URL {url_problem(args.base_url, 'base')}"
+    problem = url_problem(args.base_url, "base") if args.base_url is not None else ""
+    if problem:
+        return f"--base-url '{args.base_url}': the URL {problem}"
     for option, folder in (("--templates", args.templates), ("--static", args.static)):
         problem = folder_problem(folder)
         if problem:
@@ -137,7 +139,11 @@ _ASSET = re.compile(r"""asset\(\s*['"]([^'"]+)['"]\s*\)""")
 def _missing_asset(templates: Path, static: Path) -> str:
     """A file the templates name with asset('…') that the static folder lacks."""
     for template in sorted(templates.rglob("*.html")):
-        for name in _ASSET.findall(template.read_text(encoding="utf-8", errors="replace")):
+        try:
+            text = template.read_text(encoding="utf-8", errors="replace")
+        except OSError:  # the build reports an unreadable template where it renders it
+            continue
+        for name in _ASSET.findall(text):
             if not (static / name).is_file():
                 return (f"--static {static}: the folder has no {name}, which {template} uses; "
                         f"pass the folder of the site's stylesheets and scripts")
@@ -167,7 +173,8 @@ def _guarded(args, run) -> int:
     if problem:
         return _failed(args, problem)
     on_main_thread = threading.current_thread() is threading.main_thread()
-    previous = {sig: signal.signal(sig, _stop) for sig in _STOPPING} if on_main_thread else {}
+    stop = functools.partial(_stop, os.getpid())
+    previous = {sig: signal.signal(sig, stop) for sig in _STOPPING} if on_main_thread else {}
     marker = None  # which build the output folder held when this one got it
     try:
         with output_lock(args.out, lambda: _waiting(args.out)):
@@ -185,14 +192,13 @@ def _guarded(args, run) -> int:
 
 
 _STOPPING = (signal.SIGINT, signal.SIGTERM)
-_BUILDER = os.getpid()
 
 
-def _stop(signum, frame) -> None:
+def _stop(builder: int, signum: int, frame) -> None:
     """Stop the build where it is. A forked worker (rendering, Markdown) inherits this handler:
     it ends quietly, since the build reports the stop once (Ctrl-C reaches every process of the
     terminal's group, and a pool ends its workers with SIGTERM)."""
-    if os.getpid() != _BUILDER:
+    if os.getpid() != builder:
         os._exit(128 + signum)
     raise KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
 

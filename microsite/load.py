@@ -128,7 +128,10 @@ def display_path(path: Path) -> str:
 @functools.lru_cache(maxsize=1024)
 def _resolved(folder: Path, cwd: str) -> Path:
     """A folder resolved once per working folder: every file of a content folder shares it."""
-    return folder.resolve()
+    try:
+        return folder.resolve()
+    except RuntimeError:  # a link loop (Python 3.11): shown as written
+        return Path(os.path.abspath(folder))
 
 
 def load_content(root: Path, diags: Diagnostics, cache: Cache | None = None,

@@ -309,6 +309,8 @@ def test_a_bad_option_is_one_line_and_exit_2(case, cli, scratch):
 OUTPUT_CASES = {  # name -> (--out, the diagnostic), exit 1
     "symlink-loop": ("loop", "loop: error: bad-output: refusing to write the site into loop: "
                              f"it is a symbolic-link loop {BUILD_HINT}"),
+    "below-a-loop": ("loop/site", "loop/site: error: bad-output: refusing to write the site into loop/site: "
+                                  f"it is a symbolic-link loop {BUILD_HINT}"),
     "below-a-file": ("notes.txt/out", "notes.txt/out: error: bad-output: refusing to write the site into "
                                       f"notes.txt/out: it is below notes.txt, which is a file {BUILD_HINT}"),
     "name-too-long": ("o" * 250, f"{'o' * 250}: error: bad-output: refusing to write the site into {'o' * 250}: "
@@ -335,10 +337,11 @@ def test_an_output_folder_that_cannot_work_is_refused(case, cli, scratch):
     assert err.endswith("build failed: 1 error, 0 warnings; nothing was written\n")
 
 
-def test_a_content_folder_that_loops_is_a_diagnostic(cli, scratch):
+@pytest.mark.parametrize("content", ["loop", "loop/c"])
+def test_a_content_folder_that_loops_is_a_diagnostic(content, cli, scratch):
     (scratch / "loop").symlink_to("loop")
-    refused(cli, scratch, 1, "loop: error: no-content: the content folder is a symbolic-link loop "
-                             "(pass --content DIR with a folder holding site.yaml)", "--content", "loop", "--out", "out")
+    refused(cli, scratch, 1, f"{content}: error: no-content: the content folder is a symbolic-link loop "
+                             "(pass --content DIR with a folder holding site.yaml)", "--content", content, "--out", "out")
 
 
 NAME_CASES = {  # name -> (file name in districts/, how the console shows it)
