@@ -22,7 +22,7 @@ from .diagnostics import Diagnostics, format_console, format_github, printable, 
 from .load import display_path, folder_problem
 from .pipeline import DEFAULT_CACHE, ROOT, Options, build
 from .urls import url_problem
-from .write import marker_file_digest, output_lock
+from .write import marker_file_digest, output_lock, remove_stage
 
 EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column) or a
 file system that failed the build, 2 usage errors, 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
@@ -167,25 +167,28 @@ class _Terminated(BaseException):
 def _guarded(args, run) -> int:
     """Run a build (or check) with its output folder to itself (write.output_lock), ending in a
     diagnostic, never a traceback, when the output folder is unusable, the file system fails
-    or a signal stops it. Whatever happens, the output folder holds one whole build: the stage
-    folder is removed on any failure (write.write_site)."""
+    or a signal stops it. Whatever happens, the output folder holds one whole build, and the
+    stage folder is removed on any failure."""
     problem = _output_problem(args)
     if problem:
         return _failed(args, problem)
     on_main_thread = threading.current_thread() is threading.main_thread()
     stop = functools.partial(_stop, os.getpid())
     previous = {sig: signal.signal(sig, stop) for sig in _STOPPING} if on_main_thread else {}
-    marker = None  # which build the output folder held when this one got it
+    marker = stage = None  # which build the folder held when this one got it; its stage
     try:
         with output_lock(args.out, lambda: _waiting(args.out)):
             marker = marker_file_digest(args.out)
-            return run(args)
+            try:
+                return run(args)
+            finally:  # a build that ends by an exception leaves its stage (write.write_site)
+                stage = remove_stage(args.out)
     except KeyboardInterrupt:
         return _stopped(args.out, marker, "Ctrl-C (SIGINT)", 130)
     except _Terminated:
         return _stopped(args.out, marker, "SIGTERM", 143)
     except OSError as err:
-        return _failed(args, _os_problem(err))
+        return _failed(args, _os_problem(err, stage))
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -276,9 +279,12 @@ _OS_ERRORS = {
 }
 
 
-def _os_problem(err: OSError) -> Diagnostics:
+def _os_problem(err: OSError, stage: Path | None) -> Diagnostics:
+    """The diagnostic of a failing file system, at the file it names, or else at the stage folder
+    the build was writing when it failed."""
     what, hint = _OS_ERRORS.get(err.errno, (err.strerror or str(err), "check the path and the disk"))
-    where = display_path(Path(os.fsdecode(err.filename))) if err.filename else ""
+    path = Path(os.fsdecode(err.filename)) if err.filename else stage
+    where = display_path(path) if path else ""
     diags = Diagnostics()
     diags.add(where, 0, 0, "file-system", f"the build failed: {what}",
               hint=hint)

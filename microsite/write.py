@@ -72,40 +72,28 @@ def write_site(out: Path, files: dict[str, bytes | None], keys: dict[str, str] |
     marker = {"files": hashes, "keys": keys}
     if in_place and previous:
         return _update_in_place(out, files, hashes, previous, marker)
-    stage = out.parent / f".{out.name}.new-{os.getpid()}"
+    stage = _stage(out)
     if stage.exists():
         shutil.rmtree(stage)
     stats = WriteStats()
-    try:
-        for path in sorted(files):
-            data = files[path]
-            digest = hashes[path]
-            target = stage / path
-            _named(target, target.parent.mkdir, parents=True, exist_ok=True)
-            if previous.get(path) == digest and _link(out / path, target):
-                stats.unchanged += 1
-                continue
-            if data is None:  # reused, but the file could not be linked: copy it
-                _named(target, shutil.copyfile, out / path, target)
-            else:
-                _named(target, target.write_bytes, data)
-            stats.written += 1
-        stats.marker = write_marker(stage, marker)
-        _swap(stage, out)
-    finally:  # after an exchange the stage holds the previous site; after a failure, a part
-        shutil.rmtree(stage, ignore_errors=True)
+    for path in sorted(files):
+        data = files[path]
+        digest = hashes[path]
+        target = stage / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if previous.get(path) == digest and _link(out / path, target):
+            stats.unchanged += 1
+            continue
+        if data is None:  # reused, but the file could not be linked: copy it
+            shutil.copyfile(out / path, target)
+        else:
+            target.write_bytes(data)
+        stats.written += 1
+    stats.marker = write_marker(stage, marker)
+    _swap(stage, out)
+    if stage.exists():
+        shutil.rmtree(stage)  # after an exchange, the stage holds the previous site
     return stats
-
-
-def _named(path: Path, write, *args, **kwargs):
-    """Run a write; an OSError that names no file (a full disk fails the write, not the open)
-    is given the path, so its diagnostic can say where."""
-    try:
-        return write(*args, **kwargs)
-    except OSError as err:
-        if err.filename is None:
-            err.filename = str(path)
-        raise
 
 
 def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str, str],
@@ -156,6 +144,22 @@ def marker_file_digest(out: Path) -> str:
         return hashlib.sha256((out / MARKER).read_bytes()).hexdigest()
     except OSError:
         return ""
+
+
+def _stage(out: Path) -> Path:
+    """The folder this process writes a new site into, beside the (resolved) output folder."""
+    return out.parent / f".{out.name}.new-{os.getpid()}"
+
+
+def remove_stage(out: Path) -> Path | None:
+    """After a build into `out` failed or was stopped: remove the stage it was writing (a part of
+    the new site, or, stopped after the exchange, the previous one). The stage's path, if there
+    was one: a full disk fails a write, not the open, so its error names no file."""
+    stage = _stage(Path(os.path.realpath(out)))
+    if not os.path.lexists(stage):
+        return None
+    shutil.rmtree(stage, ignore_errors=True)
+    return stage
 
 
 @contextlib.contextmanager
