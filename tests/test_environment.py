@@ -228,26 +228,56 @@ def test_sigterm_while_writing_leaves_one_whole_build(tmp_path):
     assert caught
 
 
-def test_two_builds_into_one_folder_end_in_one_whole_build(tmp_path):
-    """The second build starts 0.24 s after the first (the interval that once mixed them): it
-    waits for the folder, and the folder always holds exactly one clean build."""
-    whole = {}
+WAITING = "waiting for the build already writing into out to finish\n"
+
+
+@pytest.fixture
+def whole(tmp_path) -> dict[str, dict[str, str]]:
+    """A clean build of the real site and of the small base, each alone: what `out` may hold."""
+    found = {}
     for name, content in (("real", REAL), ("base", BASE)):
         assert build(tmp_path, "--content", content, "--out", tmp_path / name).returncode == 0
-        whole[name] = tree(tmp_path / name)
+        found[name] = tree(tmp_path / name)
+    return found
+
+
+def assert_one_whole_build(out: Path, whole: dict, names: tuple[str, str]) -> None:
+    assert tree(out) in (whole[names[0]], whole[names[1]])
+    marker = json.loads((out / ".microsite-build").read_text(encoding="utf-8"))
+    assert {**marker["files"], ".microsite-build": tree(out)[".microsite-build"]} == tree(out)
+    assert no_stage(out)
+
+
+def test_two_builds_into_one_folder_end_in_one_whole_build(tmp_path, whole):
+    """The second build starts 0.24 s after the first (the interval that once mixed them), three
+    times: the folder always holds exactly one clean build."""
     out = tmp_path / "out"
-    for first, second in (("real", "base"), ("base", "real"), ("real", "base")):
-        a = start(tmp_path, "--content", {"real": REAL, "base": BASE}[first], "--out", "out")
+    for names in (("real", "base"), ("base", "real"), ("real", "base")):
+        a = start(tmp_path, "--content", {"real": REAL, "base": BASE}[names[0]], "--out", "out")
         time.sleep(0.24)
-        b = start(tmp_path, "--content", {"real": REAL, "base": BASE}[second], "--out", "out")
+        b = start(tmp_path, "--content", {"real": REAL, "base": BASE}[names[1]], "--out", "out")
         (_, a_err), (_, b_err) = a.communicate(timeout=120), b.communicate(timeout=120)
         assert (a.returncode, b.returncode) == (0, 0), a_err + b_err
-        if first == "real":  # a second longer than the delay: the second build had to wait
-            assert b_err.startswith("waiting for the build already writing into out to finish\n")
-        assert tree(out) in (whole[first], whole[second])
-        marker = json.loads((out / ".microsite-build").read_text(encoding="utf-8"))
-        assert {**marker["files"], ".microsite-build": tree(out)[".microsite-build"]} == tree(out)
-        assert no_stage(out)
+        assert_one_whole_build(out, whole, names)
+
+
+def test_builds_waiting_for_one_folder_take_turns(tmp_path, whole):
+    """Both builds are made to wait (the test holds the folder), then let go at once: one builds,
+    the other waits for it, then locks the folder that build put in place and builds in turn."""
+    out = tmp_path / "out"
+    assert build(tmp_path, "--content", BASE, "--out", out).returncode == 0
+    held = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        builds = [start(tmp_path, "--content", content, "--out", "out") for content in (REAL, BASE)]
+        assert [b.stderr.readline() for b in builds] == [WAITING, WAITING]
+    finally:
+        os.close(held)
+    done = [b.communicate(timeout=120) for b in builds]
+    assert [b.returncode for b in builds] == [0, 0], done
+    assert [err for _, err in done] == ["", ""]
+    assert all(text.startswith("built ") for text, _ in done)
+    assert_one_whole_build(out, whole, ("real", "base"))
 
 
 def _initiative_body(content: Path, yaml_body: str) -> None:
