@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import functools
 import gc
 import json
 import os
@@ -173,8 +172,7 @@ def _guarded(args, run) -> int:
     if problem:
         return _failed(args, problem)
     on_main_thread = threading.current_thread() is threading.main_thread()
-    stop = functools.partial(_stop, os.getpid())
-    previous = {sig: signal.signal(sig, stop) for sig in _STOPPING} if on_main_thread else {}
+    previous = {sig: signal.signal(sig, _stop) for sig in _STOPPING} if on_main_thread else {}
     marker = stage = None  # which build the folder held when this one got it; its stage
     try:
         with output_lock(args.out, lambda: _waiting(args.out)):
@@ -197,13 +195,22 @@ def _guarded(args, run) -> int:
 _STOPPING = (signal.SIGINT, signal.SIGTERM)
 
 
-def _stop(builder: int, signum: int, frame) -> None:
-    """Stop the build where it is. A forked worker (rendering, Markdown) inherits this handler:
-    it ends quietly, since the build reports the stop once (Ctrl-C reaches every process of the
-    terminal's group, and a pool ends its workers with SIGTERM)."""
-    if os.getpid() != builder:
-        os._exit(128 + signum)
+def _stop(signum: int, frame) -> None:
+    """Stop the build where it is (see _guarded)."""
     raise KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
+
+
+def _default_stops_in_child() -> None:
+    """A forked worker (rendering, Markdown) leaves the stopping to the build: it ignores Ctrl-C,
+    which reaches every process of the terminal's group (the build reports it once and ends its
+    pool), and dies at once on SIGTERM, as a pool ending its workers expects (a Python handler
+    would only run once the worker is back in Python code)."""
+    if signal.getsignal(signal.SIGTERM) is _stop:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+os.register_at_fork(after_in_child=_default_stops_in_child)
 
 
 def _waiting(out: Path) -> None:
