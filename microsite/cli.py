@@ -1,23 +1,33 @@
 """Command line: `python build.py [build|check|serve|schema|bundle] …`.
 
-Exit codes: 0 built (or checked) cleanly, 1 content or check problems, 2 usage errors.
+Exit codes: 0 built (or checked) cleanly, 1 content or check problems (and a file system that
+fails the build), 2 usage errors, 130 and 143 a build stopped by Ctrl-C (SIGINT) or SIGTERM.
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import json
+import os
+import re
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import format_console, format_github, report_json, summary
+from .diagnostics import Diagnostics, format_console, format_github, printable, report_json, summary
+from .load import display_path, folder_problem
 from .pipeline import build
 from .project import add_site_options, locate, site_options
+from .urls import url_problem
+from .write import marker_file_digest, output_lock, remove_stage
 
-EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column),
-2 usage errors. A build with errors writes nothing: the previous output stays as it was."""
+EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column) or a
+file system that failed the build, 2 usage errors, 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
+A build that does not finish writes nothing: the previous output stays as it was."""
 
 
 def _output_arguments(p: argparse.ArgumentParser) -> None:
@@ -90,16 +100,218 @@ def main(argv: list[str] | None = None) -> int:
     problem = locate(args)
     if problem:
         top.error(problem)
-    if args.command == "check":
-        from .check import run
-        return run(args)
     if args.command == "bundle":
         from .bundle import run
         return run(args)
     if args.command == "serve":
         from .serve import run
         return run(args)
-    return _build(args)
+    usage = _usage_problem(args)
+    if usage:
+        print(f"build.py {args.command}: error: {printable(usage)}", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        from .check import run
+        return _guarded(args, run)
+    return _guarded(args, _build)
+
+
+def _usage_problem(args) -> str:
+    """What is wrong with the options of a build, before anything is read ("" when nothing)."""
+    problem = url_problem(args.base_url, "base") if args.base_url is not None else ""
+    if problem:
+        return f"--base-url '{args.base_url}': the URL {problem}"
+    for option, folder in (("--templates", args.templates), ("--static", args.static)):
+        problem = folder_problem(folder)
+        if problem:
+            return f"{option} {folder}: the folder {problem}"
+    missing = _missing_asset(args.templates, args.static)
+    if missing:
+        return missing
+    if args.report is not None:
+        return _report_problem(args.report)
+    return ""
+
+
+_ASSET = re.compile(r"""asset\(\s*['"]([^'"]+)['"]\s*\)""")
+
+
+def _missing_asset(templates: Path, static: Path) -> str:
+    """A file the templates name with asset('…') that the static folder lacks."""
+    for template in sorted(templates.rglob("*.html")):
+        try:
+            text = template.read_text(encoding="utf-8", errors="replace")
+        except OSError:  # the build reports an unreadable template where it renders it
+            continue
+        for name in _ASSET.findall(text):
+            if not (static / name).is_file():
+                return (f"--static {static}: the folder has no {name}, which {template} uses; "
+                        f"pass the folder of the site's stylesheets and scripts")
+    return ""
+
+
+def _report_problem(report: Path) -> str:
+    if report.is_dir():
+        return f"--report {report}: this is a folder; name a file to write the JSON report into"
+    if not report.parent.is_dir():
+        return f"--report {report}: the folder {report.parent} does not exist; create it first"
+    if not os.access(report.parent, os.W_OK):
+        return f"--report {report}: the folder {report.parent} cannot be written (read-only or not yours)"
+    return ""
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the build is, like KeyboardInterrupt for Ctrl-C."""
+
+
+def _guarded(args, run) -> int:
+    """Run a build (or check) with its output folder to itself (write.output_lock), ending in a
+    diagnostic, never a traceback, when the output folder is unusable, the file system fails
+    or a signal stops it. Whatever happens, the output folder holds one whole build, and the
+    stage folder is removed on any failure."""
+    problem = _output_problem(args)
+    if problem:
+        return _failed(args, problem)
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, _stop) for sig in _STOPPING} if on_main_thread else {}
+    marker = stage = None  # which build the folder held when this one got it; its stage
+    try:
+        with output_lock(args.out, lambda: _waiting(args.out)):
+            marker = marker_file_digest(args.out)
+            try:
+                return run(args)
+            finally:  # a build that ends by an exception leaves its stage (write.write_site)
+                stage = remove_stage(args.out)
+    except KeyboardInterrupt:
+        return _stopped(args.out, marker, "Ctrl-C (SIGINT)", 130)
+    except _Terminated:
+        return _stopped(args.out, marker, "SIGTERM", 143)
+    except OSError as err:
+        return _failed(args, _os_problem(err, stage))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+def _stop(signum: int, frame) -> None:
+    """Stop the build where it is (see _guarded)."""
+    raise KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
+
+
+def _default_stops_in_child() -> None:
+    """A forked worker (rendering, Markdown) leaves the stopping to the build: it ignores Ctrl-C,
+    which reaches every process of the terminal's group (the build reports it once and ends its
+    pool), and dies at once on SIGTERM, as a pool ending its workers expects (a Python handler
+    would only run once the worker is back in Python code)."""
+    if signal.getsignal(signal.SIGTERM) is _stop:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+os.register_at_fork(after_in_child=_default_stops_in_child)
+
+
+def _waiting(out: Path) -> None:
+    print(f"waiting for the build already writing into {printable(display_path(out))} to finish",
+          file=sys.stderr, flush=True)
+
+
+def _stopped(out: Path, marker: str | None, by: str, code: int) -> int:
+    """A signal ends the build where it is; the output folder holds the previous build, or the
+    new one when the signal came after the exchange that put it in place."""
+    finished = marker is not None and marker_file_digest(out) != marker
+    state = "holds the new build, which was in place" if finished else "is as it was"
+    print(f"build stopped by {by}; {printable(display_path(out))} {state}", file=sys.stderr)
+    return code
+
+
+def _output_problem(args) -> Diagnostics:
+    """A content folder that loops, and outputs the write stage could not make or that a later
+    build would read as input."""
+    out, diags = args.out, Diagnostics()
+    loop = "is a symbolic-link loop"
+    if folder_problem(args.content) == loop:  # load.py says so too, but out_dir_problem resolves it first
+        diags.add(display_path(args.content), 0, 0, "no-content", f"the content folder {loop}",
+                  hint="pass --content DIR with a folder holding site.yaml")
+        return diags
+    reason = loop if folder_problem(out) == loop else _inside_input(args) or _unwritable(out)
+    if reason:
+        diags.add(display_path(out), 0, 0, "bad-output",
+                  f"refusing to write the site into {display_path(out)}: it {reason}",
+                  hint="choose an empty folder or a previous build's folder with --out")
+    return diags
+
+
+def _inside_input(args) -> str:
+    absolute = Path(os.path.abspath(args.out))
+    for name, folder in (("content", args.content), ("templates", args.templates), ("static", args.static)):
+        if absolute.is_relative_to(os.path.abspath(folder)) or \
+                folder.exists() and absolute.resolve().is_relative_to(folder.resolve()):
+            return f"is inside the {name} folder {display_path(folder)} (the next build would read it as input)"
+    return ""
+
+
+def _unwritable(out: Path) -> str:
+    """Why the stage folder beside `out` (write.py) could not be made, or ""."""
+    absolute = Path(os.path.abspath(out))
+    parent = absolute.parent
+    while not os.path.lexists(parent):
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"is below {display_path(parent)}, which is a file"
+    names = [f".{absolute.name}.new-{os.getpid()}", *absolute.relative_to(parent).parts]
+    limit = os.pathconf(parent, "PC_NAME_MAX")
+    if max(len(os.fsencode(name)) for name in names) > limit:
+        return (f"has a name too long for the file system (at most {limit} bytes, "
+                "with room for the stage folder's suffix .new-<pid>)")
+    if not os.access(parent, os.W_OK):
+        return f"is in {display_path(parent)}, which cannot be written (a read-only file system, or not yours)"
+    return ""
+
+
+# What a failing file system means, and what to do about it.
+_OS_ERRORS = {
+    errno.ENOSPC: ("the disk is full", "free some space, or build into a folder on another disk with --out"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space, or build into another folder with --out"),
+    errno.EROFS: ("the file system is read-only", "build into a folder on a writable disk with --out"),
+    errno.EACCES: ("permission denied", "check the permissions, or build into another folder with --out"),
+    errno.EPERM: ("the operation is not permitted", "check the permissions and attributes (lsattr)"),
+    errno.ENAMETOOLONG: ("a name is too long for the file system", "choose a shorter --out"),
+    errno.ELOOP: ("a symbolic-link loop", "remove the link that points back at itself"),
+    errno.ENOTDIR: ("a part of the path is a file, not a folder", "check the path"),
+    errno.EMFILE: ("too many files are open", "raise the limit (ulimit -n) and build again"),
+    errno.EFBIG: ("a file is larger than this process may write", "raise the limit (ulimit -f) and build again"),
+}
+
+
+def _os_problem(err: OSError, stage: Path | None) -> Diagnostics:
+    """The diagnostic of a failing file system, at the file it names, or else at the stage folder
+    the build was writing when it failed."""
+    what, hint = _OS_ERRORS.get(err.errno, (err.strerror or str(err), "check the path and the disk"))
+    path = Path(os.fsdecode(err.filename)) if err.filename else stage
+    where = display_path(path) if path else ""
+    diags = Diagnostics()
+    diags.add(where, 0, 0, "file-system", f"the build failed: {what}",
+              hint=hint)
+    return diags
+
+
+def _failed(args, diags: Diagnostics) -> int:
+    """Report a build that could not run or finish, as a build with errors is reported."""
+    _print_diagnostics(args, diags)
+    print(f"build failed: {summary(diags)}; nothing was written", file=sys.stderr)
+    return 1
+
+
+def _print_diagnostics(args, diags: Diagnostics) -> None:
+    text = format_github(diags) if args.format == "github" else format_console(diags)
+    if text:
+        print(text, file=sys.stderr)
+    if args.report:
+        args.report.write_text(report_json(diags), encoding="utf-8")
 
 
 def _build(args) -> int:
@@ -112,14 +324,7 @@ def _build(args) -> int:
     if options.progress:
         options.progress.clear()
     diags = result.diagnostics
-    if args.format == "github":
-        text = format_github(diags)
-    else:
-        text = format_console(diags)
-    if text:
-        print(text, file=sys.stderr)
-    if args.report:
-        args.report.write_text(report_json(diags), encoding="utf-8")
+    _print_diagnostics(args, diags)
     if result.ok:
         s, o = result.stats, result.output
         print(f"built {o.pages} pages ({o.rendered} rendered, {o.pages - o.rendered} unchanged); "

@@ -7,7 +7,9 @@ decides. Output formats: console (grouped by file, one-line summary), GitHub ann
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, fields, replace
 from itertools import groupby
 
 ERROR, WARNING, IGNORE = "error", "warning", "ignore"
@@ -28,6 +30,28 @@ WARNING_CODES = {
 }
 
 
+# Characters that would let a file name or a value forge or hide output: line breaks, escape
+# sequences (ANSI colours, cursor moves), bidirectional overrides, and the lone surrogates
+# Python uses for the bytes of a file name that is not UTF-8.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` with every unprintable character written as an escape (`\\n`, `\\x1b`, `\\u202e`);
+    an undecodable byte of a file name shows as the byte (`\\xff`)."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    c = match.group()
+    if c in _SHORT:
+        return _SHORT[c]
+    if 0xDC80 <= ord(c) <= 0xDCFF:  # os.fsdecode's stand-in for a byte that is not UTF-8
+        return f"\\x{ord(c) - 0xDC00:02x}"
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     file: str          # path relative to the content folder's parent, or "" for the build itself
@@ -45,6 +69,11 @@ class Diagnostic:
         if not self.line:
             return self.file
         return f"{self.file}:{self.line}:{self.column or 1}"
+
+    def printable(self) -> "Diagnostic":
+        """The same diagnostic with every text safe to print (see `printable`)."""
+        return replace(self, **{f.name: printable(getattr(self, f.name)) for f in fields(self)
+                                if isinstance(getattr(self, f.name), str)})
 
     def text(self) -> str:
         field = f" [{self.field}]" if self.field else ""
@@ -99,8 +128,8 @@ def format_console(diags: Diagnostics) -> str:
     """Diagnostics grouped under their file, each on one line."""
     lines = []
     for file, group in groupby(diags.items, key=lambda d: d.file):
-        lines.append(file or "(build)")
-        lines.extend("  " + d.text() for d in group)
+        lines.append(printable(file) or "(build)")
+        lines.extend("  " + d.printable().text() for d in group)
     return "\n".join(lines)
 
 
@@ -112,7 +141,7 @@ def _github_escape(text: str, in_property: bool = False) -> str:
 def format_github(diags: Diagnostics) -> str:
     """Workflow commands that make GitHub annotate the pull request."""
     out = []
-    for d in diags.items:
+    for d in (d.printable() for d in diags.items):
         props = [f"file={_github_escape(d.file, True)}"] if d.file else []
         if d.line:
             props += [f"line={d.line}", f"col={d.column or 1}"]
@@ -125,7 +154,7 @@ def format_github(diags: Diagnostics) -> str:
 def report_json(diags: Diagnostics, checks: list[dict] | None = None) -> str:
     doc = {
         "summary": {"errors": len(diags.errors), "warnings": len(diags.warnings)},
-        "diagnostics": [asdict(d) for d in diags.items],
+        "diagnostics": [asdict(d.printable()) for d in diags.items],
         "checks": checks or [],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

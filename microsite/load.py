@@ -6,9 +6,11 @@ diagnostic at their place. Every value's line and column is kept for the later s
 """
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import pickle
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,7 +86,10 @@ def display_path(path: Path) -> str:
 @functools.lru_cache(maxsize=1024)
 def _resolved(folder: Path, cwd: str) -> Path:
     """A folder resolved once per working folder: every file of a content folder shares it."""
-    return folder.resolve()
+    try:
+        return folder.resolve()
+    except RuntimeError:  # a link loop (Python 3.11): shown as written
+        return Path(os.path.abspath(folder))
 
 
 def load_content(root: Path, diags: Diagnostics, state: BuildState | None = None) -> Content:
@@ -93,11 +98,15 @@ def load_content(root: Path, diags: Diagnostics, state: BuildState | None = None
     Files whose text the build state has parsed before are not parsed again, and, in a
     long-lived process, files it holds unchanged are not even read (state.py)."""
     state = state or BuildState(None, {})
-    root = root.resolve()
     content = Content(root, None, [], {})
-    if not root.is_dir():
-        diags.add(display_path(root), 0, 0, "no-content", "the content folder does not exist",
+    problem = folder_problem(root)
+    if problem:
+        diags.add(display_path(root), 0, 0, "no-content", f"the content folder {problem}",
                   hint="pass --content DIR with a folder holding site.yaml")
+        return content
+    root = content.root = root.resolve()
+    entries = _listing(root, diags)
+    if entries is None:
         return content
     settings = root / SETTINGS_FILE
     if settings.is_file():
@@ -105,7 +114,7 @@ def load_content(root: Path, diags: Diagnostics, state: BuildState | None = None
     else:
         diags.add(display_path(settings), 0, 0, "missing-file", "the site settings file is missing",
                   hint="create site.yaml with title, description and intro")
-    for entry in sorted(root.iterdir()):
+    for entry in map(Path, entries):
         name = entry.name
         if name == SETTINGS_FILE or name in IGNORED_NAMES or name.startswith("."):
             continue
@@ -126,7 +135,7 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics,
                  state: BuildState) -> list[RawItem]:
     items = []
     shown_folder = display_path(folder)  # once: a folder holds thousands of files
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):  # types come with the listing
+    for entry in _listing(folder, diags) or ():  # os.DirEntry: the types come with the listing
         path = Path(entry.path)
         if entry.name in IGNORED_NAMES or entry.name.startswith("."):
             continue
@@ -137,7 +146,7 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics,
         elif entry.is_symlink() and not _inside(root, path):
             diags.add(shown, 0, 0, "outside-content", "this link points outside the content folder",
                       hint="copy the file into content/ instead of linking to it")
-        elif not entry.is_file():  # never opened: reading a pipe would block the build
+        elif not _is_file(entry):  # never opened: reading a pipe would block the build
             diags.add(shown, 0, 0, "not-a-file", f"expected a YAML file here, found {_what(path)}")
         else:
             item = _load_item(path, shown, folder.name, path.stem, diags, state)
@@ -148,25 +157,91 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics,
     return items
 
 
+def folder_problem(folder: Path) -> str:
+    """Why `folder` cannot be read as a folder ("" when it can), completing "the folder …"."""
+    try:
+        folder.resolve(strict=True)
+    except RuntimeError:  # Python 3.11's word for a link loop; later versions raise ELOOP
+        return "is a symbolic-link loop"
+    except OSError as err:
+        return "is a symbolic-link loop" if err.errno == errno.ELOOP else "does not exist"
+    return "" if folder.is_dir() else "is not a folder"
+
+
+def _listing(folder: Path, diags: Diagnostics) -> list[os.DirEntry] | None:
+    """The entries of a folder, by name; None, with the reason reported, when it cannot be read."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda e: e.name)
+    except OSError as err:
+        diags.add(display_path(folder), 0, 0, "unreadable", f"cannot read the folder: {err.strerror}",
+                  hint="check the folder's permissions: the build lists it and reads its files")
+        return None
+
+
 def _load_data_folder(root: Path, folder: Path, out: dict[str, bytes], diags: Diagnostics) -> None:
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
+    for entry in _listing(folder, diags) or ():
+        path = Path(entry.path)
+        if entry.name.startswith(".") or not _is_file(entry):
             continue
         if not _inside(root, path):
             diags.add(display_path(path), 0, 0, "outside-content",
                       "this link points outside the content folder")
             continue
-        out[f"{folder.name}/{path.name}"] = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            diags.add(display_path(path), 0, 0, "unreadable", f"cannot read the file: {err.strerror}",
+                      hint="check the file's permissions")
+            continue
+        if path.suffix in (".json", ".geojson") and _too_deep(data, display_path(path), diags):
+            continue
+        out[f"{folder.name}/{entry.name}"] = data
+
+
+MAX_DATA_DEPTH = 16  # arrays and objects; a GeoJSON MultiPolygon needs 7
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep(data: bytes, shown: str, diags: Diagnostics) -> bool:
+    """Report a JSON file nested deeper than MAX_DATA_DEPTH, at the bracket that goes too deep:
+    its parser recurses, and a file of nested [ would end the build with a RecursionError."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(data):
+        bracket = token.group()[:1]
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_DATA_DEPTH:
+                line = data.count(b"\n", 0, token.start()) + 1
+                column = token.start() - (data.rfind(b"\n", 0, token.start()) + 1) + 1
+                diags.add(shown, line, column, "too-deep",
+                          f"arrays and objects are nested more than {MAX_DATA_DEPTH} levels deep",
+                          hint="GeoJSON coordinates need at most 7 levels; check the file's brackets")
+                return True
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    """Whether an entry is a regular file, or a link to one; not a link loop (which raises)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _what(path: Path) -> str:
     if path.is_symlink() and not path.exists():
-        return "a link to nothing"
+        return "a link to nothing (or a link loop)"
     return "a folder" if path.is_dir() else "a special file (a pipe, socket or device)"
 
 
 def _inside(root: Path, path: Path) -> bool:
-    return os.path.commonpath([root, path.resolve()]) == str(root)
+    try:
+        return os.path.commonpath([root, path.resolve()]) == str(root)
+    except RuntimeError:  # a link loop (Python 3.11; later versions resolve it as is)
+        return True  # stays inside: reported as not a file, where it is
 
 
 def _load_item(path: Path, shown: str, kind: str, item_id: str, diags: Diagnostics,
@@ -337,11 +412,30 @@ def _store(container, pending_key: list, value) -> None:
         container.append(value)
 
 
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+# Plain values that YAML 1.1 (PyYAML) reads as numbers or booleans and YAML 1.2's core schema
+# reads as text: base-60 (1:30 is 90), octal with a leading 0, binary, digits grouped with _,
+# and yes/no/on/off. Read as text, so a field that wants a number says it found text.
+_YAML11_NUMBER = re.compile(r"^[-+]?(?:.*[:_].*|0[0-7]+|0b[01_]+)$")
+MAX_NUMBER = 40  # characters: a longer number is a mistake (and int() refuses 4,300 digits)
+
+
 def _scalar(loader, event) -> object:
     tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if not event.style and _yaml11_only(tag, event.value):  # plain: the C parser says "", Python None
+        return event.value
+    if tag in _NUMBER_TAGS and len(event.value) > MAX_NUMBER:
+        raise _YamlProblem("bad-number", f"a number of {len(event.value):,} characters", event.start_mark,
+                           hint=f"numbers have at most {MAX_NUMBER} characters; quote the value if it is text")
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
         return loader.construct_object(node)
     except (ValueError, OverflowError):
         raise _YamlProblem("bad-date", f"'{event.value}' is not a real date", event.start_mark,
                            hint="use YYYY-MM-DD with a valid month and day") from None
+
+
+def _yaml11_only(tag: str, value: str) -> bool:
+    if tag == "tag:yaml.org,2002:bool":
+        return value.lower() not in ("true", "false")
+    return tag in _NUMBER_TAGS and bool(_YAML11_NUMBER.match(value))

@@ -24,11 +24,11 @@ from markdown.treeprocessors import Treeprocessor
 
 from .state import BuildState
 from .diagnostics import Diagnostics
+from .urls import LINK_SCHEMES as SAFE_SCHEMES, url_problem
 
 # Written by the author as `[text](district:yangpu#section)`.
 INTERNAL_LINK = re.compile(r"^(batch|district|zone|theme|initiative|source):([a-z0-9-]+)(?:#([\w-]+))?$")
 PLACEHOLDER = "@site:"        # href="@site:district:yangpu#x" until the page knows its place
-SAFE_SCHEMES = {"http", "https", "mailto"}
 # `[@id]`, `[@id, locator]`, several joined by `;`. A locator holds no brackets or semicolons.
 _ONE_CITE = r"@([a-z0-9]+(?:-[a-z0-9]+)*)(?:,([^\[\];]*))?"
 CITATION = re.compile(r"\[" + _ONE_CITE + r"(?:;\s*" + _ONE_CITE + r")*\]")
@@ -81,14 +81,13 @@ class _Links(Treeprocessor):
         href = el.get("href", "")
         internal = INTERNAL_LINK.match(href)
         scheme = _scheme(href)
+        problem = "" if internal else url_problem(href, "link")
         if internal:
             kind, item_id, _ = internal.groups()
             self.ctx.refs.append((kind, item_id, href))  # checked against the model by Converter
             el.set("href", PLACEHOLDER + href)
-        elif scheme is None:
-            return  # relative: checked against the planned pages (links.py) and the output (`check`)
-        elif scheme not in SAFE_SCHEMES:
-            self._report("unsafe-link", f"links with '{scheme}:' are not allowed",
+        elif problem:
+            self._report("unsafe-link", f"the link {problem}",
                          hint="use http, https, mailto, a relative URL or district:<id>")
             el.attrib.pop("href")
         elif scheme in ("http", "https"):
@@ -99,10 +98,11 @@ class _Links(Treeprocessor):
         if not el.get("alt", "").strip():
             self._report("image-alt", "an image without alt text",
                          hint="describe the image: ![what it shows](path)")
-        if _scheme(el.get("src", "")) is not None:
-            self._report("unsafe-link", "images must be files of the site, not URLs",
-                         hint="no page may load anything from another host")
-            el.attrib.pop("src")
+        problem = url_problem(el.get("src", ""), "embed")
+        if problem:
+            self._report("unsafe-link", f"the image source {problem}",
+                         hint="images must be files of the site: no page may load anything from another host")
+            el.attrib.pop("src", None)
 
 
 def _scheme(url: str) -> str | None:
@@ -196,7 +196,14 @@ class Converter:
 
     def _convert(self, text: str) -> tuple[str, tuple, tuple, tuple]:
         self.ctx.found, self.ctx.refs = [], []
-        html = nh3.clean(self.md.reset().convert(text), tags=_TAGS, attributes=_ATTRS, link_rel=None,
+        problem = too_complex(text)
+        if problem:
+            return "", (("markdown-too-complex", problem, LIMITS_HINT),), ()
+        try:
+            converted = self.md.reset().convert(text)
+        except RecursionError:  # a shape the limits above did not foresee: fail this text alone
+            return "", (("markdown-too-complex", "the text is nested too deeply to convert", LIMITS_HINT),), ()
+        html = nh3.clean(converted, tags=_TAGS, attributes=_ATTRS, link_rel=None,
                          url_schemes=SAFE_SCHEMES | {"@site"}, strip_comments=True)
         cites, uncited = scan_citations(text)
         found = self.ctx.found + [("uncited-paragraph", "a paragraph that cites no source", _CITE_HINT, at)
@@ -251,6 +258,45 @@ def join_cjk_lines(html: str) -> str:
 def join_cjk_text(text: str) -> str:
     """Plain text without the spaces that folded line breaks left between Chinese characters."""
     return text if text.isascii() else _CJK_GAP.sub("", text)
+
+
+# Bounded work per text. Python-Markdown's inline patterns backtrack: the time a paragraph takes
+# grows with its length times the number of [, < and ` in it (and with the cube of a run of
+# backticks): 2,000 backticks in a row took 24 s, 25,000 `![` five minutes, and deep lists
+# exhaust the stack. Texts beyond these limits are refused at their place, before conversion;
+# at the limits the slowest text known takes under a second.
+MAX_CHARACTERS = 50_000
+MAX_WORK = 1_000_000  # per paragraph: characters × marks
+MAX_BACKTICKS = 16    # in one run
+MAX_NESTING = 20      # levels of indentation (4 spaces or a tab) and block-quote marks on one line
+LIMITS_HINT = "split the text into shorter paragraphs, or simplify it"
+_MARKS = re.compile(r"[\[<`]")
+_LINE_START = re.compile(r"^[ \t>]*", re.MULTILINE)
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n")
+
+
+def too_complex(text: str) -> str:
+    """Why converting `text` could take unbounded time or stack ("" when it cannot)."""
+    if len(text) > MAX_CHARACTERS:
+        return f"the text has {len(text):,} characters; the limit is {MAX_CHARACTERS:,}"
+    for paragraph in _PARAGRAPHS.split(text):
+        marks = len(_MARKS.findall(paragraph))
+        if marks * len(paragraph) > MAX_WORK:
+            return (f"a paragraph of {len(paragraph):,} characters holds {marks:,} of [, < and `; "
+                    f"characters × those marks may be at most {MAX_WORK:,}")
+    run = max(map(len, re.findall(r"`+", text)), default=0)
+    if run > MAX_BACKTICKS:
+        return f"the text has a run of {run:,} backticks; the limit is {MAX_BACKTICKS}"
+    deepest = max(map(_nesting, _LINE_START.findall(text)), default=0)
+    if deepest > MAX_NESTING:
+        return f"the text nests {deepest} levels deep; the limit is {MAX_NESTING}"
+    return ""
+
+
+def _nesting(line_start: str) -> int:
+    """Block quotes (each >) and indentation levels after the last of them, at a line's start."""
+    indent = line_start.rpartition(">")[2].replace("\t", "    ")
+    return line_start.count(">") + len(indent) // 4
 
 
 PARALLEL_FROM = 512  # texts: below this, starting the processes costs more than it saves

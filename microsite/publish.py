@@ -9,9 +9,11 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from functools import partial
+from urllib.parse import quote
 
 from . import model as m
 from .render import LISTINGS, page_path, plan_pages
@@ -94,8 +96,15 @@ def sitemap(site: m.Site, policy: UrlPolicy) -> bytes:
 def robots(policy: UrlPolicy) -> bytes:
     lines = ["User-agent: *", "Allow: /"]
     if policy.base_url:
-        lines.append(f"Sitemap: {policy.absolute('sitemap.xml')}")
+        lines.append(f"Sitemap: {_robots_value(policy.absolute('sitemap.xml'))}")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _robots_value(url: str) -> str:
+    """A URL as one robots.txt value: a line break would start a line of its own (a forged
+    Disallow:), `#` a comment, and the format is ASCII; all are %-encoded. (urls.url_problem
+    refuses such base URLs; this keeps the file whole whatever reaches it.)"""
+    return re.sub(r"[\x00-\x20\x7f#]|[^\x00-\x7f]", lambda m: quote(m.group(), safe=""), url)
 
 
 # -- Atom feeds ------------------------------------------------------------------------------

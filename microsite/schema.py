@@ -12,9 +12,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .diagnostics import Diagnostics
+from .diagnostics import WARNING_CODES, Diagnostics
 from .load import RawItem
 from .model import LANGUAGES, Quantity, Text
+from .urls import url_problem
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID = 80
@@ -51,7 +52,7 @@ KINDS: dict[str, dict[str, F]] = {
         "description": F("text", True, doc="one-sentence description"),
         "intro": F("markdown", True, doc="home page introduction"),
         "languages": F("langs", doc="languages to build; the first is at the site root"),
-        "base_url": F("url", doc="where the site is hosted"),
+        "base_url": F("base-url", doc="where the site is hosted: an http(s) URL of its folder"),
         "strict": F("bool", doc="treat warnings as errors"),
         "severity": F("severities", doc="per-code severity: error, warning or ignore"),
         "sources": F("ref", many=True, ref="sources", doc="sources of the intro"),
@@ -255,9 +256,14 @@ def _control(item, path, text: str, diags) -> bool:
 
 
 def _url(item, path, value, spec, diags):
-    if isinstance(value, str) and re.match(r"^https?://[^\s/$.?#][^\s<>\"]*$", value):
-        return None if _control(item, path, value, diags) else value
-    return _wrong(item, path, value, "an http:// or https:// URL", diags)
+    if not isinstance(value, str):
+        return _wrong(item, path, value, "an http:// or https:// URL", diags)
+    if _control(item, path, value, diags):
+        return None
+    problem = url_problem(value, "base" if spec.type == "base-url" else "web")
+    if problem:
+        return _wrong(item, path, value, f"an http:// or https:// URL (the URL {problem})", diags)
+    return value
 
 
 def _date(item, path, value, spec, diags):
@@ -351,6 +357,12 @@ def _severities(item, path, value, spec, diags):
     for code, severity in value.items():
         if severity not in SEVERITY_CHOICES:
             _wrong(item, path + (code,), severity, "error, warning or ignore", diags)
+        elif code not in WARNING_CODES and severity != "error":
+            # a build with an error writes nothing; silencing the error would only hide why
+            diags.add(item.file, *item.at(path + (code,)), "bad-severity",
+                      f"'{code}' is an error and cannot be set to {severity}", field=dotted(path + (code,)),
+                      hint="fix what it reports; only warnings can be set to error or ignore: "
+                           + ", ".join(sorted(WARNING_CODES)))
     return dict(value)
 
 
@@ -361,7 +373,7 @@ def _object(item, path, value, spec, diags):
 
 
 _CHECKERS = {
-    "text": _text, "markdown": _text, "neutral": _text, "string": _string, "url": _url, "date": _date,
+    "text": _text, "markdown": _text, "neutral": _text, "string": _string, "url": _url, "base-url": _url, "date": _date,
     "int": _int, "number": _number, "quantity": _quantity, "bool": _bool, "id": _id, "enum": _enum, "ref": _ref,
     "langs": _langs, "severities": _severities, "object": _object,
 }
@@ -434,6 +446,7 @@ def _field_schema(f: F) -> dict:
         "text": _TEXT, "markdown": _TEXT, "neutral": _TEXT,
         "string": {"type": "string", "minLength": 1},
         "url": {"type": "string", "pattern": "^https?://"},
+        "base-url": {"type": "string", "pattern": "^https?://[^?#]*$"},
         "date": {"type": "string", "format": "date"},
         "int": {"type": "integer"},
         "number": _number_schema(f),

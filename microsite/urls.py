@@ -12,7 +12,10 @@ only when a base URL is set.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from html import unescape
+from urllib.parse import urlsplit
 
 # The folder of each kind's pages, and of the listing page of that kind.
 FOLDERS = {"batch": "batches", "district": "districts", "zone": "zones", "theme": "themes",
@@ -82,6 +85,60 @@ def relative_path(from_file: str, to_file: str) -> str:
     while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
         common += 1
     return "../" * (len(here) - common) + "/".join(there[common:])
+
+
+# Whitespace and control characters: a browser drops some of them (so `java\tscript:` runs), and
+# a line break in a URL would end a line of robots.txt or a console message.
+_UNSAFE_CHARACTERS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+MAX_URL = 2000  # characters; longer ones are refused by some browsers and servers
+LINK_SCHEMES = {"http", "https", "mailto"}
+# What each kind of URL value may be:
+#   base:  where the site is hosted (--base-url, base_url in site.yaml): http(s), a host, no query
+#   web:   a page elsewhere (a source's url): http(s) with a host
+#   link:  a Markdown link: relative, or http, https or mailto
+#   embed: a Markdown image: a file of the site, by a relative path
+URL_KINDS = ("base", "web", "link", "embed")
+
+
+def url_problem(url: str, kind: str) -> str:
+    """Why `url` may not be written into the site as a URL of `kind` ("" when it may).
+
+    The one check for every URL value. A Markdown URL is read as a browser reads the attribute
+    (`&#58;` is a colon); the answer completes "the URL …"."""
+    if kind in ("link", "embed"):
+        url = unescape(url)
+    if not url:
+        return "is empty"
+    if len(url) > MAX_URL:
+        return f"is {len(url):,} characters long; the limit is {MAX_URL:,}"
+    bad = _UNSAFE_CHARACTERS.search(url)
+    if bad:
+        return f"contains the character U+{ord(bad.group()):04X} (whitespace or a control character)"
+    match = _SCHEME.match(url)
+    scheme = match.group(1).lower() if match else None
+    if kind == "embed":
+        if scheme or url.startswith(("/", "\\")):
+            return "does not name a file of the site (only relative paths, such as media/map.png)"
+        return ""
+    if kind == "link":
+        return f"uses '{scheme}:', which is not allowed" if scheme and scheme not in LINK_SCHEMES else ""
+    if scheme not in ("http", "https") or "\\" in url:
+        return "does not start with http:// or https://"
+    if any(c in url for c in '<>"'):
+        return "contains <, > or \"; %-encode them"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [ of an IPv6 host
+        return "is not a well-formed URL"
+    if not parts.hostname or parts.username is not None or parts.password is not None:
+        return "names no host (or holds a user name or password)"
+    if kind == "base":
+        if parts.query or parts.fragment or url.endswith(("?", "#")):
+            return "has a query or fragment; a base URL ends with the site's folder"
+        if not url.isascii():
+            return "is not plain ASCII (write the host in punycode and %-encode the path)"
+    return ""
 
 
 def normalise_base_url(url: str | None) -> str | None:

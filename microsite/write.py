@@ -14,11 +14,14 @@ state does not recognise as written, so the next build makes them again.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +69,7 @@ def write_site(out: Path, files: dict[str, bytes | None], reused: dict[str, str]
         return _update_in_place(out, files, hashes, reused, marker)
     if all(reused.get(path) == digest for path, digest in hashes.items()) and read_marker(out) == marker:
         return WriteStats(unchanged=len(hashes), marker=marker_file_digest(out))  # already this site
-    stage = out.parent / f".{out.name}.new-{os.getpid()}"
+    stage = _stage(out)
     if stage.exists():
         shutil.rmtree(stage)
     stats = WriteStats()
@@ -145,6 +148,62 @@ def marker_file_digest(out: Path) -> str:
         return hashlib.sha256((out / MARKER).read_bytes()).hexdigest()
     except OSError:
         return ""
+
+
+def _stage(out: Path) -> Path:
+    """The folder this process writes a new site into, beside the (resolved) output folder."""
+    return out.parent / f".{out.name}.new-{os.getpid()}"
+
+
+def remove_stage(out: Path) -> Path | None:
+    """After a build into `out` failed or was stopped: remove the stage it was writing (a part of
+    the new site, or, stopped after the exchange, the previous one). The stage's path, if there
+    was one: a full disk fails a write, not the open, so its error names no file."""
+    stage = _stage(Path(os.path.realpath(out)))
+    if not os.path.lexists(stage):
+        return None
+    shutil.rmtree(stage, ignore_errors=True)
+    return stage
+
+
+@contextlib.contextmanager
+def output_lock(out: Path, waiting: Callable[[], None]):
+    """Hold the output folder for one build: a second build into it waits (after calling
+    `waiting`) until the first has finished, so the folder always holds one whole build and no
+    build reads the marker of a folder another one is replacing.
+
+    The lock is an flock on the folder itself, or on its nearest existing parent while there is
+    no folder yet; no lock file is left behind. A build replaces the folder (write_site's
+    exchange), so a waiter that gets the lock checks that it still holds the folder now at that
+    path, and otherwise locks again."""
+    while True:
+        held = _nearest_folder(out)
+        fd = os.open(held, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                waiting()
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        now = os.stat(_nearest_folder(out))
+        if (now.st_dev, now.st_ino) == (os.fstat(fd).st_dev, os.fstat(fd).st_ino):
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def _nearest_folder(path: Path) -> Path:
+    """`path`, or its nearest parent that exists."""
+    path = Path(os.path.abspath(path))
+    while not path.is_dir() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def _remove_abandoned_stages(out: Path) -> None:

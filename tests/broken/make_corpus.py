@@ -80,6 +80,31 @@ def district_id(value: str) -> str:
     return "id: " + value + "\n" + DISTRICT
 
 
+SOURCE = BASE["sources/news-2024-01-02.yaml"]
+
+
+def source_url(url: str) -> str:
+    """The source with another URL (line 3, column 6)."""
+    return sub(SOURCE, "https://example.org/news", url)
+
+
+def body_block(markdown: str) -> str:
+    """The initiative with an English body written as a literal block (`en: |` on line 9)."""
+    lines = "".join(f"    {line}\n" for line in markdown.splitlines())
+    return sub(INITIATIVE, "body: {en: A platform for trade., zh: 贸易平台。}\n",
+               f"body:\n  en: |\n{lines}  zh: 贸易平台。\n")
+
+
+def setting(line: str) -> str:
+    """site.yaml with one more line (line 5)."""
+    return BASE["site.yaml"] + line + "\n"
+
+
+def order(value: str) -> str:
+    """The theme with another order (line 3, column 8)."""
+    return sub(BASE["themes/trade.yaml"], "order: 1", f"order: {value}")
+
+
 # case -> (one-line description, {path: new bytes or text, None to leave the file out,
 #          ("symlink", target)}, expected exit code, expected diagnostics)
 CASES: dict[str, tuple] = {
@@ -322,6 +347,106 @@ CASES: dict[str, tuple] = {
     "markdown-remote-image": ("an image from another host",
                               {"initiatives/alpha-trade.yaml": body("![a map](https://example.org/map.png)")}, 1,
                               ["initiatives/alpha-trade.yaml:9:7: error: unsafe-link"]),
+    # --- round two (issue #20): URLs --------------------------------------------------------
+    "url-source-trailing-newline": ("a source URL ending in a line break",
+                                    {"sources/news-2024-01-02.yaml": source_url('"https://example.org/news\\n"')},
+                                    1, ["sources/news-2024-01-02.yaml:3:6: error: wrong-type", "U+000A"]),
+    "url-source-space": ("a source URL with a space",
+                         {"sources/news-2024-01-02.yaml": source_url('"https://example.org/a news"')}, 1,
+                         ["sources/news-2024-01-02.yaml:3:6: error: wrong-type", "U+0020"]),
+    "url-source-protocol-relative": ("a source URL without a scheme",
+                                     {"sources/news-2024-01-02.yaml": source_url("//example.org/news")}, 1,
+                                     ["sources/news-2024-01-02.yaml:3:6: error: wrong-type",
+                                      "does not start with http:// or https://"]),
+    "url-source-backslash": ("a source URL whose host starts with a backslash",
+                             {"sources/news-2024-01-02.yaml": source_url("'https:\\evil.example/'")}, 1,
+                             ["sources/news-2024-01-02.yaml:3:6: error: wrong-type"]),
+    "url-source-credentials": ("a source URL carrying a user name and password",
+                               {"sources/news-2024-01-02.yaml": source_url("https://user:secret@example.org/")}, 1,
+                               ["sources/news-2024-01-02.yaml:3:6: error: wrong-type", "user name or password"]),
+    "url-source-no-host": ("a source URL with no host", {"sources/news-2024-01-02.yaml": source_url("https:///news")},
+                           1, ["sources/news-2024-01-02.yaml:3:6: error: wrong-type", "names no host"]),
+    "url-base-javascript": ("a base URL with the javascript: scheme",
+                            {"site.yaml": setting('base_url: "javascript:alert(1)//"')}, 1,
+                            ["site.yaml:5:11: error: wrong-type", "does not start with http:// or https://"]),
+    "url-base-newline": ("a base URL that would forge a robots.txt line",
+                         {"site.yaml": setting('base_url: "https://example.org/\\nDisallow: /"')}, 1,
+                         ["site.yaml:5:11: error: wrong-type", "U+000A"]),
+    "url-base-space": ("a base URL with a space", {"site.yaml": setting('base_url: "https://example.org/a b/"')}, 1,
+                       ["site.yaml:5:11: error: wrong-type", "U+0020"]),
+    "url-base-query": ("a base URL with a query", {"site.yaml": setting("base_url: https://example.org/?page=1")}, 1,
+                       ["site.yaml:5:11: error: wrong-type", "has a query or fragment"]),
+    "url-base-unicode": ("a base URL that is not ASCII", {"site.yaml": setting("base_url: https://例子.org/区/")}, 1,
+                         ["site.yaml:5:11: error: wrong-type", "is not plain ASCII"]),
+    "url-base-ftp": ("a base URL with another scheme", {"site.yaml": setting("base_url: ftp://example.org/")}, 1,
+                     ["site.yaml:5:11: error: wrong-type"]),
+    # --- embedded resources and links in Markdown ---------------------------------------------
+    "markdown-image-protocol-relative": ("an image from another host without a scheme",
+                                         {"initiatives/alpha-trade.yaml": body("![a pixel](//evil.example/pixel.png)")},
+                                         1, ["initiatives/alpha-trade.yaml:9:7: error: unsafe-link",
+                                             "does not name a file of the site"]),
+    "markdown-image-backslash-host": ("an image from another host written with a backslash",
+                                      {"initiatives/alpha-trade.yaml": body("![a map](/\\evil.example/a.png)")}, 1,
+                                      ["initiatives/alpha-trade.yaml:9:7: error: unsafe-link"]),
+    "markdown-image-site-root": ("an image by an absolute path (outside the site under a sub-path or from disk)",
+                                 {"initiatives/alpha-trade.yaml": body("![a map](/media/a.png)")}, 1,
+                                 ["initiatives/alpha-trade.yaml:9:7: error: unsafe-link"]),
+    "markdown-image-data": ("an image as a data: URL",
+                            {"initiatives/alpha-trade.yaml": body("![a dot](data:image/png;base64,iVBORw0KGgo=)")}, 1,
+                            ["initiatives/alpha-trade.yaml:9:7: error: unsafe-link"]),
+    "markdown-link-tab-in-scheme": ("a javascript: link split by an escaped tab, which browsers drop",
+                                    {"initiatives/alpha-trade.yaml": body("[x](java&#9;script:alert(1))")}, 1,
+                                    ["initiatives/alpha-trade.yaml:9:7: error: unsafe-link", "U+0009"]),
+    # --- bounded work per text ------------------------------------------------------------------
+    "markdown-backtick-run": ("3,000 backticks in a row (took minutes)",
+                              {"initiatives/alpha-trade.yaml": body("`" * 3000)}, 1,
+                              ["initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex"]),
+    "markdown-image-brackets": ("20,000 '![' (quadratic time)",
+                                {"initiatives/alpha-trade.yaml": body("![" * 20_000)}, 1,
+                                ["initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex"]),
+    "markdown-too-long": ("a body of 60,000 characters", {"initiatives/alpha-trade.yaml": body("trade " * 10_000)},
+                          1, ["initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex", "60,000 characters"]),
+    "markdown-deep-list": ("a list nested 100 levels deep (exhausted the stack)",
+                           {"initiatives/alpha-trade.yaml": body_block("\n".join("    " * i + "- x" for i in range(100)))},
+                           1, ["initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex", "nests 99 levels"]),
+    "markdown-deep-quote": ("block quotes nested 50 deep",
+                            {"initiatives/alpha-trade.yaml": body_block("> " * 50 + "x")}, 1,
+                            ["initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex", "nests 50 levels"]),
+    "geo-deep-array": ("5,000 nested [ in the district boundaries (exhausted the stack)",
+                       {"geo/shanghai-districts.geojson": "[" * 5000 + "\n"}, 1,
+                       ["geo/shanghai-districts.geojson:1:17: error: too-deep"]),
+    "geo-deep-object": ("objects nested 40 deep in the district boundaries",
+                        {"geo/shanghai-districts.geojson": '{"a":' * 40 + "1" + "}" * 40 + "\n"}, 1,
+                        ["geo/shanghai-districts.geojson:1:81: error: too-deep"]),
+    # --- values YAML 1.1 would misread ----------------------------------------------------------
+    "yaml11-sexagesimal": ("an area written 1:30, which YAML 1.1 reads as 90",
+                           {"zones/alpha-zone.yaml": sub(ZONE, "23", "1:30")}, 1,
+                           ["zones/alpha-zone.yaml:5:11: error: wrong-type", "found the text '1:30'"]),
+    "yaml11-octal": ("an order written 010, which YAML 1.1 reads as 8", {"themes/trade.yaml": order("010")}, 1,
+                     ["themes/trade.yaml:3:8: error: wrong-type", "found the text '010'"]),
+    "yaml11-underscore": ("an order written 1_0, which YAML 1.1 reads as 10", {"themes/trade.yaml": order("1_0")}, 1,
+                          ["themes/trade.yaml:3:8: error: wrong-type", "found the text '1_0'"]),
+    "yaml11-binary": ("an order written 0b11, which YAML 1.1 reads as 3", {"themes/trade.yaml": order("0b11")}, 1,
+                      ["themes/trade.yaml:3:8: error: wrong-type", "found the text '0b11'"]),
+    "yaml11-yes": ("strict: yes, which YAML 1.1 reads as true", {"site.yaml": setting("strict: yes")}, 1,
+                   ["site.yaml:5:9: error: wrong-type", "found the text 'yes'"]),
+    "yaml11-off": ("strict: off, which YAML 1.1 reads as false", {"site.yaml": setting("strict: off")}, 1,
+                   ["site.yaml:5:9: error: wrong-type", "found the text 'off'"]),
+    "number-5001-digits": ("an order of 5,001 digits (was reported as a bad date)",
+                           {"themes/trade.yaml": order("9" * 5001)}, 1,
+                           ["themes/trade.yaml:3:8: error: bad-number: a number of 5,001 characters"]),
+    "number-long-float": ("an area with 60 decimals", {"zones/alpha-zone.yaml": sub(ZONE, "23", "2." + "3" * 60)}, 1,
+                          ["zones/alpha-zone.yaml:5:11: error: bad-number: a number of 62 characters"]),
+    # --- the severity table ---------------------------------------------------------------------
+    "severity-ignores-error": ("a severity that would silence an error",
+                               {"site.yaml": setting("severity: {bad-id: ignore}")}, 1,
+                               ["site.yaml:5:20: error: bad-severity: 'bad-id' is an error and cannot be set to ignore"]),
+    "severity-error-to-warning": ("a severity that would turn an error into a warning",
+                                  {"site.yaml": setting("severity: {unknown-field: warning}")}, 1,
+                                  ["site.yaml:5:27: error: bad-severity"]),
+    # --- links among the files ------------------------------------------------------------------
+    "file-symlink-loop": ("a link to itself where a file belongs", {"districts/gamma.yaml": ("symlink", "gamma.yaml")},
+                          1, ["districts/gamma.yaml: error: not-a-file", "link loop"]),
 }
 FIFO = {"file-fifo": "districts/gamma.yaml"}
 
