@@ -198,11 +198,11 @@ class Converter:
         self.ctx.found, self.ctx.refs = [], []
         problem = too_complex(text)
         if problem:
-            return "", (("markdown-too-complex", problem, LIMITS_HINT),), ()
+            return "", (("markdown-too-complex", problem, LIMITS_HINT, None),), (), ()
         try:
             converted = self.md.reset().convert(text)
         except RecursionError:  # a shape the limits above did not foresee: fail this text alone
-            return "", (("markdown-too-complex", "the text is nested too deeply to convert", LIMITS_HINT),), ()
+            return "", (("markdown-too-complex", "the text is nested too deeply to convert", LIMITS_HINT, None),), (), ()
         html = nh3.clean(converted, tags=_TAGS, attributes=_ATTRS, link_rel=None,
                          url_schemes=SAFE_SCHEMES | {"@site"}, strip_comments=True)
         cites, uncited = scan_citations(text)

@@ -292,7 +292,7 @@ USAGE_CASES = {  # name -> (arguments, the one line printed), exit 2
     "templates-loop": (["--templates", "loop"],
                        "build.py build: error: --templates loop: the folder is a symbolic-link loop"),
     "static-without-stylesheet": (["--static", "c"],
-                                  f"build.py build: error: --static c: the folder has no style.css, which "
+                                  f"build.py build: error: --static c: the folder has no favicon.svg, which "
                                   f"{ROOT / 'templates' / 'base.html'} uses; "
                                   f"pass the folder of the site's stylesheets and scripts"),
 }
