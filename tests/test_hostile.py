@@ -379,7 +379,8 @@ def test_names_are_escaped_in_github_annotations_and_the_report(case, cli, scrat
                   "--report", report)
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f\udc80-\udcff]", err)
     report = json.loads(report.read_bytes().decode("utf-8"))
-    assert [(d["file"], d["code"]) for d in report["diagnostics"]] == [(where, "bad-id")]
+    errors = [(d["file"], d["code"]) for d in report["diagnostics"] if d["severity"] == "error"]
+    assert errors == [(where, "bad-id")]  # the corpus' base cites no source inline: warnings besides
 
 
 VALUE_CASES = {  # an order that is text, shown in the message; name -> (YAML value, shown)
