@@ -11,7 +11,6 @@ import functools
 import os
 import pickle
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
