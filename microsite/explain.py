@@ -8,7 +8,7 @@ from __future__ import annotations
 from .diagnostics import Diagnostics, format_console
 from .load import display_path
 from .pipeline import Options, prepare
-from .state import open_state, read_state, state_path
+from .state import open_state
 
 
 def explain(options: Options, path: str) -> int:
@@ -23,12 +23,11 @@ FAILS = "the build would fail; nothing would be written"
 
 def reasons(options: Options, path: str) -> list[str]:
     out = display_path(options.out)
-    saved = read_state(state_path(options.cache, options.out))
-    if saved is None or options.fresh:
+    state = open_state(options)  # read once: at 10,000 initiatives the state is megabytes
+    if state.previous is None:
         return [f"{path}: made, like every file: there is no record of a build into {out}"]
-    state = open_state(options)
-    if saved["fingerprint"] != state.fingerprint:
-        parts = sorted(k for k in state.fingerprint if saved["fingerprint"].get(k) != state.fingerprint[k])
+    if state.previous != state.fingerprint:
+        parts = sorted(k for k in state.fingerprint if state.previous.get(k) != state.fingerprint[k])
         return [f"{path}: made, like every file: what the site is made with has changed since the "
                 f"last build ({', '.join(parts)})"]
     diags = Diagnostics()

@@ -110,6 +110,7 @@ class Output:
 class BuildState:
     path: Path | None                              # None: remembers nothing (options.cache None)
     fingerprint: dict[str, str]
+    previous: dict | None = None                   # the saved state's fingerprint (None: no state)
     policy: str = ""                               # the URL policy the outputs were made with
     inputs: dict[str, tuple] | None = None         # "content/site.yaml" -> signature + (hash or "",)
     result: dict | None = None                     # what the build said: diagnostics, pages
@@ -337,7 +338,7 @@ def open_state(options) -> BuildState:
     data = None if options.fresh else read_state(path)
     if data is None:
         return state
-    old = data["fingerprint"]
+    old = state.previous = data["fingerprint"]
     if any(old.get(part) != now[part] for part in ENGINE):
         return state
     state.blob = data["deps"]

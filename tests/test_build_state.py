@@ -197,6 +197,8 @@ def test_no_cache_reuses_nothing_at_all(tmp_path):
 def test_explain_names_the_values_that_changed_and_builds_nothing(tmp_path, cli):
     content = copy_fixture("site", tmp_path)
     out = tmp_path / "out"
+    never = cli("build", "--content", content, "--out", out, "--explain", "index.html")
+    assert never.out.strip() == f"index.html: made, like every file: there is no record of a build into {out}"
     assert cli("build", "--content", content, "--out", out).code == 0
     before = tree(out)
     page = "initiatives/alpha-trade-platform/index.html"
