@@ -72,9 +72,9 @@ def apply(edit_kind: str, n: int, lang: str, text: str, content: Path, templates
     elif edit_kind == "add":
         shutil.copy(pick(initiatives), content / f"initiatives/added-{n}.yaml")
     elif edit_kind == "remove" and len(initiatives) > 2:
-        _linkless(pick(initiatives), content).unlink()
+        pick(_linkless(initiatives)).unlink()
     elif edit_kind == "rename":
-        path = _linkless(pick(initiatives), content)
+        path = pick(_linkless(initiatives))
         path.rename(path.with_name(f"renamed-{n}.yaml"))
     elif edit_kind == "template":
         page = templates / "initiative.html"
@@ -91,9 +91,10 @@ def apply(edit_kind: str, n: int, lang: str, text: str, content: Path, templates
                 else d.pop("base_url", None))
 
 
-def _linkless(path: Path, content: Path) -> Path:
-    """An initiative no Markdown body links to (removing one that is linked is an error)."""
-    return content / "initiatives/beta-talent.yaml" if path.stem == "alpha-trade-platform" else path
+def _linkless(initiatives: list[Path]) -> list[Path]:
+    """The initiatives no Markdown body links to (removing one that is linked is an error);
+    alpha-trade-platform is linked and never removed, so others remain while "remove" runs."""
+    return [p for p in initiatives if p.stem != "alpha-trade-platform"]
 
 
 _runs = itertools.count()
