@@ -4,7 +4,8 @@ Batch k's hue is k golden angles round the OKLCH circle from the theme's blue: n
 share a hue, however many there are, and adding a batch never recolours the earlier ones. The
 lightness is fixed per colour scheme, so every colour keeps at least 3:1 contrast (WCAG 2.2,
 1.4.11) against the page and against the land of the areas without a zone, in light and in dark
-mode; even batches also have a dashed outline, so neighbours in hue differ in pattern too.
+mode; even batches also have a dashed outline, so neighbours in hue differ in pattern too. Areas
+whose zones are in no batch take the colour after the last batch's.
 
 The pages' Content-Security-Policy allows no inline style, so the colours reach the page as a
 stylesheet of their own (`stylesheet`), one per number of batches.
@@ -29,10 +30,12 @@ def colours(n: int, scheme: str) -> list[str]:
 
 @functools.lru_cache(maxsize=8)
 def stylesheet(n: int) -> bytes:
-    """CSS giving map areas and legend swatches of batch 1…n their colours, light and dark."""
+    """CSS giving map areas and legend swatches of batch 1…n their colours, light and dark, and
+    those with a zone in no batch (`zoned`) the next colour."""
     def rules(scheme: str) -> list[str]:
-        return [rule for k, c in enumerate(colours(n, scheme), 1)
-                for rule in (f".district.batch-{k} {{ fill: {c}; }}", f".swatch.batch-{k} {{ background: {c}; }}")]
+        names = [f"batch-{k}" for k in range(1, n + 1)] + ["zoned"]
+        return [rule for name, c in zip(names, colours(n + 1, scheme))
+                for rule in (f".district.{name} {{ fill: {c}; }}", f".swatch.{name} {{ background: {c}; }}")]
     dashed = ", ".join(f".district.batch-{k}" for k in range(2, n + 1, 2))
     lines = ["/* Batch colours, made by the generator for this number of batches (palette.py). */",
              *rules("light"), "@media (prefers-color-scheme: dark) {",

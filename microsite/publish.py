@@ -43,7 +43,7 @@ def publish_makers(site: m.Site, policy: UrlPolicy) -> dict[str, Callable[[m.Sit
     makers["data/initiatives.csv"] = initiatives_csv
     makers["data/site.json"] = lambda s: _json(site_record(s))
     makers["data/site.schema.json"] = lambda _: _json(SITE_SCHEMA)
-    if site.batches:
+    if site.shapes:
         makers[stylesheet_path(len(site.batches))] = lambda s: stylesheet(len(s.batches))
     return makers
 
