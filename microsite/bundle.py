@@ -30,7 +30,7 @@ def run(args) -> int:
         if not result.ok:
             print(f"bundle failed: {summary(result.diagnostics)}; no zip was written", file=sys.stderr)
             return 1
-        # named by the site's short name (settings `name`), e.g. linked-innovation-zones-offline.zip;
+        # named by the site's short name (settings `name`): example-zones-offline.zip;
         # the output folder is new, so the build is never skipped and always has its model
         target = args.dist / f"{result.site.settings.name}-offline.zip"
         write_zip(Path(tmp) / "site", target)
