@@ -9,8 +9,9 @@ import re
 
 import pytest
 
-from conftest import FIXTURES, ROOT, copy_fixture, page
 from microsite import palette
+
+from conftest import FIXTURES, ROOT, copy_fixture, page
 
 SECOND = "yunlan-bay"
 
@@ -31,7 +32,7 @@ def test_the_second_site_builds_strict_passes_every_check_and_never_names_shangh
     assert built.code == 0 and "0 errors, 0 warnings" in built.out, built.err
     text = every_text(tmp_path / "built")
     assert "Shanghai" not in text and "上海" not in text
-    assert not re.search(r"shanghai|linked.innovation|联动创新", text, re.I)
+    assert not re.search(r"shanghai|linked.innovation|联动创新", text, re.IGNORECASE)
     checked = cli("check", "--strict", "--content", FIXTURES / SECOND, "--out", tmp_path / "checked")
     assert checked.code == 0 and "all checks passed" in checked.out, checked.err[-3000:]
     assert "links 0, html 0, a11y 0, repro 0, offline 0" in checked.out
@@ -48,7 +49,7 @@ def second(tmp_path_factory):
 def test_the_site_names_its_areas_and_zone_kinds(second):
     home = page(second, "index.html")
     assert home.get("lang") == "zh-Hans"
-    assert [a.text_content() for a in home.xpath("//nav[contains(@class, 'site-nav')]//a")][0] == "各县"
+    assert home.xpath("//nav[contains(@class, 'site-nav')]//a")[0].text_content() == "各县"
     assert home.xpath("//*[@id='map-title']")[0].text_content() == "各县地图"
     assert home.xpath("//section[contains(@class, 'map')]//p[@class='note']")[0].text_content() == "边界数据：为测试手绘的虚构边界。"
     zones = page(second, "zones/index.html")
@@ -114,7 +115,7 @@ def test_a_site_without_batches_builds_and_says_nothing_of_batches(cli, tmp_path
         path.unlink()
     for folder in ("zones", "initiatives"):
         for path in (content / folder).iterdir():
-            path.write_text(re.sub(r"^batch: .*\n", "", path.read_text(encoding="utf-8"), flags=re.M),
+            path.write_text(re.sub(r"^batch: .*\n", "", path.read_text(encoding="utf-8"), flags=re.MULTILINE),
                             encoding="utf-8")
     run = cli("build", "--strict", "--content", content, "--out", tmp_path / "out")
     assert run.code == 0, run.err
