@@ -62,7 +62,7 @@ class Content:
     root: Path
     settings: RawItem | None
     items: list[RawItem]
-    data_files: dict[str, bytes]  # e.g. "geo/shanghai-districts.geojson" -> bytes
+    data_files: dict[str, bytes]  # e.g. "geo/region.geojson" -> bytes
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of files that failed
 
 

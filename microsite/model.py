@@ -107,7 +107,7 @@ class Zone:
     name: Text
     zone_kind: str
     district: District
-    batch: Batch
+    batch: Batch | None    # None: the site does not group its zones in batches
     area_km2: Quantity | None
     covers: list
     focus: list
@@ -175,6 +175,17 @@ class Settings:
     strict: bool
     severity: dict
     sources: list
+    name: str = "microsite"        # the offline bundle's file name, the feed's tag: ids
+    map_credit: Text | None = None  # where the map's boundaries come from
+    areas: Areas | None = None      # what the site calls its areas; None: the theme's word
+    zone_kinds: dict = field(default_factory=dict)  # zone kind id -> label (Text), as declared
+
+
+@dataclass(frozen=True)
+class Areas:
+    """What a site calls the areas of its map ("district", 区), one and several."""
+    one: Text
+    many: Text
 
 
 @dataclass

@@ -16,15 +16,16 @@ from functools import partial
 from urllib.parse import quote
 
 from . import model as m
+from .palette import stylesheet, stylesheet_path
 from .render import LISTINGS, page_path, plan_pages
 from .urls import UrlPolicy
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 ATOM_NS = "http://www.w3.org/2005/Atom"
-# tag: URIs (RFC 4151) name feed entries when the site has no base URL to name them by; an
-# entry's tag date is its item's date, the feed's a fixed year, so ids never change.
-TAG_AUTHORITY = "linked-innovation-zones"
+# tag: URIs (RFC 4151) name feed entries when the site has no base URL to name them by: the
+# site's short `name` is the authority; an entry's tag date is its item's date, the feed's a
+# fixed year, so ids never change.
 TAG_YEAR = "2024"
 NOT_IN_SITEMAP = {"404"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -42,6 +43,8 @@ def publish_makers(site: m.Site, policy: UrlPolicy) -> dict[str, Callable[[m.Sit
     makers["data/initiatives.csv"] = initiatives_csv
     makers["data/site.json"] = lambda s: _json(site_record(s))
     makers["data/site.schema.json"] = lambda _: _json(SITE_SCHEMA)
+    if site.shapes:
+        makers[stylesheet_path(len(site.batches))] = lambda s: stylesheet(len(s.batches))
     return makers
 
 
@@ -118,7 +121,7 @@ def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": m.HTML_LANG[lang]})
     ET.SubElement(root, "title").text = site.settings.title.pick(lang)[0]
     ET.SubElement(root, "subtitle").text = site.settings.description.pick(lang)[0]
-    ET.SubElement(root, "id").text = policy.absolute(path) or f"tag:{TAG_AUTHORITY},{TAG_YEAR}:{path}"
+    ET.SubElement(root, "id").text = policy.absolute(path) or f"tag:{site.settings.name},{TAG_YEAR}:{path}"
     ET.SubElement(root, "updated").text = _timestamp(_newest(item_date(x) for x in items))
     ET.SubElement(root, "link", {"rel": "alternate", "type": "text/html", "href": _link(policy, path, home)})
     if policy.base_url:
@@ -129,7 +132,7 @@ def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
         page = policy.page(lang, item.kind, item.id)
         entry = ET.SubElement(root, "entry")
         ET.SubElement(entry, "title").text = (item.title if item.kind == "initiative" else item.name).pick(lang)[0]
-        ET.SubElement(entry, "id").text = _entry_id(policy, page, item_date(item))
+        ET.SubElement(entry, "id").text = _entry_id(policy, site.settings.name, page, item_date(item))
         ET.SubElement(entry, "updated").text = _timestamp(item_date(item))
         ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": _link(policy, path, page)})
         for theme in getattr(item, "themes", ()):
@@ -137,9 +140,9 @@ def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     return _xml(root)
 
 
-def _entry_id(policy: UrlPolicy, page: str, date: dt.date) -> str:
+def _entry_id(policy: UrlPolicy, name: str, page: str, date: dt.date) -> str:
     """The page's public URL, or a tag: URI that stays the same wherever the site is opened."""
-    return policy.absolute(page) or f"tag:{TAG_AUTHORITY},{date.isoformat()}:{page}"
+    return policy.absolute(page) or f"tag:{name},{date.isoformat()}:{page}"
 
 
 def _link(policy: UrlPolicy, feed: str, page: str) -> str:
@@ -218,7 +221,7 @@ def site_record(site: m.Site) -> dict:
         "districts": [{"id": d.id, "name": _text(d.name), "code": d.code, "summary": _text(d.summary),
                        "sources": ids(d.sources)} for d in site.districts],
         "zones": [{"id": z.id, "name": _text(z.name), "kind": z.zone_kind, "district": z.district.id,
-                   "batch": z.batch.id, "area_km2": _quantity(z.area_km2), "covers": [_text(x) for x in z.covers],
+                   "batch": z.batch.id if z.batch else None, "area_km2": _quantity(z.area_km2), "covers": [_text(x) for x in z.covers],
                    "focus": [_text(x) for x in z.focus], "summary": _text(z.summary),
                    "sources": ids(z.sources)} for z in site.zones],
         "themes": [{"id": t.id, "name": _text(t.name), "summary": _text(t.summary), "order": t.order}
@@ -273,15 +276,15 @@ def _list(schema: dict) -> dict:
 
 SITE_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "Linked innovation zones: the whole site model (data/site.json)",
+    "title": "The whole site model (data/site.json)",
     **_object({
         "settings": _object({"title": _TEXT, "description": _TEXT, "intro": _TEXT,
                              "languages": _list({"enum": list(m.LANGUAGES)}), "sources": _IDS}),
         "batches": _list(_object({"id": _ID, "name": _TEXT, "announced": _DATE, "summary": _TEXT,
                                   "order": {"type": "integer"}, "sources": _IDS})),
-        "districts": _list(_object({"id": _ID, "name": _TEXT, "code": {"type": "string", "pattern": r"^\d{6}$"},
+        "districts": _list(_object({"id": _ID, "name": _TEXT, "code": {"type": "string", "minLength": 1},
                                     "summary": _TEXT, "sources": _IDS})),
-        "zones": _list(_object({"id": _ID, "name": _TEXT, "kind": _STRING, "district": _ID, "batch": _ID,
+        "zones": _list(_object({"id": _ID, "name": _TEXT, "kind": _ID, "district": _ID, "batch": _maybe(_ID),
                                 "area_km2": _maybe(_QUANTITY),
                                 "covers": _list(_TEXT), "focus": _list(_TEXT), "summary": _TEXT,
                                 "sources": _IDS})),

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from . import model as m
 from .i18n import Catalogue
 from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, PLACEHOLDER, join_cjk_text
+from .palette import stylesheet_path
 from .svg import Region, bar_chart, district_map
 from .track import Recorder
 from .urls import FOLDERS, SPECIAL, UrlPolicy
@@ -147,9 +148,40 @@ class Renderer:
         helpers = _PageHelpers(_Context(site, item, self.policy, self.catalogues, self.assets), page)
         html = self.env.get_template(page.template).render(
             site=site, settings=site.settings, page=page, item=item, lang=page.lang,
-            html_lang=m.HTML_LANG[page.lang], t=self.catalogues[page.lang], h=helpers,
+            html_lang=m.HTML_LANG[page.lang], t=helpers.t, h=helpers,
             url=helpers.url, loc=helpers.loc, asset=helpers.asset)
         return html.encode("utf-8"), frozenset(recorder.reads)
+
+
+_AREA_WORD = re.compile(r"\{(?:area|areas|Area|Areas)\}")
+
+
+class SiteWords:
+    """A catalogue with the site's own words filled in: `{area}`, `{areas}` (and `{Area}`,
+    `{Areas}` to start a sentence) are what the site calls the areas of its map (settings
+    `areas`), else the catalogue's `area.one` and `area.many`. They are read through the page's
+    view of the settings, so a page that shows them is made again when they change."""
+
+    def __init__(self, catalogue: Catalogue, settings) -> None:
+        self.catalogue, self.settings = catalogue, settings
+
+    def __call__(self, key: str, **values) -> str:
+        strings = self.catalogue.strings
+        text = strings.get(f"{key}.one", "") if values.get("n") == 1 else ""
+        if _AREA_WORD.search(text or strings.get(key, "")):
+            values = self.words() | values
+        return self.catalogue(key, **values)
+
+    def words(self) -> dict[str, str]:
+        areas, t = self.settings.areas, self.catalogue
+        if areas is None:
+            one, many = t("area.one"), t("area.many")
+        else:
+            one, many = areas.one.pick(t.lang)[0], areas.many.pick(t.lang)[0]
+        return {"area": one, "areas": many, "Area": one[:1].upper() + one[1:], "Areas": many[:1].upper() + many[1:]}
+
+    def __getattr__(self, name: str):  # lang, date, number: the catalogue's own
+        return getattr(self.catalogue, name)
 
 
 class _PageHelpers:
@@ -157,7 +189,7 @@ class _PageHelpers:
 
     def __init__(self, context: _Context, page: Page) -> None:
         self.r, self.page = context, page
-        self.t = context.catalogues[page.lang]
+        self.t = SiteWords(context.catalogues[page.lang], context.site.settings)
         # initiative_list's rows and links already made on this page
         self._rows: dict[tuple[str, bool, bool], str] = {}
         self._links: dict[str, str] = {}
@@ -374,14 +406,23 @@ class _PageHelpers:
     # -- maps and charts --------------------------------------------------------------------
 
     def district_map(self) -> Markup:
-        """All 16 districts; those with a zone shaded by their first batch and linked."""
+        """Every area of the map; those with a zone shaded by their first batch (or, for zones in
+        no batch, all alike) and linked."""
         regions = {}
+        rank = {b.id: n for n, b in enumerate(self.r.site.batches, 1)}  # the palette's batch-1, batch-2, …
         for d in self.r.site.districts:
-            first = d.batches[0].order if d.batches else 0
-            regions[d.code] = Region(d.code, self.plain(d.name), self.url(d),
-                                     f"batch-{first}" if first else "", self._other_lang(d.name))
-        return district_map(self.r.site.shapes, regions, title=self.t("map.title"),
-                            desc=self.t("map.desc"), id_prefix="map")
+            shade = f"batch-{rank[d.batches[0].id]}" if d.batches else "zoned" if d.zones else ""
+            regions[d.code] = Region(d.code, self.plain(d.name), self.url(d), shade, self._other_lang(d.name))
+        desc = self.t("map.desc") if self.r.site.batches else self.t("map.desc.unbatched")
+        return district_map(self.r.site.shapes, regions, title=self.t("map.title"), desc=desc, id_prefix="map")
+
+    def batch_colours(self) -> str:
+        """href of the stylesheet that gives this site's batches their colours (palette.py)."""
+        return self.r.policy.href(self.page.path, stylesheet_path(len(self.r.site.batches)))
+
+    def zone_kind(self, zone) -> Markup:
+        """A zone's kind, labelled as the site declares it."""
+        return self.loc(self.r.site.settings.zone_kinds[zone.zone_kind])
 
     def locator_map(self, district: m.District) -> Markup:
         here = {district.code: Region(district.code, self.plain(district.name), None, "current")}

@@ -44,6 +44,7 @@ class _Resolver:
                  for f, items in self.raw.items()}
         self.md = Converter(Context(known, diags), cache)
         self.translated: set[str] = set()
+        self.vocabularies: dict[str, dict] = {}  # the settings' declared terms: name -> {id: label}
         self.links: list[RelativeLink] = []   # relative Markdown links, checked once pages are planned
 
     # -- references -------------------------------------------------------------------------
@@ -70,6 +71,21 @@ class _Resolver:
         else:
             hint = f"add content/{folder}/{ref_id}.yaml or fix the id"
         self.diags.add(item.file, *item.at(path), "unknown-reference", message,
+                       field=dotted(path), hint=hint)
+        return None
+
+    def term(self, item: RawItem, path: tuple, vocabulary: str, value: str | None) -> str | None:
+        """A value from a vocabulary the settings declare (`zone_kinds`), or None after
+        reporting it with the declared choices. Unchecked while the settings are broken."""
+        declared = self.vocabularies.get(vocabulary)
+        if declared is None or value is None or value in declared:
+            return value
+        close = difflib.get_close_matches(value, list(declared), n=1)
+        hint = (f"did you mean '{close[0]}'? " if close else "") + (
+            "site.yaml declares: " + ", ".join(declared) if declared
+            else f"declare it in site.yaml under '{vocabulary}:'")
+        self.diags.add(item.file, *item.at(path), "bad-value",
+                       f"'{value}' is not one of the {vocabulary.replace('_', ' ')} site.yaml declares",
                        field=dotted(path), hint=hint)
         return None
 
@@ -138,6 +154,8 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     r = _Resolver(content, diags, cache or BuildState(None, {}))
     settings_clean = validate(content.settings, diags) if content.settings else None
     r.clean["site"] = {"site": settings_clean}
+    if settings_clean is not None:
+        r.vocabularies = {"zone_kinds": settings_clean.get("zone_kinds") or {}}
     for folder in ORDER:
         for item_id, item in sorted(r.raw[folder].items()):
             clean = validate(item, diags)
@@ -151,7 +169,7 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     if settings_clean is None:
         return None
     settings = _settings(r, content.settings, settings_clean)
-    site = m.Site(settings=settings, shapes=_shapes(content, diags), relative_links=r.links,
+    site = m.Site(settings=settings, shapes=_shapes(content, settings_clean, diags), relative_links=r.links,
                   **{folder: _sorted(folder, r.objects[folder].values()) for folder in ORDER})
     _link_back(site)
     _check_codes(site, diags)
@@ -171,19 +189,29 @@ def _markdown_texts(clean: dict[str, dict[str, dict | None]]) -> list[str]:
     return texts
 
 
-def _shapes(content: Content, diags: Diagnostics) -> tuple:
-    """District boundaries for the maps, from the one .geojson file in geo/ (whatever its name:
-    the region is the site's); a site without one simply has no map."""
-    files = sorted(name for name in content.data_files if name.startswith("geo/") and name.endswith(".geojson"))
-    if len(files) > 1:
-        diags.add(display_path(content.root / files[1]), 1, 1, "bad-geodata",
-                  f"more than one boundaries file in geo/: {', '.join(files)}", hint="keep one")
-    if len(files) != 1:
+def _shapes(content: Content, settings: dict, diags: Diagnostics) -> tuple:
+    """The areas' boundaries for the maps, from the GeoJSON file site.yaml names (`map: {file:
+    …}`); a site that names none has no map. A named file that is missing, and a boundaries file
+    in geo/ that nothing names, are `map-file` warnings: either way a map the editor meant to
+    show is not shown."""
+    named = (settings.get("map") or {}).get("file")
+    for name in sorted(content.data_files):
+        if name.startswith("geo/") and name.endswith(".geojson") and name != named:
+            diags.add(display_path(content.root / name), 1, 1, "map-file",
+                      "no map is drawn from this boundaries file: site.yaml does not name it",
+                      hint=f"name it in site.yaml: 'map: {{file: {name}}}', or delete it")
+    if named is None:
+        return ()
+    if named not in content.data_files:
+        found = [n for n in sorted(content.data_files) if n.endswith(".geojson")]
+        diags.add(content.settings.file, *content.settings.at(("map", "file")), "map-file",
+                  f"the map file '{named}' does not exist, so the site has no map", field="map.file",
+                  hint="files in geo/: " + ", ".join(found) if found else "put the GeoJSON file in geo/")
         return ()
     try:
-        return load_shapes(content.data_files[files[0]].decode("utf-8"))
+        return load_shapes(content.data_files[named].decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
-        diags.add(display_path(content.root / files[0]), 1, 1, "bad-geodata", f"unreadable boundaries: {err}")
+        diags.add(display_path(content.root / named), 1, 1, "bad-geodata", f"unreadable boundaries: {err}")
         return ()
 
 
@@ -192,17 +220,20 @@ def _check_codes(site: m.Site, diags: Diagnostics) -> None:
     for d in site.districts:
         if codes and d.code not in codes:
             diags.add(d.place.file, d.place.line, d.place.column, "bad-value",
-                      f"no district on the map has the code '{d.code}'", field="code",
-                      hint="use a code from the boundaries file in geo/")
+                      f"no area on the map has the code '{d.code}'", field="code",
+                      hint="use a code from the map file site.yaml names")
 
 
 def _settings(r: _Resolver, item: RawItem, c: dict) -> m.Settings:
     from .urls import normalise_base_url
     sources, (intro,) = r.cited_sources(item, c, "intro")
+    areas = c.get("areas")
     return m.Settings(
         title=c["title"], description=c["description"], intro=intro,
         languages=c.get("languages") or m.LANGUAGES, base_url=normalise_base_url(c.get("base_url")),
-        strict=c.get("strict", False), severity=c.get("severity", {}), sources=sources)
+        strict=c.get("strict", False), severity=c.get("severity", {}), sources=sources,
+        name=c.get("name") or m.Settings.name, map_credit=(c.get("map") or {}).get("credit"),
+        areas=m.Areas(areas["one"], areas["many"]) if areas else None, zone_kinds=c.get("zone_kinds") or {})
 
 
 def _place(item: RawItem) -> m.Place:
@@ -230,9 +261,9 @@ def _district(r, item, c):
 
 def _zone(r, item, c):
     sources, (summary,) = r.cited_sources(item, c, "summary")
-    return m.Zone(item.id, _place(item), c["name"], c["kind"],
+    return m.Zone(item.id, _place(item), c["name"], r.term(item, ("kind",), "zone_kinds", c["kind"]),
                   r.ref(item, ("district",), "districts", c["district"]),
-                  r.ref(item, ("batch",), "batches", c["batch"]), c.get("area_km2"),
+                  r.ref(item, ("batch",), "batches", c.get("batch")), c.get("area_km2"),
                   c.get("covers", []), c.get("focus", []), summary, sources)
 
 
@@ -373,6 +404,8 @@ def _check_failed(r: _Resolver) -> set[tuple[str, str]]:
                     for path, ref_id in zip(paths, ids):
                         r.ref(item, path, spec.ref, ref_id)
                         named.add((spec.ref, ref_id))
+                elif spec.type == "term" and part.get(name) is not None:
+                    r.term(item, (name,), spec.ref, part[name])
                 elif spec.type == "markdown" and part.get(name) is not None:
                     cited: list[str] = []
                     r.html(item, name, part[name], cited)

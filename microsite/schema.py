@@ -23,25 +23,26 @@ RESERVED_IDS = {"index", "data", "assets", "search", "zh", "en", "404", "transla
 # Invisible characters that XML (the feed) forbids and no editor means to type; YAML lets them in
 # only through escapes like "\x07".
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-MAX_AREA_KM2 = 10_000  # larger than Shanghai (6,341 km²): anything above is a typo
+MAX_AREA_KM2 = 149_000_000  # about the land area of the Earth: anything larger is a typo
 
 
 @dataclass(frozen=True)
 class F:
     """One field: its type, whether it is required, and (for refs) the kind it names."""
     type: str                  # text, markdown, neutral (alike in all languages), string, url, date, int,
-    #                            number, quantity, bool, id, enum, ref, langs, severities, object
+    #                            number, quantity, bool, id, enum, ref, langs, severities, object,
+    #                            terms (a vocabulary: id -> text), term (an id from a vocabulary)
     required: bool = False
     many: bool = False         # a list of values of this type
     min_items: int = 0
-    ref: str = ""              # for ref: the folder of the kind it names
+    ref: str = ""              # for ref: the folder of the kind it names; for term: the settings
+    #                            field declaring the vocabulary
     choices: tuple = ()
     fields: dict = field(default_factory=dict)  # for object
     doc: str = ""
     limit: float = math.inf    # for number and quantity: the largest value allowed
 
 
-ZONE_KINDS = ("innovation-zone", "comprehensive-bonded-zone", "key-area", "development-zone")
 STATUSES = ("announced", "in-progress", "in-effect", "completed")
 SEVERITY_CHOICES = ("error", "warning", "ignore")
 
@@ -56,6 +57,14 @@ KINDS: dict[str, dict[str, F]] = {
         "strict": F("bool", doc="treat warnings as errors"),
         "severity": F("severities", doc="per-code severity: error, warning or ignore"),
         "sources": F("ref", many=True, ref="sources", doc="sources of the intro"),
+        "name": F("id", doc="short name: the offline bundle's file name and the feed's tag: ids"),
+        "map": F("object", doc="the boundaries the maps are drawn from", fields={
+            "file": F("string", True, doc="the GeoJSON file, e.g. geo/region.geojson"),
+            "credit": F("text", doc="where the boundaries come from, shown under the map")}),
+        "areas": F("object", doc="what the site calls the areas on its map", fields={
+            "one": F("text", True, doc="one area, e.g. {en: district, zh: 区}"),
+            "many": F("text", True, doc="several areas, e.g. {en: districts, zh: 区}")}),
+        "zone_kinds": F("terms", doc="the kinds a zone may be: id -> label"),
     },
     "batches": {
         "id": F("id"), "name": F("text", True), "announced": F("date", True),
@@ -67,8 +76,9 @@ KINDS: dict[str, dict[str, F]] = {
         "summary": F("markdown", True), "sources": _SOURCES,
     },
     "zones": {
-        "id": F("id"), "name": F("text", True), "kind": F("enum", True, choices=ZONE_KINDS),
-        "district": F("ref", True, ref="districts"), "batch": F("ref", True, ref="batches"),
+        "id": F("id"), "name": F("text", True),
+        "kind": F("term", True, ref="zone_kinds", doc="one of the zone kinds declared in site.yaml"),
+        "district": F("ref", True, ref="districts"), "batch": F("ref", ref="batches"),
         "area_km2": F("quantity", limit=MAX_AREA_KM2,
                       doc="area in km², only where a source states it, qualified as the source does"),
         "covers": F("text", many=True, doc="key areas it covers"),
@@ -339,7 +349,25 @@ def _enum(item, path, value, spec, diags):
 def _ref(item, path, value, spec, diags):
     if isinstance(value, str) and value:
         return value
-    return _wrong(item, path, value, f"the id of an item in {spec.ref}/", diags)
+    what = f"an id from {spec.ref} in site.yaml" if spec.type == "term" else f"the id of an item in {spec.ref}/"
+    return _wrong(item, path, value, what, diags)
+
+
+def _terms(item, path, value, spec, diags):
+    """A site's vocabulary: a mapping of id -> label text, e.g. zone_kinds."""
+    if not isinstance(value, dict) or not value:
+        return _wrong(item, path, value, "a mapping of id -> label, e.g. {key-area: {en: Key area}}", diags)
+    out = {}
+    for key, label in value.items():
+        problem = id_problem(str(key))
+        if problem:
+            diags.add(item.file, *item.at(path + (key,), key=True), "bad-id", f"the id '{key}' {problem}",
+                      field=dotted(path + (key,)), hint="lower-case a-z, 0-9 and single hyphens")
+            continue
+        text = _text(item, path + (key,), label, spec, diags)
+        if text is not None:
+            out[key] = text
+    return out
 
 
 def _langs(item, path, value, spec, diags):
@@ -375,7 +403,7 @@ def _object(item, path, value, spec, diags):
 _CHECKERS = {
     "text": _text, "markdown": _text, "neutral": _text, "string": _string, "url": _url, "base-url": _url, "date": _date,
     "int": _int, "number": _number, "quantity": _quantity, "bool": _bool, "id": _id, "enum": _enum, "ref": _ref,
-    "langs": _langs, "severities": _severities, "object": _object,
+    "term": _ref, "terms": _terms, "langs": _langs, "severities": _severities, "object": _object,
 }
 
 
@@ -413,22 +441,24 @@ def dotted(path) -> str:
     return out
 
 
-def json_schema(kind: str) -> dict:
-    """The JSON Schema (draft 2020-12) of one kind, for editors' YAML plug-ins."""
+def json_schema(kind: str, vocabularies: dict | None = None) -> dict:
+    """The JSON Schema (draft 2020-12) of one kind, for editors' YAML plug-ins; `vocabularies`
+    (a site's declared terms, e.g. {"zone_kinds": ["key-area", …]}) become the choices of the
+    fields that take one."""
     fields = KINDS[kind]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"microsite {kind} item",
-        **_object_schema(fields),
+        **_object_schema(fields, vocabularies or {}),
     }
 
 
-def _object_schema(fields: dict[str, F]) -> dict:
+def _object_schema(fields: dict[str, F], vocabularies: dict) -> dict:
     return {
         "type": "object",
         "additionalProperties": False,
         "required": [name for name, f in fields.items() if f.required],
-        "properties": {name: _field_schema(f) for name, f in fields.items()},
+        "properties": {name: _field_schema(f, vocabularies) for name, f in fields.items()},
     }
 
 
@@ -441,7 +471,7 @@ def _number_schema(f: F) -> dict:
     return {"type": "number", "exclusiveMinimum": 0, **({"maximum": f.limit} if math.isfinite(f.limit) else {})}
 
 
-def _field_schema(f: F) -> dict:
+def _field_schema(f: F, vocabularies: dict) -> dict:
     one = {
         "text": _TEXT, "markdown": _TEXT, "neutral": _TEXT,
         "string": {"type": "string", "minLength": 1},
@@ -459,9 +489,13 @@ def _field_schema(f: F) -> dict:
         "id": {"type": "string", "pattern": ID_PATTERN.pattern},
         "enum": {"enum": list(f.choices)},
         "ref": {"type": "string", "pattern": ID_PATTERN.pattern},
+        "term": {"enum": list(vocabularies[f.ref])} if f.ref in vocabularies
+                else {"type": "string", "pattern": ID_PATTERN.pattern},
+        "terms": {"type": "object", "minProperties": 1, "propertyNames": {"pattern": ID_PATTERN.pattern},
+                  "additionalProperties": _TEXT},
         "langs": {"type": "array", "items": {"enum": list(LANGUAGES)}, "uniqueItems": True, "minItems": 1},
         "severities": {"type": "object", "additionalProperties": {"enum": list(SEVERITY_CHOICES)}},
-        "object": _object_schema(f.fields) if f.fields else {},
+        "object": _object_schema(f.fields, vocabularies) if f.fields else {},
     }[f.type]
     schema = {"type": "array", "items": one, "minItems": f.min_items} if f.many else dict(one)
     if f.doc:

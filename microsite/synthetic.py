@@ -69,7 +69,8 @@ def write_content(out: Path, initiatives: int, seed: int = 1) -> None:
         "title": {"en": "Synthetic zones", "zh": "合成区域"},
         "description": {"en": "Synthetic content for benchmarks.", "zh": "用于基准测试的合成内容。"},
         "intro": {"en": _cite("Synthetic content.", sources[0]), "zh": _cite("合成内容。", sources[0])},
-        "sources": [sources[0]]})
+        "sources": [sources[0]], "map": {"file": "geo/shanghai-districts.geojson"},
+        "zone_kinds": {"innovation-zone": {"en": "Innovation zone", "zh": "创新区"}}})
     for order, (batch, date) in enumerate((("first", dt.date(2024, 8, 15)), ("second", dt.date(2025, 10, 15))), 1):
         _dump(out / "batches" / f"{batch}.yaml", {
             "name": {"en": f"Batch {order}", "zh": f"第{order}批"}, "announced": date, "order": order,

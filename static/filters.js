@@ -8,6 +8,7 @@
   const form = document.getElementById("initiative-filters");
   if (!form) return;
   const LISTS = { district: "districts", zone: "zones", theme: "themes", batch: "batch" };
+  for (const name of Object.keys(LISTS)) if (!form.elements[name]) delete LISTS[name]; // a site without batches
   const items = Array.from(document.querySelectorAll("li[data-themes]"));
   const status = form.querySelector("[role=status]");
 
