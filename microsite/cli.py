@@ -372,11 +372,10 @@ class ProgressBar:
 
 
 def _schema(out: Path) -> int:
-    from .schema import KINDS, json_schema
+    from .schema import json_schemas
     out.mkdir(parents=True, exist_ok=True)
-    for kind in KINDS:
-        name = "site" if kind == "site" else kind.rstrip("s") if kind != "batches" else "batch"
-        (out / f"{name}.schema.json").write_text(
-            json.dumps(json_schema(kind), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {len(KINDS)} schemas to {out}")
+    schemas = json_schemas()
+    for name, schema in schemas.items():
+        (out / name).write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {len(schemas)} schemas to {out}")
     return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import languages
 from . import model as m
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
@@ -93,7 +94,8 @@ class Plan:
     def whole_model_makers(self) -> dict[str, Callable]:
         """Search indexes, feeds, sitemap and data exports: each path, with what makes it from a
         (recorded) view of the model."""
-        makers = {self.policy.search_index(lang): partial(search_index, policy=self.policy, lang=lang)
+        makers = {self.policy.search_index(lang): partial(search_index, policy=self.policy, lang=lang,
+                                                          t=self.renderer.catalogues[lang])
                   for lang in self.site.settings.languages}
         return makers | publish_makers(self.site, self.policy)
 
@@ -107,12 +109,12 @@ class Plan:
 def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.Site | None, Plan | None]:
     """The model and every page planned; (model or None, None) when something is broken."""
     site = resolve(load_content(options.content, diags, state), diags, state, options.jobs)
-    catalogues = load_catalogues(options.templates, diags)
+    catalogues = load_catalogues(options.templates, diags, site.settings.languages if site else languages.codes())
     if site is None or diags.errors:
         return site, None
     policy = UrlPolicy(offline=options.offline,
                        base_url=normalise_base_url(options.base_url) or site.settings.base_url,
-                       default_language=site.settings.languages[0])
+                       root_language=site.settings.languages[0])
     static = collect_static(options.static)
     renderer = Renderer(site, policy, options.templates, catalogues, _asset_names(static))
     plan = Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site))

@@ -7,14 +7,15 @@ Shape, kept lean because every reader downloads it:
 
     docs:  [[kind, title, other-language name, [district names], path, text], …]
     terms: {token: [posting, …]}   posting = (doc - previous doc) * 8 + fields
-    messages: the few strings the script shows that no template renders
+    messages: the few strings the script shows that no template renders (from the catalogue)
 
 `text` is the start of the item's own text (summary or body, tags stripped), from which the
 script cuts the snippet shown under each result. `fields` is a bit mask of where the token
 occurs: TITLE, OTHER (the item's name in the other language) or BODY. The body holds the item's
 texts in every language, so a name or word in either language finds the same items on both
-sites. Tokens are what `tokens()` makes; static/search.js tokenises queries the same
-way, so the two must change together.
+sites. Each text is split into tokens by its language's tokenizer (languages.py names one of
+TOKENIZERS); static/search.js tokenises queries as `words_and_bigrams` does, so the two must change
+together.
 """
 from __future__ import annotations
 
@@ -25,25 +26,23 @@ from itertools import repeat
 
 from markupsafe import Markup
 
+from . import languages
 from . import model as m
+from .kinds import SEARCHED
 from .markup import join_cjk_text
 from .urls import UrlPolicy
 
 TITLE, OTHER, BODY = 4, 2, 1
-# Kinds in the order their results come when they rank equally: places before what happens there.
-KINDS = ("district", "zone", "theme", "batch", "initiative", "source")
 # Latin words (with accented letters) and runs of Han characters; must match TOKEN in search.js.
 _TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Strings of the script's own (the live region's announcement); {n} is the number of results.
 SNIPPET_CHARS = 320  # of an item's text kept for the snippet: a match further on shows its start
-MESSAGES = {"en": {"count": "{n} results", "one": "1 result", "none": "No results"},
-            "zh": {"count": "{n} 条结果", "one": "1 条结果", "none": "没有结果"}}
 
 
-def tokens(text: str) -> list[str]:
+def words_and_bigrams(text: str) -> list[str]:
     """Lower-cased Latin words; Han runs as overlapping bigrams (a lone character as itself),
-    so any query of two or more Chinese characters finds its bigrams."""
+    so any query of two or more Chinese characters finds its bigrams. English and Chinese both
+    split this way: each holds words of the other's script (document numbers, acronyms)."""
     out = []
     for run in _TOKEN.findall(text.lower()):
         if _HAN.match(run) and len(run) > 1:
@@ -51,6 +50,14 @@ def tokens(text: str) -> list[str]:
         else:
             out.append(run)
     return out
+
+
+TOKENIZERS = {"words_and_bigrams": words_and_bigrams}  # a language names one (languages.py)
+
+
+def tokens(text: str, lang: str) -> list[str]:
+    """A text's search tokens, as its language's tokenizer splits it."""
+    return TOKENIZERS[languages.row(lang).tokenizer](text)
 
 
 # Long-lived processes (the dev server) keep each item's tokens from one build to the next:
@@ -64,17 +71,18 @@ def keep_tokens() -> None:
     _KEPT = {}
 
 
-def search_index(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
+def search_index(site: m.Site, policy: UrlPolicy, lang: str, t) -> bytes:
+    """The index of the site in `lang`; `t` is its catalogue."""
     docs, terms = [], {}
     kept = {} if _KEPT is None else _KEPT.get(lang, {})
     used = {}
     for number, item in enumerate(_items(site)):
         title, other = _names(item, lang)
-        districts = [d.name.pick(lang)[0] for d in _districts(item)]
+        districts = tuple(d.name.pick(lang) for d in _districts(item))
         texts = _texts(item)
-        docs.append([item.kind, title, other, districts,
+        docs.append([item.kind, title[0], other[0], [name for name, _ in districts],
                      policy.href("index.html", policy.page(lang, item.kind, item.id)), _snippet(texts, lang)])
-        key = (title, other, _every_language(texts, lang), tuple(districts))
+        key = (title, other, _every_language(texts, lang), districts)
         fields = kept.get(key) or _fields(*key)
         if _KEPT is not None:
             used[key] = fields
@@ -83,28 +91,33 @@ def search_index(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
             terms.setdefault(token, []).append(base + mask)
     if _KEPT is not None:
         _KEPT[lang] = used
-    index = {"docs": docs, "messages": MESSAGES[lang],
+    # the strings of the script's own (the live region's announcement); {n} is the number of results
+    messages = {"count": t("search.results"), "one": t("search.results", n=1), "none": t("search.none")}
+    index = {"docs": docs, "messages": messages,
              "terms": {token: _postings(found) for token, found in terms.items()}}
     body = json.dumps(index, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     # "</" cannot end a script it is not in, but U+2028/9 are line ends to older parsers
     return f"window.__searchIndex={body};\n".replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
 
 
-def _fields(title: str, other: str, texts: tuple[str, ...], districts: tuple[str, ...]) -> tuple:
+def _fields(title: tuple[str, str], other: tuple[str, str], texts: tuple, districts: tuple) -> tuple:
     """(token, mask of the fields it occurs in) for one item, in order of first occurrence.
-    The body is every other text a reader might search for, tags stripped."""
-    body = " ".join([Markup(t).striptags() for t in texts] + list(districts))
+    Every text comes with its language. The body is every other text a reader might search
+    for, tags stripped."""
+    body = [(Markup(text).striptags(), text_lang) for text, text_lang in texts] + list(districts)
     fields: dict[str, int] = {}
-    for field, text in ((TITLE, title), (OTHER, other), (BODY, body)):
-        for token in tokens(text):
+    for field, (text, text_lang) in [(TITLE, title), (OTHER, other), *((BODY, piece) for piece in body)]:
+        for token in tokens(text, text_lang):
             fields[token] = fields.get(token, 0) | field
     return tuple(fields.items())
 
 
-def _every_language(texts: list[m.Text], lang: str) -> tuple[str, ...]:
-    """Each text in `lang` first, then in the other languages that differ from it."""
-    first = [t.pick(lang)[0] for t in texts]
-    return tuple(first) + tuple(v for t, shown in zip(texts, first) for v in t.values.values() if v != shown)
+def _every_language(texts: list[m.Text], lang: str) -> tuple[tuple[str, str], ...]:
+    """Each text in `lang` first, then in the other languages that differ from it; each with its
+    language."""
+    first = [t.pick(lang) for t in texts]
+    return tuple(first) + tuple((v, k) for t, (shown, _) in zip(texts, first) for k, v in t.values.items()
+                                if v != shown)
 
 
 def _snippet(texts: list[m.Text], lang: str) -> str:
@@ -114,18 +127,19 @@ def _snippet(texts: list[m.Text], lang: str) -> str:
 
 
 def _items(site: m.Site):
-    collections = site.collections()
-    for kind in KINDS:
-        yield from collections[kind]
+    """Kinds in the order their results come when they rank equally (kinds.py)."""
+    for kind in SEARCHED:
+        yield from getattr(site, kind.folder)
 
 
-def _names(item, lang: str) -> tuple[str, str]:
-    """The item's name in `lang` (or the other language), and its other-language name if different."""
+def _names(item, lang: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The item's name in `lang` (or the other language), and its other-language name if
+    different, each with its language."""
     if item.kind == "source":
-        return item.title, ""
+        return (item.title, item.language), ("", lang)
     name = item.title if item.kind == "initiative" else item.name
-    title = name.pick(lang)[0]
-    other = next((v for k, v in name.values.items() if k != lang and v != title), "")
+    title = name.pick(lang)
+    other = next(((v, k) for k, v in name.values.items() if k != lang and v != title[0]), ("", lang))
     return title, other
 
 
