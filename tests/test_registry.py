@@ -108,9 +108,13 @@ def pick(text):
 
 
 def test_every_kind_has_its_templates_labels_and_a_consistent_row():
+    """What adding a kind takes besides its row (docs/architecture.md), checked for every kind."""
+    from microsite import model, publish, resolve
+    records = publish._record_schemas({}, {})
     catalogues = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (ROOT / "templates/locales").glob("*.yaml")}
     for kind in KINDS:
-        assert kind.model.kind == kind.name
+        assert kind.model.kind == kind.name and kind.folder in model.Site.__dataclass_fields__
+        assert kind.model in resolve._BUILD and kind.model in publish._RECORDS and kind.model in records
         assert (ROOT / "templates" / kind.template).is_file() and (ROOT / "templates" / kind.listing_template).is_file()
         assert kind.label in kind.fields and kind.text in kind.fields
         for strings in catalogues.values():
