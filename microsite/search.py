@@ -13,9 +13,9 @@ Shape, kept lean because every reader downloads it:
 script cuts the snippet shown under each result. `fields` is a bit mask of where the token
 occurs: TITLE, OTHER (the item's name in the other language) or BODY. The body holds the item's
 texts in every language, so a name or word in either language finds the same items on both
-sites. Each text is split into tokens by its language's tokenizer (languages.py names one of
-TOKENIZERS); static/search.js tokenises queries as `words_and_bigrams` does, so the two must change
-together.
+sites. Tokens are what `tokens()` makes: every text split by the tokenizer of every language
+(languages.py names one of TOKENIZERS for each), as the body mixes the languages; static/search.js
+tokenises queries the same way, so the two must change together.
 """
 from __future__ import annotations
 
@@ -52,12 +52,13 @@ def words_and_bigrams(text: str) -> list[str]:
     return out
 
 
-TOKENIZERS = {"words_and_bigrams": words_and_bigrams}  # a language names one (languages.py)
+TOKENIZERS = {"words_and_bigrams": words_and_bigrams}  # each language names one (languages.py)
 
 
-def tokens(text: str, lang: str) -> list[str]:
-    """A text's search tokens, as its language's tokenizer splits it."""
-    return TOKENIZERS[languages.row(lang).tokenizer](text)
+def tokens(text: str) -> list[str]:
+    """The tokens every language's tokenizer finds in the text (each tokenizer once)."""
+    names = dict.fromkeys(lang.tokenizer for lang in languages.TABLE.values())
+    return [token for name in names for token in TOKENIZERS[name](text)]
 
 
 # Long-lived processes (the dev server) keep each item's tokens from one build to the next:
@@ -72,17 +73,17 @@ def keep_tokens() -> None:
 
 
 def search_index(site: m.Site, policy: UrlPolicy, lang: str, t) -> bytes:
-    """The index of the site in `lang`; `t` is its catalogue."""
+    """The index of the site in `lang`; `t` is that language's catalogue."""
     docs, terms = [], {}
     kept = {} if _KEPT is None else _KEPT.get(lang, {})
     used = {}
     for number, item in enumerate(_items(site)):
         title, other = _names(item, lang)
-        districts = tuple(d.name.pick(lang) for d in _districts(item))
+        districts = [d.name.pick(lang)[0] for d in _districts(item)]
         texts = _texts(item)
-        docs.append([item.kind, title[0], other[0], [name for name, _ in districts],
+        docs.append([item.kind, title, other, districts,
                      policy.href("index.html", policy.page(lang, item.kind, item.id)), _snippet(texts, lang)])
-        key = (title, other, _every_language(texts, lang), districts)
+        key = (title, other, _every_language(texts, lang), tuple(districts))
         fields = kept.get(key) or _fields(*key)
         if _KEPT is not None:
             used[key] = fields
@@ -100,24 +101,21 @@ def search_index(site: m.Site, policy: UrlPolicy, lang: str, t) -> bytes:
     return f"window.__searchIndex={body};\n".replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
 
 
-def _fields(title: tuple[str, str], other: tuple[str, str], texts: tuple, districts: tuple) -> tuple:
+def _fields(title: str, other: str, texts: tuple[str, ...], districts: tuple[str, ...]) -> tuple:
     """(token, mask of the fields it occurs in) for one item, in order of first occurrence.
-    Every text comes with its language. The body is every other text a reader might search
-    for, tags stripped."""
-    body = [(Markup(text).striptags(), text_lang) for text, text_lang in texts] + list(districts)
+    The body is every other text a reader might search for, tags stripped."""
+    body = " ".join([Markup(t).striptags() for t in texts] + list(districts))
     fields: dict[str, int] = {}
-    for field, (text, text_lang) in [(TITLE, title), (OTHER, other), *((BODY, piece) for piece in body)]:
-        for token in tokens(text, text_lang):
+    for field, text in ((TITLE, title), (OTHER, other), (BODY, body)):
+        for token in tokens(text):
             fields[token] = fields.get(token, 0) | field
     return tuple(fields.items())
 
 
-def _every_language(texts: list[m.Text], lang: str) -> tuple[tuple[str, str], ...]:
-    """Each text in `lang` first, then in the other languages that differ from it; each with its
-    language."""
-    first = [t.pick(lang) for t in texts]
-    return tuple(first) + tuple((v, k) for t, (shown, _) in zip(texts, first) for k, v in t.values.items()
-                                if v != shown)
+def _every_language(texts: list[m.Text], lang: str) -> tuple[str, ...]:
+    """Each text in `lang` first, then in the other languages that differ from it."""
+    first = [t.pick(lang)[0] for t in texts]
+    return tuple(first) + tuple(v for t, shown in zip(texts, first) for v in t.values.values() if v != shown)
 
 
 def _snippet(texts: list[m.Text], lang: str) -> str:
@@ -132,14 +130,13 @@ def _items(site: m.Site):
         yield from getattr(site, kind.folder)
 
 
-def _names(item, lang: str) -> tuple[tuple[str, str], tuple[str, str]]:
-    """The item's name in `lang` (or the other language), and its other-language name if
-    different, each with its language."""
+def _names(item, lang: str) -> tuple[str, str]:
+    """The item's name in `lang` (or the other language), and its other-language name if different."""
     if item.kind == "source":
-        return (item.title, item.language), ("", lang)
+        return item.title, ""
     name = item.title if item.kind == "initiative" else item.name
-    title = name.pick(lang)
-    other = next(((v, k) for k, v in name.values.items() if k != lang and v != title[0]), ("", lang))
+    title = name.pick(lang)[0]
+    other = next((v for k, v in name.values.items() if k != lang and v != title), "")
     return title, other
 
 
