@@ -390,12 +390,10 @@ def _declared(content: Path | None) -> dict[str, list[str]]:
 
 
 def _schema(out: Path, content: Path | None) -> int:
-    from .schema import KINDS, json_schema
-    vocabularies = _declared(content)
+    from .schema import json_schemas
     out.mkdir(parents=True, exist_ok=True)
-    for kind in KINDS:
-        name = "site" if kind == "site" else kind.rstrip("s") if kind != "batches" else "batch"
-        (out / f"{name}.schema.json").write_text(
-            json.dumps(json_schema(kind, vocabularies), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {len(KINDS)} schemas to {out}")
+    schemas = json_schemas(_declared(content))
+    for name, schema in schemas.items():
+        (out / name).write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {len(schemas)} schemas to {out}")
     return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import languages
 from . import model as m
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
@@ -97,7 +98,8 @@ class Plan:
         (recorded) view of the model. A maker may make several files (a group, named by the
         path it is listed under): the search index makes every language's parts at once."""
         search = self.policy.search_index(self.site.settings.languages[0])
-        makers = {search: partial(search_files, policy=self.policy, state=self.state)}
+        makers = {search: partial(search_files, policy=self.policy, state=self.state,
+                                  catalogues=self.renderer.catalogues)}
         return makers | publish_makers(self.site, self.policy)
 
     def make(self, target: Page | Callable) -> tuple[bytes, frozenset]:
@@ -117,12 +119,12 @@ class Plan:
 def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.Site | None, Plan | None]:
     """The model and every page planned; (model or None, None) when something is broken."""
     site = resolve(load_content(options.content, diags, state), diags, state, options.jobs)
-    catalogues = load_catalogues(options.templates, diags)
+    catalogues = load_catalogues(options.templates, diags, site.settings.languages if site else languages.codes())
     if site is None or diags.errors:
         return site, None
     policy = UrlPolicy(offline=options.offline,
                        base_url=normalise_base_url(options.base_url) or site.settings.base_url,
-                       default_language=site.settings.languages[0])
+                       root_language=site.settings.languages[0])
     static = collect_static(options.static)
     renderer = Renderer(site, policy, options.templates, catalogues, _asset_names(static))
     plan = Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site), state)

@@ -21,13 +21,14 @@ from markupsafe import Markup, escape
 
 from . import model as m
 from .i18n import Catalogue
+from .kinds import BY_FOLDER, BY_NAME, KINDS, MENU
+from .languages import TABLE as LANGUAGES
 from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, PLACEHOLDER, join_cjk_text
 from .palette import stylesheet_path
 from .svg import Region, bar_chart, district_map
 from .track import Recorder
-from .urls import FOLDERS, SPECIAL, UrlPolicy
+from .urls import SPECIAL, UrlPolicy
 
-LISTINGS = {folder: kind for kind, folder in FOLDERS.items()}  # "districts" -> "district"
 _PLACEHOLDER_HREF = re.compile(r'href="' + re.escape(PLACEHOLDER) + r'([^"]*)"')
 _CITE_HREF = re.compile(r'<a href="' + re.escape(CITE_PLACEHOLDER) + r'([a-z0-9-]+)">([^<]*)</a>')
 
@@ -51,11 +52,10 @@ def plan_pages(site: m.Site, policy: UrlPolicy) -> list[Page]:
     for lang in site.settings.languages:
         for special in SPECIAL:
             pages.append(Page(policy.page(lang, special), lang, special, f"{special}.html"))
-        for kind, items in site.collections().items():
-            folder = FOLDERS[kind]
-            pages.append(Page(policy.page(lang, kind), lang, folder, f"{folder}.html"))
-            pages.extend(Page(policy.page(lang, kind, item.id), lang, kind, f"{kind}.html", item)
-                         for item in items)
+        for kind in KINDS:
+            pages.append(Page(policy.page(lang, kind.name), lang, kind.folder, kind.listing_template))
+            pages.extend(Page(policy.page(lang, kind.name, item.id), lang, kind.name, kind.template, item)
+                         for item in getattr(site, kind.folder))
     return pages
 
 
@@ -102,8 +102,8 @@ def _kept(keep, batch: list) -> list:
 
 def page_path(policy: UrlPolicy, lang: str, kind: str, item_id: str | None) -> str:
     """The path of the page with this key in a language (listing kinds are folder names)."""
-    if kind in LISTINGS:
-        return policy.page(lang, LISTINGS[kind])
+    if kind in BY_FOLDER:
+        return policy.page(lang, BY_FOLDER[kind].name)
     return policy.page(lang, kind, item_id)
 
 
@@ -148,7 +148,7 @@ class Renderer:
         helpers = _PageHelpers(_Context(site, item, self.policy, self.catalogues, self.assets), page)
         html = self.env.get_template(page.template).render(
             site=site, settings=site.settings, page=page, item=item, lang=page.lang,
-            html_lang=m.HTML_LANG[page.lang], t=helpers.t, h=helpers,
+            html_lang=LANGUAGES[page.lang].tag, t=helpers.t, h=helpers,
             url=helpers.url, loc=helpers.loc, asset=helpers.asset)
         return html.encode("utf-8"), frozenset(recorder.reads)
 
@@ -203,14 +203,15 @@ class _PageHelpers:
 
     def link(self, obj, fragment: str = "") -> Markup:
         """<a> to a model object, labelled with its name in the page's language."""
-        # a name is one word to line breaking (style.css): 宝山区 never splits into 宝 / 山区
-        label, start = (obj.title, '<a href="') if obj.kind == "initiative" else (obj.name, '<a class="name" href="')
+        # a name is one word to line breaking (style.css): 宝山区 never splits into 宝 / 山区; a title is not
+        field = BY_NAME[obj.kind].label
+        label, start = getattr(obj, field), '<a href="' if field == "title" else '<a class="name" href="'
         # concatenation, not Markup.format: this runs for every link of every page
         return Markup(start) + escape(self.url(obj, fragment)) + Markup('">') + self.loc(label) + Markup("</a>")
 
     def path_of(self, target, lang: str) -> str:
         if isinstance(target, str):
-            kind = LISTINGS.get(target, target)
+            kind = BY_FOLDER[target].name if target in BY_FOLDER else target
             return self.r.policy.page(lang, kind)
         return self.r.policy.page(lang, target.kind, target.id)
 
@@ -280,23 +281,23 @@ class _PageHelpers:
         """The object's name in the other language, tagged with its language (杨浦区 beside
         Yangpu). Names only: the other texts show in the page's language (or a marked fallback)."""
         text = obj.name
-        for lang in m.LANGUAGES:
+        for lang in LANGUAGES:
             if lang != self.page.lang and text.has(lang) and text.values[lang] != text.pick(self.page.lang)[0]:
-                return Markup('<span class="name" lang="{}">{}</span>').format(m.HTML_LANG[lang], text.values[lang])
+                return Markup('<span class="name" lang="{}">{}</span>').format(LANGUAGES[lang].tag, text.values[lang])
         return Markup("")
 
     def lang_attr(self, lang: str) -> Markup:
         """` lang="…"` when a fragment's language differs from the page's."""
-        return Markup(' lang="{}"').format(m.HTML_LANG[lang]) if lang != self.page.lang else Markup("")
+        return Markup(' lang="{}"').format(LANGUAGES[lang].tag) if lang != self.page.lang else Markup("")
 
     def _marked(self, value: Markup, lang: str, block: bool = False) -> Markup:
         if lang == self.page.lang:
             return value
         tag = "div" if block else "span"
-        note = self.t("untranslated", language=self.t("language." + lang))
+        note = self.t("untranslated", language=self.t.language(lang))
         return Markup('<{tag} lang="{lang}" class="untranslated">{value}</{tag}>'
                       '<small class="untranslated-note">{note}</small>').format(
-            tag=Markup(tag), lang=m.HTML_LANG[lang], value=value, note=note)
+            tag=Markup(tag), lang=LANGUAGES[lang].tag, value=value, note=note)
 
     def _internal(self, ref: str) -> str:
         kind, item_id, fragment = INTERNAL_LINK.match(ref).groups()
@@ -358,12 +359,12 @@ class _PageHelpers:
     def _opening(self, item) -> tuple[str, str]:
         """(first sentence, its language) of an item's own text: an initiative's body, a
         source's note, another item's summary (a theme's is plain text, the others HTML)."""
-        text = {"initiative": "body", "source": "note"}.get(item.kind, "summary")
-        text = getattr(item, text, None)
+        kind = BY_NAME[item.kind]
+        text = getattr(item, kind.text, None)
         if text is None:
             return "", self.page.lang
         value, lang = text.pick(self.page.lang)
-        return _first_sentence(escape(value) if item.kind in PLAIN_TEXT_KINDS else value), lang
+        return _first_sentence(escape(value) if kind.plain else value), lang
 
     def anchor(self, target: str) -> Markup:
         """A visible link from a heading to itself."""
@@ -379,7 +380,7 @@ class _PageHelpers:
 
     def group(self, initiatives: list, by: str) -> list[tuple[object, list]]:
         """Initiatives grouped by their themes or districts, groups in the site's order."""
-        order = {"themes": self.r.site.themes, "districts": self.r.site.districts}[by]
+        order = getattr(self.r.site, by)
         members: dict[str, list] = {}
         for ini in initiatives:
             for key in getattr(ini, by):
@@ -438,7 +439,7 @@ class _PageHelpers:
 
     def _other_lang(self, text: m.Text) -> str | None:
         lang = text.pick(self.page.lang)[1]
-        return m.HTML_LANG[lang] if lang != self.page.lang else None
+        return LANGUAGES[lang].tag if lang != self.page.lang else None
 
     # -- formats ----------------------------------------------------------------------------
 
@@ -452,7 +453,26 @@ class _PageHelpers:
         return self.r.policy.href(self.page.path, f"data/{name}")
 
     def html_lang(self, lang: str) -> str:
-        return m.HTML_LANG[lang]
+        return LANGUAGES[lang].tag
+
+    def og_locale(self, lang: str) -> str:
+        return LANGUAGES[lang].og_locale
+
+    def language_name(self, lang: str) -> str:
+        """A language's own name, written in it (the language switcher's labels)."""
+        return LANGUAGES[lang].name
+
+    def menu(self) -> tuple:
+        """The kinds whose listings the site's menu links to, in its order."""
+        return MENU
+
+    def kinds(self) -> tuple:
+        """Every kind's row (kinds.py), in the registry's order."""
+        return KINDS
+
+    def kind(self, name: str):
+        """A kind's row (kinds.py): its folder, its schema.org type, …"""
+        return BY_NAME[name]
 
     def date(self, value) -> str:
         return self.t.date(value)
@@ -477,7 +497,6 @@ class _PageHelpers:
         return value
 
 
-PLAIN_TEXT_KINDS = {"theme", "source"}  # their summary or note is plain text, not HTML
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])|(?<=[。！？])")
 SUMMARY_CHARS = 200  # a longer first sentence is cut at a word (Latin) or character (Chinese)

@@ -20,10 +20,11 @@ not depend on the language, so they are found once, and kept between builds in t
 - `lengths`: each doc's title length in tokens (ranking prefers the closer match) without loading docs.
 - a doc: [kind, title, other-language name, [district names], path, text]; `text` is the start
   of the item's own text, from which the script cuts the snippet shown under each result.
-- `messages`: the few strings the script shows that no template renders.
+- `messages`: the few strings the script shows that no template renders (from the catalogue).
 
-Tokens are what `tokens()` makes; static/search.js tokenises queries the same way, so the two
-must change together.
+Tokens are what `tokens()` makes: every text split by the tokenizer of every language
+(languages.py names one of TOKENIZERS for each), as the body mixes the languages;
+static/search.js tokenises queries the same way, so the two must change together.
 """
 from __future__ import annotations
 
@@ -37,27 +38,25 @@ from itertools import repeat
 
 from markupsafe import Markup
 
+from . import languages
 from . import model as m
+from .kinds import SEARCHED
 from .markup import join_cjk_text
 from .urls import UrlPolicy
 
 TITLE, OTHER, BODY = 4, 2, 1
-# Kinds in the order their results come when they rank equally: places before what happens there.
-KINDS = ("district", "zone", "theme", "batch", "initiative", "source")
 # Latin words (with accented letters) and runs of Han characters; must match TOKEN in search.js.
 _TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SNIPPET_CHARS = 320  # of an item's text kept for the snippet: a match further on shows its start
 CHUNK = 16           # docs per file: the 8 results of the header's list load at most 8 small files
 SHARD_MIN, SHARD_SPREAD, SHARD_MAX = 8_000, 24_000, 64_000  # bytes of a shard (see _shards)
-# Strings of the script's own (the live region's announcement); {n} is the number of results.
-MESSAGES = {"en": {"count": "{n} results", "one": "1 result", "none": "No results"},
-            "zh": {"count": "{n} 条结果", "one": "1 条结果", "none": "没有结果"}}
 
 
-def tokens(text: str) -> list[str]:
+def words_and_bigrams(text: str) -> list[str]:
     """Lower-cased Latin words; Han runs as overlapping bigrams (a lone character as itself),
-    so any query of two or more Chinese characters finds its bigrams."""
+    so any query of two or more Chinese characters finds its bigrams. English and Chinese both
+    split this way: each holds words of the other's script (document numbers, acronyms)."""
     out = []
     for run in _TOKEN.findall(text.lower()):
         if _HAN.match(run) and len(run) > 1:
@@ -67,10 +66,20 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def search_files(site: m.Site, policy: UrlPolicy, state) -> dict[str, bytes]:
+TOKENIZERS = {"words_and_bigrams": words_and_bigrams}  # each language names one (languages.py)
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens every language's tokenizer finds in the text (each tokenizer once)."""
+    names = dict.fromkeys(lang.tokenizer for lang in languages.TABLE.values())
+    return [token for name in names for token in TOKENIZERS[name](text)]
+
+
+def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> dict[str, bytes]:
     """Every language's index files, by output path. `state` keeps each item's tokens between
     builds (BuildState.get/put): an edit tokenises the items it changed and no others."""
-    items = [item for kind in KINDS for item in site.collections()[kind]]
+    # kinds in the order their results come when they rank equally (kinds.py)
+    items = [item for kind in SEARCHED for item in getattr(site, kind.folder)]
     found = [_item_tokens(item, state) for item in items]
     base: dict[str, list[int]] = {}   # term -> doc * 8 + BODY, or doc * 8 for a name's token
     for doc, (names, body) in enumerate(found):
@@ -97,7 +106,9 @@ def search_files(site: m.Site, policy: UrlPolicy, state) -> dict[str, bytes]:
         docs = [_doc(item, lang, policy) for item in items]
         chunks = _parts(folder, "d", [json.dumps(docs[i:i + CHUNK], ensure_ascii=False, separators=(",", ":"))
                                       for i in range(0, len(docs), CHUNK)], files)
-        index = {"messages": MESSAGES[lang], "chunk": CHUNK, "chunks": chunks,
+        t = catalogues[lang]
+        messages = {"count": t("search.results"), "one": t("search.results", n=1), "none": t("search.none")}
+        index = {"messages": messages, "chunk": CHUNK, "chunks": chunks,
                  "shards": [["" if i == 0 else next(iter(shard)), name]  # the first takes any word
                             for i, (shard, name) in enumerate(zip(shards, names))],
                  "lengths": [len(tokens(doc[1])) for doc in docs]}
@@ -200,7 +211,7 @@ def _snippet(texts: list[m.Text], lang: str) -> str:
 
 def _name(item) -> m.Text:
     if item.kind == "source":
-        return m.Text({lang: item.title for lang in m.LANGUAGES})
+        return m.Text({lang: item.title for lang in languages.TABLE})
     return item.title if item.kind == "initiative" else item.name
 
 

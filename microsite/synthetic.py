@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from .kinds import KINDS
+
 ROOT = Path(__file__).resolve().parent.parent
 DISTRICTS = [("huangpu", "310101", "Huangpu", "黄浦区"), ("xuhui", "310104", "Xuhui", "徐汇区"),
              ("changning", "310105", "Changning", "长宁区"), ("jingan", "310106", "Jing'an", "静安区"),
@@ -53,7 +55,7 @@ def write_content(out: Path, initiatives: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     if out.exists():
         shutil.rmtree(out)
-    for folder in ("batches", "districts", "zones", "themes", "initiatives", "sources", "geo"):
+    for folder in [kind.folder for kind in KINDS] + ["geo"]:
         (out / folder).mkdir(parents=True)
     shutil.copy(ROOT / "content/geo/shanghai-districts.geojson", out / "geo")
     themes = sorted(p.stem for p in (ROOT / "content/themes").glob("*.yaml"))
