@@ -382,10 +382,11 @@ def _site_content() -> Path | None:
 def _declared(content: Path | None) -> dict[str, list[str]]:
     """The vocabularies a site's valid site.yaml declares ({"zone_kinds": [...]}), else none."""
     from .load import load_content
+    from .resolve import default_language
     from .schema import validate
     diags = Diagnostics()
     settings = load_content(content, diags).settings if content and (content / "site.yaml").is_file() else None
-    clean = validate(settings, diags) if settings else None
+    clean = validate(settings, diags, default_language(settings)) if settings else None
     return {"zone_kinds": list(clean["zone_kinds"])} if clean and clean.get("zone_kinds") else {}
 
 

@@ -150,7 +150,7 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     """The model, or None when the content has errors (every one of them reported).
     Markdown the cache has converted before is not converted again (state.py); the rest is
     converted up front, in `jobs` processes when there is much of it."""
-    plain = _default_language(content.settings)
+    plain = default_language(content.settings)
     r = _Resolver(content, diags, cache or BuildState(None, {}), plain)
     settings_clean = validate(content.settings, diags, plain) if content.settings else None
     r.clean["site"] = {"site": settings_clean}
@@ -226,7 +226,7 @@ def _check_codes(site: m.Site, diags: Diagnostics) -> None:
                       hint="use a code from the map file site.yaml names")
 
 
-def _default_language(settings: RawItem | None) -> str:
+def default_language(settings: RawItem | None) -> str:
     """The language of plain texts: `default_language` in the settings, else the first of their
     `languages`, else the table's first. Read before the settings are validated, as their own
     plain texts are in it; a value that is no language is reported by validation."""
