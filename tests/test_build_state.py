@@ -69,8 +69,9 @@ def apply(edit_kind: str, n: int, lang: str, text: str, content: Path, templates
     elif edit_kind == "themes":
         themes = [p.stem for p in files(content, "themes")]
         rewrite(pick(initiatives), lambda d: d.__setitem__("themes", themes[:n % len(themes) + 1]))
-    elif edit_kind == "add":
-        shutil.copy(pick(initiatives), content / f"initiatives/added-{n}.yaml")
+    elif edit_kind == "add":  # from another initiative: an earlier edit may have added this one
+        added = content / f"initiatives/added-{n}.yaml"
+        shutil.copy(pick([p for p in initiatives if p != added]), added)
     elif edit_kind == "remove" and len(initiatives) > 2:
         pick(_linkless(initiatives)).unlink()
     elif edit_kind == "rename":
