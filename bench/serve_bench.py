@@ -64,7 +64,7 @@ def measure(name: str, content: Path, work: Path, repeat: int):
     """Yield (content, pages, edit, [seconds, …]) rows as they are measured."""
     copy = work / f"{name}-content"
     shutil.copytree(content, copy)
-    initiative = sorted((copy / "initiatives").glob("*.yaml"))[0]
+    initiative = min((copy / "initiatives").glob("*.yaml"))
     ident = yaml.safe_load(initiative.read_text(encoding="utf-8")).get("id", initiative.stem)
     port = free_port()
     log = (work / f"{name}.log").open("wb")

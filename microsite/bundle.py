@@ -18,7 +18,8 @@ from .pipeline import build
 from .project import site_options
 from .write import MARKER
 
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)   # the earliest time a zip entry can hold
+DateTime = tuple[int, int, int, int, int, int]  # a zip entry's: year, month, day, hour, minute, second
+ZIP_EPOCH: DateTime = (1980, 1, 1, 0, 0, 0)     # the earliest time a zip entry can hold
 
 
 def run(args) -> int:
@@ -32,6 +33,7 @@ def run(args) -> int:
             return 1
         # named by the site's short name (settings `name`): example-zones-offline.zip;
         # the output folder is new, so the build is never skipped and always has its model
+        assert result.site is not None, "a build into a new folder is never skipped: it has its model"
         target = args.dist / f"{result.site.settings.name}-offline.zip"
         write_zip(Path(tmp) / "site", target)
     print(f"wrote {target} ({target.stat().st_size:,} bytes)")
@@ -56,9 +58,10 @@ def write_zip(folder: Path, target: Path) -> None:
     os.replace(partial, target)
 
 
-def _timestamp() -> tuple[int, ...]:
+def _timestamp() -> DateTime:
     """SOURCE_DATE_EPOCH when set (reproducible-builds.org), else 1980-01-01."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if not epoch:
         return ZIP_EPOCH
-    return max(ZIP_EPOCH, time.gmtime(int(epoch))[:6])
+    t = time.gmtime(int(epoch))
+    return max(ZIP_EPOCH, (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec))

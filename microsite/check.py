@@ -167,6 +167,7 @@ def run(args) -> int:
             args.report.write_text(report_json(result.diagnostics), encoding="utf-8")
         print(f"build failed: {summary(result.diagnostics)}; nothing was checked", file=sys.stderr)
         return 1
+    assert result.site is not None and result.output is not None, "check never skips its build: it has a model"
     parsed = parse_pages(args.out)  # read once, for the links check and the orphan warnings
     results = [_run_check(name, args, parsed) for name in CHECKS]
     orphans = _orphan_warnings(args, result.site.settings, parsed)
@@ -269,7 +270,7 @@ def compare_folders(first: Path, second: Path) -> list[Problem]:
             continue
         x, y = a.read_bytes(), b.read_bytes()
         if x != y:
-            at = next((i for i, (c, d) in enumerate(zip(x, y)) if c != d), min(len(x), len(y)))
+            at = next((i for i, (c, d) in enumerate(zip(x, y, strict=False)) if c != d), min(len(x), len(y)))
             problems.append(Problem(rel, x.count(b"\n", 0, at) + 1, "not-reproducible",
                                     f"two builds differ from byte {at}"))
     if len(problems) > REPRO_SHOWN:

@@ -275,8 +275,9 @@ def _unwritable(out: Path) -> str:
     return ""
 
 
-# What a failing file system means, and what to do about it.
-_OS_ERRORS = {
+# What a failing file system means, and what to do about it; keyed as OSError.errno is typed (an
+# error raised without a number finds the default).
+_OS_ERRORS: dict[int | None, tuple[str, str]] = {
     errno.ENOSPC: ("the disk is full", "free some space, or build into a folder on another disk with --out"),
     errno.EDQUOT: ("the disk quota is used up", "free some space, or build into another folder with --out"),
     errno.EROFS: ("the file system is read-only", "build into a folder on a writable disk with --out"),
@@ -318,14 +319,14 @@ def _print_diagnostics(args, diags: Diagnostics) -> None:
 
 
 def _build(args) -> int:
-    options = site_options(args, out=args.out, offline=args.offline, skip_unchanged=True,
-                           progress=ProgressBar(sys.stderr) if sys.stderr.isatty() else None)
+    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    options = site_options(args, out=args.out, offline=args.offline, skip_unchanged=True, progress=bar)
     if getattr(args, "explain", None):
         from .explain import explain
         return explain(options, args.explain)
     result = _without_cycle_collection(build, options)
-    if options.progress:
-        options.progress.clear()
+    if bar:
+        bar.clear()
     diags = result.diagnostics
     _print_diagnostics(args, diags)
     if result.ok:

@@ -28,8 +28,18 @@ from collections.abc import Callable
 import jinja2
 
 from .diagnostics import Diagnostics
-from .pipeline import (Options, Output, Plan, Result, check_paths, output_problem, prepare, produce,
-                       settle, template_problem)
+from .pipeline import (
+    Options,
+    Output,
+    Plan,
+    Result,
+    check_paths,
+    output_problem,
+    prepare,
+    produce,
+    settle,
+    template_problem,
+)
 from .render import Page
 from .state import fingerprint, open_state
 from .write import remove_file, remove_others, replace_file, write_marker, write_site
@@ -49,6 +59,12 @@ class DevBuild:
         self.made: list[str] = []                    # pending files made since the last build
         self.checked = 0                             # pending files checked since then
         self.making = 0.0                            # seconds spent on pending files since then
+
+    @property
+    def _good(self) -> Plan:
+        """The last good build's plan (files are pending only once there is one)."""
+        assert self.plan is not None, "files are pending only after a good build, which set the plan"
+        return self.plan
 
     def build(self) -> Result:
         """A full build, or the model with every file left pending (see above)."""
@@ -79,9 +95,9 @@ class DevBuild:
             return
         target, started, state, out = self.pending[path], time.perf_counter(), self.state, self.options.out
         group = state.groups.get(path, (path,))
-        if not all(state.holds(out, member) for member in group) or state.changed(path, self.plan.values):
+        if not all(state.holds(out, member) for member in group) or state.changed(path, self._good.values):
             try:
-                files, reads = self.plan.make_files(path, target)
+                files, reads = self._good.make_files(path, target)
             except jinja2.TemplateError as err:
                 self.failed = Diagnostics()
                 template_problem(err, self.options.templates, self.failed)
@@ -107,7 +123,7 @@ class DevBuild:
                 (out / path).parent.mkdir(parents=True, exist_ok=True)
                 replace_file(out / path, data)
                 self.made.append(path)
-            state.record_one(out, path, digest, reads, self.plan.values)
+            state.record_one(out, path, digest, reads, self._good.values)
 
     def step(self, seconds: float) -> bool:
         """Check (and make) pending files, in order, for about `seconds`; True while some are left."""
@@ -152,6 +168,6 @@ class DevBuild:
         """Every file checked: the folder is the build's, as the saved state will say (files
         another process left in it are removed now, when nobody waits)."""
         remove_others(self.options.out, set(self.state.outputs))
-        self.state.consolidate(self.plan.values)
+        self.state.consolidate(self._good.values)
         write_marker(self.options.out, {"files": {p: o.hash for p, o in sorted(self.state.outputs.items())}})
         self.state.save()

@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, fields, replace
 from itertools import groupby
+from typing import Any
 
 ERROR, WARNING, IGNORE = "error", "warning", "ignore"
 SEVERITIES = (ERROR, WARNING, IGNORE)
@@ -70,10 +71,11 @@ class Diagnostic:
             return self.file
         return f"{self.file}:{self.line}:{self.column or 1}"
 
-    def printable(self) -> "Diagnostic":
+    def printable(self) -> Diagnostic:
         """The same diagnostic with every text safe to print (see `printable`)."""
-        return replace(self, **{f.name: printable(getattr(self, f.name)) for f in fields(self)
-                                if isinstance(getattr(self, f.name), str)})
+        texts: dict[str, Any] = {f.name: printable(getattr(self, f.name)) for f in fields(self)
+                                 if isinstance(getattr(self, f.name), str)}
+        return replace(self, **texts)
 
     def text(self) -> str:
         field = f" [{self.field}]" if self.field else ""
@@ -92,7 +94,7 @@ class Diagnostics:
         severity = WARNING if code in WARNING_CODES else ERROR
         self.items.append(Diagnostic(file, line, column, code, message, field, hint, severity))
 
-    def extend(self, other: "Diagnostics") -> None:
+    def extend(self, other: Diagnostics) -> None:
         self.items.extend(other.items)
 
     def settle(self, strict: bool, overrides: dict[str, str]) -> None:

@@ -28,8 +28,8 @@ def reasons(options: Options, path: str) -> list[str]:
         return [f"{path}: made, like every file: there is no record of a build into {out}"]
     if state.previous != state.fingerprint:
         parts = sorted(k for k in state.fingerprint if state.previous.get(k) != state.fingerprint[k])
-        return [f"{path}: made, like every file: what the site is made with has changed since the "
-                f"last build ({', '.join(parts)})"]
+        return [(f"{path}: made, like every file: what the site is made with has changed since the "
+                f"last build ({', '.join(parts)})")]
     diags = Diagnostics()
     _, plan = prepare(options, diags, state)
     if plan is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from . import model as m
 
@@ -122,8 +123,8 @@ KINDS: tuple[Kind, ...] = (
 
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 BY_FOLDER: dict[str, Kind] = {kind.folder: kind for kind in KINDS}
-SEARCHED: tuple[Kind, ...] = tuple(sorted((k for k in KINDS if k.search is not None), key=lambda k: k.search))
-MENU: tuple[Kind, ...] = tuple(sorted((k for k in KINDS if k.nav is not None), key=lambda k: k.nav))
+SEARCHED: tuple[Kind, ...] = tuple(sorted((k for k in KINDS if k.search is not None), key=attrgetter("search")))
+MENU: tuple[Kind, ...] = tuple(sorted((k for k in KINDS if k.nav is not None), key=attrgetter("nav")))
 
 
 def _build_order() -> tuple[str, ...]:

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import yaml
 
-from .state import BuildState
 from .diagnostics import Diagnostics
 from .kinds import BY_FOLDER
+from .state import BuildState
 
+_Loader: type[yaml.CSafeLoader | yaml.SafeLoader]
 try:  # the C parser is several times faster; the pure-Python one behaves the same
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
@@ -71,6 +72,8 @@ class _YamlProblem(Exception):
     def __init__(self, code: str, message: str, mark, hint: str = "") -> None:
         super().__init__(message)
         self.code, self.message, self.hint = code, message, hint
+        self.line: int
+        self.column: int
         self.line, self.column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
 
 
@@ -262,7 +265,7 @@ def _load_item(path: Path, shown: str, kind: str, item_id: str, diags: Diagnosti
     if text is None:
         return None
     item = _parsed(text, RawItem(kind, item_id, shown, None), diags, state)
-    if item is not None and state.items is not None:
+    if item is not None and st is not None:  # a long-lived process's (state.items): stat taken above
         state.remember(path, st, item)
     return item
 
@@ -326,17 +329,24 @@ def _parse(text: str, item: RawItem) -> object:
     try:
         loader.get_event()  # StreamStart
         if loader.check_event(yaml.StreamEndEvent):
-            raise _YamlProblem("empty-file", "the file is empty", loader.peek_event().start_mark,
+            raise _YamlProblem("empty-file", "the file is empty", _next_mark(loader),
                                hint="write the item's fields, or delete the file")
         loader.get_event()  # DocumentStart
         data = _parse_node(loader, item, ())
         loader.get_event()  # DocumentEnd
         if not loader.check_event(yaml.StreamEndEvent):
             raise _YamlProblem("several-documents", "the file holds more than one YAML document",
-                               loader.peek_event().start_mark, hint="one item per file; remove '---'")
+                               _next_mark(loader), hint="one item per file; remove '---'")
     finally:
         loader.dispose()
     return data
+
+
+def _next_mark(loader: yaml.CSafeLoader | yaml.SafeLoader):
+    """Where the next event starts."""
+    event = loader.peek_event()
+    assert event is not None, "the parser ends every stream with a StreamEndEvent, and it was not read"
+    return event.start_mark
 
 
 def _parse_node(loader, item: RawItem, path: Path_) -> object:
@@ -390,6 +400,7 @@ def _mapping_key(loader, event, container: dict, cpath: Path_, item: RawItem) ->
     if not isinstance(event, yaml.ScalarEvent):
         raise _YamlProblem("yaml-key", "a key must be plain text", event.start_mark)
     key = event.value
+    assert event.start_mark is not None, "the parser marks every event"
     where = (event.start_mark.line + 1, event.start_mark.column + 1)
     if key in container:
         first = item.keys[cpath + (key,)]

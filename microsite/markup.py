@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from html import unescape
 
 import markdown
@@ -22,9 +23,9 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-from .state import BuildState
 from .diagnostics import Diagnostics
 from .kinds import BY_NAME
+from .state import BuildState
 from .urls import LINK_SCHEMES as SAFE_SCHEMES, url_problem
 
 # Written by the author as `[text](district:yangpu#section)`: any kind's name (kinds.py), then an id.
@@ -117,7 +118,9 @@ class _Citations(InlineProcessor):
     """`[@a, p. 3; @b]` -> <sup class="cite"> with one placeholder link per source; the link's
     text is its locator (the page puts the number in front)."""
 
-    def handleMatch(self, match, data):
+    # InlineProcessor takes (match, data) where its base class Pattern takes (match): Markdown
+    # breaks the override itself, and its stubs ignore the same error.
+    def handleMatch(self, match: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # type: ignore[override]
         sup = etree.Element("sup", {"class": "cite"})
         sup.text = "["
         for part in _CITE_PART.finditer(match.group(0)):
@@ -141,6 +144,10 @@ class _Safe(Extension):
         md.treeprocessors.register(_Links(md, self.ctx), "site-links", 1)
 
 
+# Maps a (line, column) within a text (0-based) to the file; None to the field's own position.
+Placer = Callable[[tuple[int, int] | None], tuple[int, int]]
+
+
 class Converter:
     """Turns Markdown into sanitised HTML; one instance per build (not thread-safe).
 
@@ -153,7 +160,7 @@ class Converter:
         self.md = markdown.Markdown(extensions=["tables", "sane_lists", _Safe(ctx)],
                                     output_format="html")
 
-    def convert(self, text: str, file: str, field: str, place) -> tuple[str, list[str]]:
+    def convert(self, text: str, file: str, field: str, place: Placer) -> tuple[str, list[str]]:
         """The text's HTML and the ids of the sources it cites (known ones, first-cited first).
         `place(line, column)` turns a position in the text (0-based) into one in the file;
         `place(None)` is the field's own position."""
@@ -190,7 +197,7 @@ class Converter:
         _WORKER = self
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for text, entry in zip(todo, pool.imap(_convert_in_worker, todo, chunksize=64)):
+                for text, entry in zip(todo, pool.imap(_convert_in_worker, todo, chunksize=64), strict=True):
                     self.cache.put("markdown", text, entry)
         finally:
             _WORKER = None
@@ -305,4 +312,5 @@ _WORKER: Converter | None = None  # the forked workers' converter (a copy of the
 
 
 def _convert_in_worker(text: str) -> tuple[str, tuple, tuple, tuple]:
+    assert _WORKER is not None, "set in the parent before the pool forks"
     return _WORKER._convert(text)

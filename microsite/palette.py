@@ -34,7 +34,7 @@ def stylesheet(n: int) -> bytes:
     those with a zone in no batch (`zoned`) the next colour."""
     def rules(scheme: str) -> list[str]:
         names = [f"batch-{k}" for k in range(1, n + 1)] + ["zoned"]
-        return [rule for name, c in zip(names, colours(n + 1, scheme))
+        return [rule for name, c in zip(names, colours(n + 1, scheme), strict=True)
                 for rule in (f".district.{name} {{ fill: {c}; }}", f".swatch.{name} {{ background: {c}; }}")]
     dashed = ", ".join(f".district.batch-{k}" for k in range(2, n + 1, 2))
     lines = ["/* Batch colours, made by the generator for this number of batches (palette.py). */",
@@ -65,7 +65,9 @@ def _in_gamut(lightness: float, chroma: float, hue: float) -> str:
         low, high = (mid, high) if _srgb(lightness, mid, hue) is not None else (low, mid)
         if high - low <= 1e-4:
             high = low
-    return "#" + "".join(f"{round(v * 255):02x}" for v in _srgb(lightness, high, hue))
+    rgb = _srgb(lightness, high, hue)
+    assert rgb is not None, "the loop ends on a chroma in gamut: high itself, or high == low (at worst a grey)"
+    return "#" + "".join(f"{round(v * 255):02x}" for v in rgb)
 
 
 def _srgb(lightness: float, chroma: float, hue: float) -> tuple[float, float, float] | None:
@@ -79,7 +81,8 @@ def _srgb(lightness: float, chroma: float, hue: float) -> tuple[float, float, fl
               -0.0041960863 * l_ - 0.7034186147 * m_ + 1.7076147010 * s_)
     if any(v < -1e-6 or v > 1 + 1e-6 for v in linear):
         return None
-    return tuple(_encode(min(max(v, 0.0), 1.0)) for v in linear)
+    r, g, b = (_encode(min(max(v, 0.0), 1.0)) for v in linear)
+    return r, g, b
 
 
 def _encode(v: float) -> float:

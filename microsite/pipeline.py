@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -17,16 +18,15 @@ from pathlib import Path
 
 import jinja2
 
-from . import languages
-from . import model as m
+from . import languages, model as m
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
 from .links import check_relative_links
 from .load import display_path, load_content
-from .render import Page, Renderer, plan_pages, render_pages, render_whole
-from .resolve import resolve
 from .project import theme_folder, user_cache
 from .publish import publish_makers
+from .render import Page, Renderer, plan_pages, render_pages, render_whole
+from .resolve import resolve
 from .search import search_files
 from .state import BuildState, open_state, scan_inputs
 from .track import Values
@@ -61,7 +61,7 @@ class Options:
 class Result:
     diagnostics: Diagnostics
     site: m.Site | None = None
-    output: "Output | None" = None
+    output: Output | None = None
     stats: WriteStats = field(default_factory=WriteStats)
     seconds: float = 0.0
     skipped: bool = False   # no input had changed: the previous build's output and diagnostics
@@ -74,7 +74,7 @@ class Result:
 @dataclass
 class Output:
     files: dict[str, bytes | None]   # None: the file in the folder is right (its hash: `reused`)
-    made: dict[str, tuple[str, object]]   # path -> (hash, what it read, state.intern'd; None: as before)
+    made: dict[str, tuple[str, array | None]]  # path -> (hash, what it read, state.intern'd; None: as before)
     reused: dict[str, str]           # path -> hash of the files kept as they are
     pages: int = 0
     rendered: int = 0
@@ -101,10 +101,6 @@ class Plan:
         makers = {search: partial(search_files, policy=self.policy, state=self.state,
                                   catalogues=self.renderer.catalogues)}
         return makers | publish_makers(self.site, self.policy)
-
-    def make(self, target: Page | Callable) -> tuple[bytes, frozenset]:
-        """One page's bytes, and what its making read."""
-        return self.renderer.render(target)
 
     def make_files(self, path: str, target: Page | Callable) -> tuple[dict[str, bytes], frozenset]:
         """The files of an output (a page, a whole-model file, or a maker's group) by path, and
@@ -148,8 +144,8 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
         made = render_pages(plan.renderer, todo, options.jobs, progress=options.progress, keep=state.intern)
         for path, make in makers.items():
             if not kept.issuperset(groups[path]):
-                group, reads = plan.make_files(path, make)
-                groups[path], reads = tuple(group), state.intern(reads)
+                group, found = plan.make_files(path, make)
+                groups[path], reads = tuple(group), state.intern(found)
                 made.update((member, (data, reads)) for member, data in group.items())
     except jinja2.TemplateError as err:
         template_problem(err, options.templates, diags)
@@ -157,7 +153,8 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
     files: dict[str, bytes | None] = dict(plan.static)
     files.update((path, made[path][0] if path in made else None)
                  for path in [*(p.path for p in plan.pages), *(m for group in groups.values() for m in group)])
-    records = {path: (hashlib.sha256(data).hexdigest(), state.intern(frozenset())) for path, data in plan.static.items()}
+    records: dict[str, tuple[str, array | None]] = {
+        path: (hashlib.sha256(data).hexdigest(), state.intern(frozenset())) for path, data in plan.static.items()}
     records.update((path, (hashlib.sha256(data).hexdigest(), reads)) for path, (data, reads) in made.items())
     reused = {path: state.outputs[path].hash for path in kept if path in files}
     # a group's files made again as they were: kept (their reads are recorded anew)
@@ -195,14 +192,15 @@ def build(options: Options) -> Result:
     found = state.unchanged(scan, options.out, context)
     if found is not None:
         diags, pages = found
-        output = Output({path: None for path in state.outputs}, {}, {}, pages, 0)
-        return Result(diags, None, output, WriteStats(unchanged=len(state.outputs)),
+        same = Output({path: None for path in state.outputs}, {}, {}, pages, 0)
+        return Result(diags, None, same, WriteStats(unchanged=len(state.outputs)),
                       time.perf_counter() - started, skipped=True)
     site, plan = prepare(options, diags, state)
     output = produce(plan, options, diags, state) if plan else None
     settle(options, site, diags)
     result = Result(diags, site, output)
     if result.ok:
+        assert output is not None and plan is not None, "an ok result has an output, made from a plan"
         result.stats = write_site(options.out, output.files, output.reused)
         state.record(options.out, output.made, plan.values, repr(plan.policy), output.groups)
         state.note_result(scan, options.folders(), context, diags, output.pages)

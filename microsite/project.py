@@ -13,6 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pipeline imports this module for its defaults: site_options imports it when called
+    from .pipeline import Options
 
 PACKAGE = Path(__file__).resolve().parent
 SETTINGS = Path("content") / "site.yaml"
@@ -82,6 +86,6 @@ def locate(args: argparse.Namespace) -> str:
 def site_options(args: argparse.Namespace, **changes) -> Options:
     """The build options the command line names (after locate); `changes` set the rest."""
     from .pipeline import Options  # pipeline takes its defaults from this module
-    settings = dict(content=args.content, templates=args.templates, static=args.static,
-                    base_url=args.base_url, strict=args.strict, fresh=args.fresh, cache=args.cache)
+    settings = {"content": args.content, "templates": args.templates, "static": args.static,
+                "base_url": args.base_url, "strict": args.strict, "fresh": args.fresh, "cache": args.cache}
     return Options(**settings | changes)

@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 from urllib.parse import quote
 
 from . import model as m
@@ -87,22 +88,29 @@ def sitemap(site: m.Site, policy: UrlPolicy) -> bytes:
         if page.kind in NOT_IN_SITEMAP:
             continue
         url = ET.SubElement(root, "url")
-        ET.SubElement(url, "loc").text = policy.absolute(page.path)
+        ET.SubElement(url, "loc").text = _public(policy, page.path)
         date = page_date(site, page)
         if date:
             ET.SubElement(url, "lastmod").text = date.isoformat()
         for lang in site.settings.languages:
             ET.SubElement(url, "xhtml:link", {
                 "rel": "alternate", "hreflang": LANGUAGES[lang].tag,
-                "href": policy.absolute(page_path(policy, lang, *page.key))})
+                "href": _public(policy, page_path(policy, lang, *page.key))})
     return _xml(root)
 
 
 def robots(policy: UrlPolicy) -> bytes:
     lines = ["User-agent: *", "Allow: /"]
     if policy.base_url:
-        lines.append(f"Sitemap: {_robots_value(policy.absolute('sitemap.xml'))}")
+        lines.append(f"Sitemap: {_robots_value(_public(policy, 'sitemap.xml'))}")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _public(policy: UrlPolicy, path: str) -> str:
+    """The public URL of an output file, in the files only a site with a base URL has."""
+    url = policy.absolute(path)
+    assert url is not None, "only a site with a base URL has a sitemap or absolute links"
+    return url
 
 
 def _robots_value(url: str) -> str:
@@ -128,14 +136,16 @@ def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     ET.SubElement(root, "link", {"rel": "alternate", "type": "text/html", "href": _link(policy, path, home)})
     if policy.base_url:
         ET.SubElement(root, "link", {"rel": "self", "type": "application/atom+xml",
-                                     "href": policy.absolute(path)})
+                                     "href": _public(policy, path)})
     ET.SubElement(ET.SubElement(root, "author"), "name").text = site.settings.title.pick(lang)[0]
     for item in items:
         page = policy.page(lang, item.kind, item.id)
+        date = item_date(item)
+        assert date is not None, "the feed holds dated initiatives and batches, which must say when announced"
         entry = ET.SubElement(root, "entry")
         ET.SubElement(entry, "title").text = (item.title if item.kind == "initiative" else item.name).pick(lang)[0]
-        ET.SubElement(entry, "id").text = _entry_id(policy, site.settings.name, page, item_date(item))
-        ET.SubElement(entry, "updated").text = _timestamp(item_date(item))
+        ET.SubElement(entry, "id").text = _entry_id(policy, site.settings.name, page, date)
+        ET.SubElement(entry, "updated").text = _timestamp(date)
         ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": _link(policy, path, page)})
         for theme in getattr(item, "themes", ()):
             ET.SubElement(entry, "category", {"term": theme.id, "label": theme.name.pick(lang)[0]})
@@ -263,9 +273,9 @@ def _source(x: m.Source) -> dict:
 
 
 # each kind's model class -> its record in site.json, and its own data files (kinds.py: exports)
-_RECORDS = {m.Batch: _batch, m.District: _district, m.Zone: _zone, m.Theme: _theme, m.Initiative: _initiative,
+_RECORDS: dict[type, Callable[[Any], dict]] = {m.Batch: _batch, m.District: _district, m.Zone: _zone, m.Theme: _theme, m.Initiative: _initiative,
             m.Source: _source}
-_EXPORTS = {(m.Initiative, "json"): lambda s: _json(initiative_records(s)), (m.Initiative, "csv"): initiatives_csv}
+_EXPORTS: dict[tuple[type, str], Callable[[m.Site], bytes]] = {(m.Initiative, "json"): lambda s: _json(initiative_records(s)), (m.Initiative, "csv"): initiatives_csv}
 
 
 def _json(value) -> bytes:

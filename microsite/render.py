@@ -13,8 +13,10 @@ import functools
 import json
 import multiprocessing
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -26,7 +28,7 @@ from .languages import TABLE as LANGUAGES
 from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, PLACEHOLDER, join_cjk_text
 from .palette import stylesheet_path
 from .svg import Region, bar_chart, district_map
-from .track import Recorder
+from .track import Recorder, SiteView
 from .urls import SPECIAL, UrlPolicy
 
 _PLACEHOLDER_HREF = re.compile(r'href="' + re.escape(PLACEHOLDER) + r'([^"]*)"')
@@ -67,15 +69,15 @@ def _render_range(bounds: tuple[int, int]) -> list[tuple[str, tuple[bytes, froze
     return [(page.path, renderer.render(page)) for page in pages[bounds[0]:bounds[1]]]
 
 
-def render_pages(renderer: "Renderer", pages: list, jobs: int = 1, chunk: int = 64,
-                 progress=None, keep=frozenset) -> dict[str, tuple[bytes, object]]:
+def render_pages(renderer: Renderer, pages: list, jobs: int = 1, chunk: int = 64,
+                 progress=None, keep: Callable[[frozenset], Any] = frozenset) -> dict[str, tuple[bytes, Any]]:
     """Render pages, in parallel across processes when there are many (the model is read-only):
     path -> (bytes, keep(what the page read)), kept as each batch arrives. `progress(done, total)`
     is called after every `chunk` pages."""
     global _WORK
     total = len(pages)
     parallel = jobs > 1 and len(pages) >= 4 * chunk and "fork" in multiprocessing.get_all_start_methods()
-    out = {}
+    out: dict[str, tuple[bytes, Any]] = {}
     if parallel:
         # One page of each template here first: that compiles it and every template it extends,
         # imports or includes, once, for the workers forked next and for this process's later
@@ -87,7 +89,7 @@ def render_pages(renderer: "Renderer", pages: list, jobs: int = 1, chunk: int = 
     _WORK = (renderer, pages)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) if parallel else contextlib.nullcontext() as pool:
-            for batch in (pool.imap(_render_range, ranges) if parallel else map(_render_range, ranges)):
+            for batch in (pool.imap(_render_range, ranges) if pool else map(_render_range, ranges)):
                 out.update(_kept(keep, batch))
                 if progress:
                     progress(len(out), total)
@@ -128,7 +130,7 @@ def render_whole(site: m.Site, make) -> tuple[bytes, frozenset]:
 @dataclass(frozen=True)
 class _Context:
     """What a page's helpers work with: the model as this page's view of it, and the rest."""
-    site: object
+    site: SiteView
     item: object              # the page's item, as the view shows it (None on other pages)
     policy: UrlPolicy
     catalogues: dict
@@ -231,7 +233,7 @@ class _PageHelpers:
     def absolute(self, path: str | None = None) -> str | None:
         return self.r.policy.absolute(path or self.page.path)
 
-    def translations(self) -> list[tuple[str, str, str]]:
+    def translations(self) -> list[tuple[str, str, str | None]]:
         """(language, href, absolute URL or None) of this page in every language."""
         kind, item_id = self.page.key
         out = []
@@ -300,7 +302,9 @@ class _PageHelpers:
             tag=Markup(tag), lang=LANGUAGES[lang].tag, value=value, note=note)
 
     def _internal(self, ref: str) -> str:
-        kind, item_id, fragment = INTERNAL_LINK.match(ref).groups()
+        match = INTERNAL_LINK.match(ref)
+        assert match is not None, "markup.py gives the placeholder only to links INTERNAL_LINK matches"
+        kind, item_id, fragment = match.groups()
         path = self.r.policy.page(self.page.lang, kind, item_id)
         return str(escape(self.r.policy.href(self.page.path, path, fragment or "")))
 
@@ -337,12 +341,11 @@ class _PageHelpers:
             facts.append(str(self.join(d.name for d in ini.districts)))
         line = f'<span class="line">{" · ".join(facts)}</span>' if facts else ""
         summary = self.summary_line(ini)
-        if summary:
-            summary = f'<span class="summary-line">{summary}</span>'
+        shown = f'<span class="summary-line">{summary}</span>' if summary else ""
         link = self._links.get(ini.id)  # the same link opens both kinds of row
         if link is None:
             link = self._links[ini.id] = str(self.link(ini)).replace("<a ", '<a class="title" ', 1)
-        return f"  <li{data}>{link}{line}{summary}</li>\n"
+        return f"  <li{data}>{link}{line}{shown}</li>\n"
 
     def summary_line(self, item) -> Markup:
         """The first sentence of an item's own text, without markup: the one-line summary that
@@ -497,7 +500,7 @@ class _PageHelpers:
         return value
 
 
-_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])|(?<=[。！？])")
 SUMMARY_CHARS = 200  # a longer first sentence is cut at a word (Latin) or character (Chinese)
 

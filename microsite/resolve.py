@@ -10,18 +10,17 @@ import difflib
 import re
 from collections import defaultdict
 from operator import attrgetter
+from typing import Any
 
-from . import languages
-from . import model as m
+from . import languages, model as m
 from .diagnostics import Diagnostics
 from .kinds import BUILD_ORDER, BY_FOLDER, BY_NAME, KINDS
 from .links import RelativeLink, relative_links
 from .load import Content, RawItem, display_path
-from .state import BuildState
-from .markup import CITATION, Context, Converter
+from .markup import CITATION, Context, Converter, Placer
 from .schema import check_id, dotted, fields_of, valid_part, validate
+from .state import BuildState
 from .svg import load_shapes
-
 
 
 class _Resolver:
@@ -120,7 +119,7 @@ class _Resolver:
         return sources, texts
 
 
-def _relative(item: RawItem, field: str, lang: str, source: str, html_text: str, place) -> list[RelativeLink]:
+def _relative(item: RawItem, field: str, lang: str, source: str, html_text: str, place: Placer) -> list[RelativeLink]:
     """The relative links of one converted text, each at its place in the file (where the
     source writes it as `(href`; else at the field)."""
     owner = ("home", None) if item.kind == "site" else (BY_FOLDER[item.kind].name, item.id)
@@ -132,11 +131,11 @@ def _relative(item: RawItem, field: str, lang: str, source: str, html_text: str,
     return found
 
 
-def _placer(value_at: tuple[int, int], key_at: tuple[int, int], block: bool):
+def _placer(value_at: tuple[int, int], key_at: tuple[int, int], block: bool) -> Placer:
     """Maps a (line, column) within a text (0-based) to the file. A text with a line break is a
     block scalar (`|`): it starts on the line after its key, indented two columns past the key,
     as in every example of docs/content.md; a one-line text starts where its value does."""
-    def place(at):
+    def place(at: tuple[int, int] | None) -> tuple[int, int]:
         if at is None:
             return value_at
         line, column = at
@@ -153,7 +152,7 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     plain = default_language(content.settings)
     r = _Resolver(content, diags, cache or BuildState(None, {}), plain)
     settings_clean = validate(content.settings, diags, plain) if content.settings else None
-    r.clean["site"] = {"site": settings_clean}
+    r.clean["site"] = {"site": settings_clean} if settings_clean is not None else {}
     if settings_clean is not None:
         r.vocabularies = {"zone_kinds": settings_clean.get("zone_kinds") or {}}
     for folder in BUILD_ORDER:
@@ -166,13 +165,13 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
         for item_id, clean in r.clean[folder].items():
             r.objects[folder][item_id] = _BUILD[BY_FOLDER[folder].model](r, r.raw[folder][item_id], clean)
     named = _check_failed(r)
-    if settings_clean is None:
+    if content.settings is None or settings_clean is None:
         return None
     settings = _settings(r, content.settings, settings_clean)
     if settings is None:
         return None
-    site = m.Site(settings=settings, shapes=_shapes(content, settings_clean, diags), relative_links=r.links,
-                  **{folder: _sorted(folder, r.objects[folder].values(), plain) for folder in BUILD_ORDER})
+    kinds: dict[str, Any] = {folder: _sorted(folder, r.objects[folder].values(), plain) for folder in BUILD_ORDER}
+    site = m.Site(settings=settings, shapes=_shapes(content, settings_clean, diags), relative_links=r.links, **kinds)
     _link_back(site, plain)
     _check_codes(site, diags)
     site.missing_translations = _warn_translations(r, content, settings.languages)
@@ -181,13 +180,13 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     return site
 
 
-def _markdown_texts(clean: dict[str, dict[str, dict | None]]) -> list[str]:
+def _markdown_texts(clean: dict[str, dict[str, dict]]) -> list[str]:
     """Every Markdown source text of the validated items, in every language."""
-    texts = []
+    texts: list[str] = []
     for folder, items in clean.items():
         fields = [name for name, spec in fields_of(folder).items() if spec.type == "markdown"]
         for c in items.values():
-            texts.extend(t for name in fields if c and c.get(name) for t in c[name].values.values())
+            texts.extend(t for name in fields if c.get(name) for t in c[name].values.values())
     return texts
 
 
@@ -206,6 +205,7 @@ def _shapes(content: Content, settings: dict, diags: Diagnostics) -> tuple:
         return ()
     if named not in content.data_files:
         found = [n for n in sorted(content.data_files) if n.endswith(".geojson")]
+        assert content.settings is not None, "the clean settings come from the settings file"
         diags.add(content.settings.file, *content.settings.at(("map", "file")), "map-file",
                   f"the map file '{named}' does not exist, so the site has no map", field="map.file",
                   hint="files in geo/: " + ", ".join(found) if found else "put the GeoJSON file in geo/")
@@ -425,7 +425,7 @@ def _check_failed(r: _Resolver) -> set[tuple[str, str]]:
                 if spec.type == "ref" and part.get(name) is not None:
                     ids = part[name] if spec.many else [part[name]]
                     paths = [(name, i) for i in range(len(ids))] if spec.many else [(name,)]
-                    for path, ref_id in zip(paths, ids):
+                    for path, ref_id in zip(paths, ids, strict=True):
                         r.ref(item, path, spec.ref, ref_id)
                         named.add((spec.ref, ref_id))
                 elif spec.type == "term" and part.get(name) is not None:

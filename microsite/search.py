@@ -38,8 +38,7 @@ from itertools import repeat
 
 from markupsafe import Markup
 
-from . import languages
-from . import model as m
+from . import languages, model as m
 from .kinds import SEARCHED
 from .markup import join_cjk_text
 from .urls import UrlPolicy
@@ -57,7 +56,7 @@ def words_and_bigrams(text: str) -> list[str]:
     """Lower-cased Latin words; Han runs as overlapping bigrams (a lone character as itself),
     so any query of two or more Chinese characters finds its bigrams. English and Chinese both
     split this way: each holds words of the other's script (document numbers, acronyms)."""
-    out = []
+    out: list[str] = []
     for run in _TOKEN.findall(text.lower()):
         if _HAN.match(run) and len(run) > 1:
             out.extend(run[i:i + 2] for i in range(len(run) - 1))
@@ -89,7 +88,7 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
         for token in {t for toks in names.values() for t in toks}.difference(body):
             base.setdefault(token, []).append(doc * 8)
     encoded: dict[str, str] = {}      # the base postings as text, shared by the languages
-    files = {}
+    files: dict[str, bytes] = {}
     for lang in site.settings.languages:
         folder = policy.search_index(lang).rpartition("/")[0]
         text = {}
@@ -101,7 +100,7 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
             else:
                 text[term] = encoded[term] = _encode(postings)
         shards = _shards(text)
-        names = _parts(folder, "t", [json.dumps(part, ensure_ascii=False, separators=(",", ":"))
+        shard_names = _parts(folder, "t", [json.dumps(part, ensure_ascii=False, separators=(",", ":"))
                                      for part in shards], files)
         docs = [_doc(item, lang, policy) for item in items]
         chunks = _parts(folder, "d", [json.dumps(docs[i:i + CHUNK], ensure_ascii=False, separators=(",", ":"))
@@ -110,7 +109,7 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
         messages = {"count": t("search.results"), "one": t("search.results", n=1), "none": t("search.none")}
         index = {"messages": messages, "chunk": CHUNK, "chunks": chunks,
                  "shards": [["" if i == 0 else next(iter(shard)), name]  # the first takes any word
-                            for i, (shard, name) in enumerate(zip(shards, names))],
+                            for i, (shard, name) in enumerate(zip(shards, shard_names, strict=True))],
                  "lengths": [len(tokens(doc[1])) for doc in docs]}
         files[policy.search_index(lang)] = _script("window.__searchIndex=", index, "")
     return files

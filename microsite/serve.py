@@ -43,13 +43,14 @@ from livereload import Server
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler, StaticFileHandler
 from livereload.watcher import Watcher
 from tornado import escape, ioloop, web
+from tornado.platform.asyncio import BaseAsyncIOLoop
 
 from .devbuild import DevBuild
 from .diagnostics import Diagnostic, format_console, summary
-from .state import PACKAGE
 from .load import display_path
 from .pipeline import Options
 from .project import site_options
+from .state import PACKAGE
 
 QUIET_MS = 30     # without file events before a rebuild starts (a burst's events come closer)
 BURST_MS = 10_000  # the longest burst grouped before a build starts anyway
@@ -71,8 +72,8 @@ OVERLAY_CSS = b"""\
 .dev-overlay ol { margin: 0; padding-left: 1.5rem; }
 .dev-overlay li { white-space: pre-wrap; overflow-wrap: anywhere; }
 """
-CSP_META = re.compile(rb'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(")', re.I)
-BODY_START = re.compile(rb"<body\b[^>]*>", re.I)
+CSP_META = re.compile(rb'(<meta http-equiv="Content-Security-Policy" content=")([^"]*)(")', re.IGNORECASE)
+BODY_START = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
 HEAD_END = b"</head>"
 # livereload.js connects to the host and port its own URL names, which is the page's.
 RELOAD_SCRIPT = b'<script src="/livereload.js" async></script>'
@@ -176,7 +177,7 @@ class DevSite:
         self.building = True
         try:
             return work()
-        except Exception as err:  # a generator bug must not take the server down
+        except Exception as err:  # a generator bug must not take the server down  # noqa: BLE001
             traceback.print_exc()
             self.problems = [Diagnostic("", 0, 0, "crash", f"{type(err).__name__}: {err}").text()]
             print("build crashed; still serving the last good build", file=sys.stderr, flush=True)
@@ -196,6 +197,7 @@ class DevSite:
         if self.building:
             raise KeyboardInterrupt
         loop = ioloop.IOLoop.current()
+        assert isinstance(loop, BaseAsyncIOLoop), "tornado 6 runs every IOLoop on asyncio"
         loop.asyncio_loop.call_soon_threadsafe(loop.stop)  # safe from a signal handler
 
     def ignored(self, path: str) -> bool:
@@ -237,7 +239,7 @@ def overlay(problems: list[str]) -> bytes:
     """The error overlay: plain elements styled by /__dev/overlay.css (no inline style or script)."""
     items = "".join(f"<li>{html.escape(text)}</li>" for text in problems)
     return (f'<aside class="dev-overlay" role="alert"><h2>Build failed: still showing the last '
-            f'good build</h2><ol>{items}</ol></aside>').encode("utf-8")
+            f'good build</h2><ol>{items}</ol></aside>').encode()
 
 
 class DevWatcher(Watcher):
@@ -300,10 +302,10 @@ class DevWatcher(Watcher):
         """From the watcher's thread: note the paths, and have the loop build once for them all."""
         with self._lock:
             self._pending |= paths
-            schedule = bool(self._pending) and self._loop is not None and not self._scheduled
-            self._scheduled = self._scheduled or schedule
-        if schedule:
-            self._loop.add_callback(self._rebuild)
+            loop = self._loop if self._pending and not self._scheduled else None
+            self._scheduled = self._scheduled or loop is not None
+        if loop is not None:
+            loop.add_callback(self._rebuild)
 
     def _rebuild(self) -> None:
         with self._lock:
@@ -320,6 +322,7 @@ class DevFileHandler(StaticFileHandler):
 
     def initialize(self, path: str, default_filename: str | None = None, site: DevSite | None = None) -> None:
         super().initialize(path, default_filename)
+        assert site is not None, "the handler is routed with its site (DevServer.application)"
         self.site = site
         self._page: bytes | None = None
 

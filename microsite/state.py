@@ -32,9 +32,9 @@ import importlib.metadata
 import os
 import pickle
 import stat
-from array import array
 import sys
 import time
+from array import array
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -130,7 +130,7 @@ class BuildState:
     _tables: dict = field(default_factory=dict)    # "yaml"/"markdown" -> text hash -> result
     _used: dict = field(default_factory=dict)      # the entries of _tables this build used
 
-    def _deps(self) -> "BuildState":
+    def _deps(self) -> BuildState:
         """The reads, values and tables, unpickled on first use."""
         if self.blob is not None:
             data, self.blob = pickle.loads(self.blob), None
@@ -163,19 +163,23 @@ class BuildState:
     def known(self, path: Path, st: os.stat_result):
         """The item read from `path` before, if `st` (its stat now) shows the same file."""
         self.asked.add(str(path))
-        found = self.items.get(str(path))
+        found = self._remembered().get(str(path))
         return found[1] if found and signature(st) == found[0] else None
 
     def remember(self, path: Path, st: os.stat_result, item) -> None:
         """Keep an item read after `st` was taken (no stage changes it), unless the file changed
         too recently for its signature to be trusted."""
         if not racy(st, time.time_ns()):
-            self.items[str(path)] = (signature(st), item)
+            self._remembered()[str(path)] = (signature(st), item)
 
     def forget_others(self) -> None:
         """Forget the files not asked for since the last call (deleted or renamed since)."""
-        self.items = {p: found for p, found in self.items.items() if p in self.asked}
+        self.items = {p: found for p, found in self._remembered().items() if p in self.asked}
         self.asked = set()
+
+    def _remembered(self) -> dict[str, tuple]:
+        assert self.items is not None, "only a long-lived process remembers items: it sets them (devbuild.py)"
+        return self.items
 
     # -- outputs -----------------------------------------------------------------------------
 
@@ -371,7 +375,7 @@ def read_state(path: Path | None) -> dict | None:
     try:
         data = pickle.loads(path.read_bytes())
         return data if data["format"] == FORMAT and isinstance(data["fingerprint"], dict) else None
-    except Exception:  # missing, truncated, or from another version of Python: start afresh
+    except Exception:  # missing, truncated, or from another version of Python: start afresh  # noqa: BLE001
         return None
 
 
@@ -379,7 +383,7 @@ def scan_inputs(folders: dict[str, str]) -> dict[str, tuple] | None:
     """Every input file's signature now (with its hash when too recent to trust), or None when
     something cannot be trusted to show its changes (a symbolic link, a pipe, an unreadable
     folder): then the build runs."""
-    started, files = time.time_ns(), {}
+    started, files = time.time_ns(), dict[str, tuple]()
     for label, folder in sorted(folders.items()):
         if not _walk(folder, label, files, started):
             return None

@@ -168,9 +168,9 @@ def district_map(shapes: Iterable[Shape], regions: Mapping[str, Region], *, titl
 
 
 @functools.lru_cache(maxsize=16)
-def _geometry(shapes: tuple[Shape, ...], width: int) -> tuple[int, tuple[tuple[str, str, Point], ...]]:
-    """The projected outline and label point of every shape: the same for every page that draws
-    this map at this width, so it is computed once."""
+def _geometry(shapes: tuple[Shape, ...], width: int) -> tuple[int, tuple[tuple[str, str, Point, float], ...]]:
+    """The projected outline, label point and area of every shape: the same for every page that
+    draws this map at this width, so it is computed once."""
     if not shapes:
         raise ValueError("district_map needs at least one shape")
     if len({shape.code for shape in shapes}) != len(shapes):
@@ -202,11 +202,10 @@ def _projection(points: list[Point], width: int):
 
 
 def _district(code: str, path: str, region: Region | None) -> list[str]:
-    href = region.href if region else None
     classes = " ".join(filter(None, ["district", region.css_class if region else ""]))
     parts = [f"<path{_attrs(('class', classes), ('data-code', code), ('d', path))}/>"]
-    if href:
-        link = _attrs(("href", href), ("class", "district-link"), ("aria-label", region.label))
+    if region and region.href:
+        link = _attrs(("href", region.href), ("class", "district-link"), ("aria-label", region.label))
         parts = [f"<a{link}>", *parts, "</a>"]
     return parts
 
@@ -300,7 +299,7 @@ def _path_data(rings: list[Ring]) -> str:
 
 
 def _edges(ring: Ring):
-    return zip(ring, ring[1:] + ring[:1])
+    return zip(ring, ring[1:] + ring[:1], strict=True)
 
 
 def _area(ring: Ring) -> float:
@@ -334,7 +333,7 @@ def _widest_scanline(ring: Ring) -> Point:
     for i in range(SCANLINES):
         y = top + (i + 0.5) * (bottom - top) / SCANLINES
         xs = _crossings(ring, y)
-        for left, right in zip(xs[::2], xs[1::2]):  # even-odd: inside between pairs
+        for left, right in zip(xs[::2], xs[1::2], strict=False):  # even-odd: inside between pairs
             if right - left > best_width:
                 best, best_width = ((left + right) / 2, y), right - left
     return best

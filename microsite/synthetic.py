@@ -27,8 +27,7 @@ DISTRICTS = [("huangpu", "310101", "Huangpu", "黄浦区"), ("xuhui", "310104", 
              ("pudong", "310115", "Pudong", "浦东新区"), ("jinshan", "310116", "Jinshan", "金山区"),
              ("songjiang", "310117", "Songjiang", "松江区"), ("qingpu", "310118", "Qingpu", "青浦区"),
              ("fengxian", "310120", "Fengxian", "奉贤区"), ("chongming", "310151", "Chongming", "崇明区")]
-WORDS = ("trade data finance talent platform service port logistics research pilot measure "
-         "investment customs bonded digital industry innovation policy market zone").split()
+WORDS = ["trade", "data", "finance", "talent", "platform", "service", "port", "logistics", "research", "pilot", "measure", "investment", "customs", "bonded", "digital", "industry", "innovation", "policy", "market", "zone"]
 HANZI = "贸易数据金融人才平台服务港口物流研发试点举措投资海关保税数字产业创新政策市场区域"
 
 

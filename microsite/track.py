@@ -31,13 +31,13 @@ Key = tuple  # (owner, field, language or None)
 class Recorder:
     """The keys read while making one output, and the views made for it (one per object, so
     that a view compares equal to itself wherever a template meets it again)."""
-    __slots__ = ("reads", "_views")
+    __slots__ = ("_views", "reads")
 
     def __init__(self) -> None:
         self.reads: set[Key] = set()
         self._views: dict[int, object] = {}
 
-    def site(self, site: m.Site) -> "SiteView":
+    def site(self, site: m.Site) -> SiteView:
         return SiteView(site, "site", self)
 
     def wrap(self, value):
@@ -107,7 +107,7 @@ class SiteView(View):
 
 class TextView:
     """A text of the model: recorded in the language it is read in."""
-    __slots__ = ("_text", "_owner", "_field", "_rec")
+    __slots__ = ("_field", "_owner", "_rec", "_text")
 
     def __init__(self, text: m.Text, owner: str, field: str, rec: Recorder) -> None:
         self._text, self._owner, self._field, self._rec = text, owner, field, rec

@@ -57,8 +57,8 @@ class UrlPolicy:
         The 404 page is the exception: hosts serve it at whatever address was missing, so its
         links are absolute whenever the base URL is known.
         """
-        if from_path.endswith("404.html") and self.base_url:
-            return self.absolute(to_path) + (f"#{fragment}" if fragment else "")
+        if from_path.endswith("404.html") and (url := self.absolute(to_path)) is not None:
+            return url + (f"#{fragment}" if fragment else "")
         rel = relative_path(from_path, to_path)
         if not self.offline and (rel == "index.html" or rel.endswith("/index.html")):
             rel = rel[: -len("index.html")] or "./"

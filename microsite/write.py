@@ -100,8 +100,10 @@ def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str
         if reused.get(path) == digest:
             stats.unchanged += 1
             continue
+        data = files[path]
+        assert data is not None, "a file without bytes is reused: its digest is the one kept"
         target.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(target, files[path])
+        replace_file(target, data)
         stats.written += 1
     remove_others(out, set(hashes))
     stats.marker = write_marker(out, marker)

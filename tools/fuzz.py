@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import traceback
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, seed, settings, strategies as st
@@ -71,8 +72,10 @@ def tree_hash(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-class Target:
+class Target(ABC):
     """One thing to fuzz, with a private work folder and a count of examples tried."""
+
+    name: str  # as the report names it
 
     def __init__(self, work: Path) -> None:
         self.work = work
@@ -85,6 +88,10 @@ class Target:
         for path, text in {**BASE_TEXTS, name: data}.items():
             (self.content / path).parent.mkdir(parents=True, exist_ok=True)
             (self.content / path).write_bytes(text)
+
+    @abstractmethod
+    def check(self, name: str, data: bytes) -> None:
+        """Try the base files with `name` holding `data`; a failed assertion is a finding."""
 
 
 class LoadTarget(Target):
@@ -130,7 +137,7 @@ def run_round(target: Target, round_seed: int, examples: int) -> str | None:
 
     try:
         fuzz()
-    except Exception as err:  # the example Hypothesis found (in the notes); report it and go on
+    except Exception as err:  # the example Hypothesis found (in the notes); report it and go on  # noqa: BLE001
         found = getattr(err, "exceptions", [err])
         return f"{target.name} (seed {round_seed}): " + "\n".join(
             "".join(traceback.format_exception(e, limit=-3)) for e in found)
