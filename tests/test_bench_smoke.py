@@ -16,9 +16,9 @@ def test_bench_writes_a_table_comparing_both_builds(tmp_path, capsys):
     assert text.startswith("# Intro kept\n") and "old figures" not in text
     assert text.split(RESULTS_MARKER)[1].strip() in capsys.readouterr().out
     # Both generators built the same pages (both languages, one for one).
-    pages = re.search(r"^\| 20 \| ([\d,]+) / ([\d,]+) \|", text, re.M)
+    pages = re.search(r"^\| 20 \| ([\d,]+) / ([\d,]+) \|", text, re.MULTILINE)
     assert pages and int(pages[1]) > 100 and pages[1] == pages[2]
     for step in ("cold", "no change", "one change", "copy output (floor)"):
-        assert re.search(rf"^\| 20 \| {re.escape(step)} \| [\d.]+ s \| [\d.]+ s \| [\d.]+× \|", text, re.M), step
-    assert re.search(r"^\| 20 \| \d+ MiB \| \d+ MiB \| [\d.]+× \|", text, re.M)
+        assert re.search(rf"^\| 20 \| {re.escape(step)} \| [\d.]+ s \| [\d.]+ s \| [\d.]+× \|", text, re.MULTILINE), step
+    assert re.search(r"^\| 20 \| \d+ MiB \| \d+ MiB \| [\d.]+× \|", text, re.MULTILINE)
     assert "Hugo 0.168.0" in text

@@ -19,7 +19,8 @@ MEASURE = """() => {
   return {
     scroll: document.documentElement.scrollWidth, width: window.innerWidth,
     header: document.querySelector('.site-header').getBoundingClientRect().height,
-    widest: Math.max(0, ...paragraphs.map(p => p.getBoundingClientRect().width / parseFloat(getComputedStyle(p).fontSize))),
+    widest: Math.max(0, ...paragraphs.map(
+      p => p.getBoundingClientRect().width / parseFloat(getComputedStyle(p).fontSize))),
   };
 }"""
 

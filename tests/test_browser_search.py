@@ -6,7 +6,6 @@ from __future__ import annotations
 from conftest import results
 
 
-
 def test_a_district_name_lists_its_page_first(tab, site):
     tab.goto(site.url(""))
     assert results(tab, "Yangpu")[0] == site.url("districts/yangpu/")
@@ -111,7 +110,8 @@ def test_every_result_shows_a_snippet_with_the_matched_words_marked(tab, site):
 def test_suggestions_float_over_the_page_without_moving_it(browser, site):
     tab = browser.new_page(viewport={"width": 390, "height": 800})
     tab.add_init_script("""window.__shift = 0; new PerformanceObserver(list => {
-        for (const entry of list.getEntries()) window.__shift += entry.value; }).observe({type: 'layout-shift', buffered: true});""")
+        for (const entry of list.getEntries()) window.__shift += entry.value; })
+        .observe({type: 'layout-shift', buffered: true});""")
     tab.goto(site.url(""))
     heading = tab.locator("h1").bounding_box()["y"]
     tab.click("#search-input")

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, copy_fixture, page
+from microsite.check import check_links
 from microsite.cli import ProgressBar, main
 from microsite.synthetic import write_content
-from microsite.check import check_links
+
+from conftest import FIXTURES, copy_fixture, page
 
 ITEM_PAGES = ["districts/alpha/index.html", "zones/alpha-zone/index.html", "themes/trade/index.html",
               "initiatives/alpha-data-products/index.html", "sources/news-2024-01-02/index.html",
@@ -155,7 +156,7 @@ def test_language_switcher_and_alternates(fixture_site):
     doc = page(fixture_site, "zh/districts/alpha/index.html")
     switch = doc.find(".//nav[@class='languages']//a")
     assert switch.get("href") == "../../../districts/alpha/"
-    alternates = {l.get("hreflang"): l.get("href") for l in doc.findall(".//link[@rel='alternate'][@hreflang]")}
+    alternates = {link.get("hreflang"): link.get("href") for link in doc.findall(".//link[@rel='alternate'][@hreflang]")}
     assert alternates == {"en": "../../../districts/alpha/", "zh-Hans": "./"}
     assert doc.find(".//h1").text.strip() == "甲区"
 

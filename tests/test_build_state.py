@@ -11,10 +11,11 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ROOT, copy_fixture
 from microsite import markup, state
 from microsite.devbuild import DevBuild
 from microsite.pipeline import Options, build
+
+from conftest import ROOT, copy_fixture
 from test_incremental import edit, tree
 
 # Custom templates that read values two and three references away from their page: an initiative
@@ -107,7 +108,7 @@ _runs = itertools.count()
 def test_every_rebuild_equals_a_clean_build(edits, tmp_path):
     root = tmp_path / f"run-{next(_runs)}"
     content, templates, static = custom_site(root)
-    options = dict(content=content, templates=templates, static=static, jobs=1)
+    options = {"content": content, "templates": templates, "static": static, "jobs": 1}
     dev = DevBuild(Options(out=root / "dev", cache=root / "dev-cache", **options))
 
     def cli():

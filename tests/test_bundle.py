@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import zipfile
 
-from conftest import FIXTURES, copy_fixture
 from microsite.check import check_links
+
+from conftest import FIXTURES, copy_fixture
 
 ZIP = "fixture-zones-offline.zip"  # the fixture's `name`, then -offline
 

@@ -84,7 +84,7 @@ def test_axe_names_the_page_with_text_below_the_contrast_ratio(tmp_path):
     (tmp_path / "plain.html").write_text(html_page("<p>plain</p>"), encoding="utf-8")
     found = check_accessibility(tmp_path, ["grey.html", "plain.html"])
     assert [(p.page, p.code) for p in found] == [("grey.html", "color-contrast")] * 2  # one per scheme
-    for problem, scheme in zip(found, ("dark", "light")):  # sorted
+    for problem, scheme in zip(found, ("dark", "light"), strict=True):  # sorted
         assert "`p`" in problem.message and f"(serious, {scheme} mode)" in problem.message
 
 

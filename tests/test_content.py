@@ -2,10 +2,11 @@
 translations, uncited sources and districts or zones without initiatives are errors there."""
 from __future__ import annotations
 
-from conftest import ROOT
 from microsite.diagnostics import Diagnostics
 from microsite.load import load_content
 from microsite.resolve import resolve
+
+from conftest import ROOT
 
 
 def real_model():

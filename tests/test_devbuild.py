@@ -8,11 +8,12 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from conftest import ROOT, copy_fixture
 from microsite import render, state
 from microsite.devbuild import DevBuild
 from microsite.pipeline import Options, build
 from microsite.write import read_marker
+
+from conftest import ROOT, copy_fixture
 from test_incremental import edit, tree
 
 PAGE = "initiatives/beta-talent/index.html"

@@ -21,39 +21,39 @@ CASES = {
     "missing-field": ("districts/alpha.yaml", "name: {en: Alpha, zh: 甲区}\ncode: '310110'\nsources: [news-2024-01-02]\n",
                       "districts/alpha.yaml:1:1: error: missing-field"),
     "wrong-type": ("zones/alpha-bonded.yaml",
-                   "name: {en: A, zh: 甲}\nkind: innovation-zone\ndistrict: alpha\nbatch: first\n"
-                   "area_km2: big\nsummary: {en: s, zh: s}\nsources: [news-2024-01-02]\n",
+                   ("name: {en: A, zh: 甲}\nkind: innovation-zone\ndistrict: alpha\nbatch: first\n"
+                   "area_km2: big\nsummary: {en: s, zh: s}\nsources: [news-2024-01-02]\n"),
                    "zones/alpha-bonded.yaml:5:11: error: wrong-type"),
     "unknown-field": ("themes/talent.yaml", "name: {en: T, zh: 人}\nsumary: {en: s, zh: s}\nsummary: {en: s, zh: s}\norder: 3\n",
                       "themes/talent.yaml:2:1: error: unknown-field"),
     "unknown-reference": ("zones/alpha-bonded.yaml",
-                          "name: {en: A, zh: 甲}\nkind: innovation-zone\ndistrict: alpah\nbatch: first\n"
-                          "summary: {en: s, zh: s}\nsources: [news-2024-01-02]\n",
+                          ("name: {en: A, zh: 甲}\nkind: innovation-zone\ndistrict: alpah\nbatch: first\n"
+                          "summary: {en: s, zh: s}\nsources: [news-2024-01-02]\n"),
                           "zones/alpha-bonded.yaml:3:11: error: unknown-reference"),
     "unknown-theme": ("initiatives/beta-talent.yaml",
-                      "title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talents]\n"
-                      "sources: [gov-2025-10-16]\nbody: {en: b, zh: b}\nstatus: announced\n",
+                      ("title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talents]\n"
+                      "sources: [gov-2025-10-16]\nbody: {en: b, zh: b}\nstatus: announced\n"),
                       "initiatives/beta-talent.yaml:3:10: error: unknown-reference"),
     "duplicate-id": ("districts/alpha.yml", "name: {en: A2, zh: 甲2}\ncode: '1'\nsummary: s\nsources: [news-2024-01-02]\n",
                      "districts/alpha.yml: error: duplicate-id"),
     "bad-id": ("districts/Alpha_2.yaml", "name: {en: A2, zh: 甲2}\ncode: '1'\nsummary: {en: s, zh: s}\nsources: [news-2024-01-02]\n",
                "districts/Alpha_2.yaml: error: bad-id"),
     "empty-body": ("initiatives/beta-talent.yaml",
-                   "title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talent]\nstatus: announced\n"
-                   "sources: [gov-2025-10-16]\nbody: {en: '  ', zh: b}\n",
+                   ("title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talent]\nstatus: announced\n"
+                   "sources: [gov-2025-10-16]\nbody: {en: '  ', zh: b}\n"),
                    "initiatives/beta-talent.yaml:6:12: error: empty-body"),
     "no-district-or-zone": ("initiatives/beta-talent.yaml",
-                            "title: {en: T, zh: 人}\nthemes: [talent]\nstatus: announced\n"
-                            "sources: [gov-2025-10-16]\nbody: {en: b, zh: b}\n",
+                            ("title: {en: T, zh: 人}\nthemes: [talent]\nstatus: announced\n"
+                            "sources: [gov-2025-10-16]\nbody: {en: b, zh: b}\n"),
                             "initiatives/beta-talent.yaml:1:1: error: missing-field"),
     "unsafe-link": ("initiatives/beta-talent.yaml",
-                    "title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talent]\nstatus: announced\n"
-                    "sources: [gov-2025-10-16]\nbody:\n  en: '[x](javascript:alert(1))'\n  zh: b\n",
+                    ("title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talent]\nstatus: announced\n"
+                    "sources: [gov-2025-10-16]\nbody:\n  en: '[x](javascript:alert(1))'\n  zh: b\n"),
                     "initiatives/beta-talent.yaml:7:7: error: unsafe-link"),
     "id-mismatch": ("themes/talent.yaml", "id: talents\nname: {en: T, zh: 人}\nsummary: {en: s, zh: s}\norder: 3\n",
                     "themes/talent.yaml:1:5: error: id-mismatch"),
-    "bad-date": ("batches/first.yaml", "name: {en: F, zh: 一}\nannounced: 2024-02-30\norder: 1\n"
-                 "summary: {en: s, zh: s}\nsources: [news-2024-01-02]\n", "batches/first.yaml:2:12: error: bad-date"),
+    "bad-date": ("batches/first.yaml", ("name: {en: F, zh: 一}\nannounced: 2024-02-30\norder: 1\n"
+                 "summary: {en: s, zh: s}\nsources: [news-2024-01-02]\n"), "batches/first.yaml:2:12: error: bad-date"),
 }
 
 

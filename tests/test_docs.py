@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from microsite.cli import main, parser
 from microsite.diagnostics import WARNING_CODES
 
+from conftest import ROOT
+
 DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / n for n in ("README.md", "CONTRIBUTING.md", "CHANGELOG.md")]
-FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 SPAN = re.compile(r"`([^`\n]+)`")
 # A path: has a slash or a file extension; placeholders (<id>, DIR, {en,zh}, …) are not paths.
 PATH = re.compile(r"(?<![\w/.:%$-])\.?[\w-]+(?:\.[\w-]+)*(?:/[\w.*-]+)*(?:/|\.(?:yaml|md|py|json|geojson|sh|html|"
@@ -88,7 +89,7 @@ def test_every_file_path_a_doc_names_exists(doc, built):
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_every_command_a_doc_names_exists(doc):
     commands = parser()._subparsers._group_actions[0].choices
-    targets = set(re.findall(r"^([a-z]+):", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M))
+    targets = set(re.findall(r"^([a-z]+):", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE))
     wrong = []
     for t in code_texts(doc.read_text(encoding="utf-8")):
         for name, rest in COMMAND.findall(t):
@@ -113,12 +114,12 @@ def _codes() -> set[str]:
 def test_every_diagnostic_code_a_doc_names_exists(doc):
     text = doc.read_text(encoding="utf-8")
     named = {code for pattern in CODE_MENTION for code in pattern.findall(text)}
-    table = re.search(r"^\| code \| when \|\n\|[- |]+\|\n((?:\|.*\n)+)", text, re.M)  # content.md's list
-    named |= set(re.findall(r"^\| `([^`]+)` \|", table[1], re.M)) if table else set()
+    table = re.search(r"^\| code \| when \|\n\|[- |]+\|\n((?:\|.*\n)+)", text, re.MULTILINE)  # content.md's list
+    named |= set(re.findall(r"^\| `([^`]+)` \|", table[1], re.MULTILINE)) if table else set()
     assert sorted(named - _codes()) == []
 
 
 def test_the_warning_table_lists_every_warning():
     text = (ROOT / "docs" / "content.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^\| `([a-z-]+)` \| ", text.split("## Warnings and strict mode")[1], re.M))
+    listed = set(re.findall(r"^\| `([a-z-]+)` \| ", text.split("## Warnings and strict mode")[1], re.MULTILINE))
     assert listed == set(WARNING_CODES)

@@ -33,7 +33,7 @@ AS_ROOT = os.geteuid() == 0
 
 def build(cwd: Path, *args, **popen) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--no-cache", *map(str, args)],
-                          cwd=cwd, capture_output=True, text=True, timeout=120, **popen)
+                          cwd=cwd, capture_output=True, text=True, timeout=120, check=False, **popen)
 
 
 def start(cwd: Path, *args) -> subprocess.Popen:
@@ -168,13 +168,13 @@ def test_an_unreadable_content_folder_is_a_diagnostic(tmp_path):
         if AS_ROOT:
             command = ["capsh", "--drop=cap_dac_override,cap_dac_read_search", "--", "-c",
                        " ".join(f"'{part}'" for part in command)]
-        run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     finally:
         content.chmod(0o755)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert run.stderr.splitlines() == [
-        "c", "  c: error: unreadable: cannot read the folder: Permission denied (check the folder's permissions: "
-             "the build lists it and reads its files)", "build failed: 1 error, 0 warnings; nothing was written"]
+        "c", ("  c: error: unreadable: cannot read the folder: Permission denied (check the folder's permissions: "
+             "the build lists it and reads its files)"), "build failed: 1 error, 0 warnings; nothing was written"]
     assert tree(out) == before and no_stage(out)
 
 
@@ -288,22 +288,22 @@ def _initiative_body(content: Path, yaml_body: str) -> None:
 
 PATHOLOGICAL = {  # name -> (how to write it into the base, the diagnostic)
     "backticks": (lambda c: _initiative_body(c, "body:\n  en: '" + "`" * 20_000 + "'\n  zh: 正文\n"),
-                  "initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: a paragraph of 20,000 characters "
+                  ("initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: a paragraph of 20,000 characters "
                   "holds 20,000 of [, < and `; characters × those marks may be at most 1,000,000 [body.en] "
-                  "(split the text into shorter paragraphs, or simplify it)"),
+                  "(split the text into shorter paragraphs, or simplify it)")),
     "image-brackets": (lambda c: _initiative_body(c, "body:\n  en: '" + "![" * 24_000 + "'\n  zh: 正文\n"),
-                       "initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: a paragraph of 48,000 "
+                       ("initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: a paragraph of 48,000 "
                        "characters holds 24,000 of [, < and `; characters × those marks may be at most 1,000,000 "
-                       "[body.en] (split the text into shorter paragraphs, or simplify it)"),
+                       "[body.en] (split the text into shorter paragraphs, or simplify it)")),
     # 300 levels, indented by tabs (a stack overflow in Python-Markdown from about 250)
     "nested-list": (lambda c: _initiative_body(c, "body:\n  en: |\n" + "".join(
                         f"    {chr(9) * i}- x\n" for i in range(300)) + "  zh: 正文\n"),
-                    "initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: the text nests 299 levels "
-                    "deep; the limit is 20 [body.en] (split the text into shorter paragraphs, or simplify it)"),
+                    ("initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: the text nests 299 levels "
+                    "deep; the limit is 20 [body.en] (split the text into shorter paragraphs, or simplify it)")),
     "geojson": (lambda c: (c / "geo").mkdir() or (c / "geo" / "shanghai-districts.geojson").write_text(
                     "[" * 500_000 + "]" * 500_000),
-                "geo/shanghai-districts.geojson:1:17: error: too-deep: arrays and objects are nested more than "
-                "16 levels deep (GeoJSON coordinates need at most 7 levels; check the file's brackets)"),
+                ("geo/shanghai-districts.geojson:1:17: error: too-deep: arrays and objects are nested more than "
+                "16 levels deep (GeoJSON coordinates need at most 7 levels; check the file's brackets)")),
 }
 
 

@@ -24,9 +24,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 from lxml import etree, html as lxml_html
 
+from microsite.markup import _ATTRS as MARKDOWN_ATTRS, _TAGS as MARKDOWN_TAGS
+
 from conftest import ROOT
 from test_search import load_folder
-from microsite.markup import _ATTRS as MARKDOWN_ATTRS, _TAGS as MARKDOWN_TAGS
 
 BASE = Path(__file__).resolve().parent / "broken" / "valid-base" / "content"
 BASE_URL = "https://example.org/sub/"
@@ -262,37 +263,37 @@ def refused(cli, scratch: Path, code: int, line: str, *args) -> str:
 
 USAGE_CASES = {  # name -> (arguments, the one line printed), exit 2
     "base-url-javascript": (["--base-url", "javascript:alert(1)//"],
-                            "build.py build: error: --base-url 'javascript:alert(1)//': "
-                            "the URL does not start with http:// or https://"),
+                            ("build.py build: error: --base-url 'javascript:alert(1)//': "
+                            "the URL does not start with http:// or https://")),
     "base-url-newline": (["--base-url", "https://example.org/\nDisallow: /"],
-                         "build.py build: error: --base-url 'https://example.org/\\nDisallow: /': "
-                         "the URL contains the character U+000A (whitespace or a control character)"),
+                         ("build.py build: error: --base-url 'https://example.org/\\nDisallow: /': "
+                         "the URL contains the character U+000A (whitespace or a control character)")),
     "base-url-space": (["--base-url", "https://example.org/a b/"],
-                       "build.py build: error: --base-url 'https://example.org/a b/': "
-                       "the URL contains the character U+0020 (whitespace or a control character)"),
+                       ("build.py build: error: --base-url 'https://example.org/a b/': "
+                       "the URL contains the character U+0020 (whitespace or a control character)")),
     "base-url-escape": (["--base-url", "https://example.org/\x1b[2J"],
-                        "build.py build: error: --base-url 'https://example.org/\\x1b[2J': "
-                        "the URL contains the character U+001B (whitespace or a control character)"),
+                        ("build.py build: error: --base-url 'https://example.org/\\x1b[2J': "
+                        "the URL contains the character U+001B (whitespace or a control character)")),
     "base-url-fragment": (["--base-url", "https://example.org/#top"],
-                          "build.py build: error: --base-url 'https://example.org/#top': "
-                          "the URL has a query or fragment; a base URL ends with the site's folder"),
+                          ("build.py build: error: --base-url 'https://example.org/#top': "
+                          "the URL has a query or fragment; a base URL ends with the site's folder")),
     "base-url-no-scheme": (["--base-url", "//example.org/"],
-                           "build.py build: error: --base-url '//example.org/': "
-                           "the URL does not start with http:// or https://"),
+                           ("build.py build: error: --base-url '//example.org/': "
+                           "the URL does not start with http:// or https://")),
     "report-is-a-folder": (["--report", "c"],
-                           "build.py build: error: --report c: this is a folder; "
-                           "name a file to write the JSON report into"),
+                           ("build.py build: error: --report c: this is a folder; "
+                           "name a file to write the JSON report into")),
     "report-folder-missing": (["--report", "nowhere/report.json"],
-                              "build.py build: error: --report nowhere/report.json: "
-                              "the folder nowhere does not exist; create it first"),
+                              ("build.py build: error: --report nowhere/report.json: "
+                              "the folder nowhere does not exist; create it first")),
     "static-missing": (["--static", "nowhere"],
                        "build.py build: error: --static nowhere: the folder does not exist"),
     "templates-loop": (["--templates", "loop"],
                        "build.py build: error: --templates loop: the folder is a symbolic-link loop"),
     "static-without-stylesheet": (["--static", "c"],
-                                  f"build.py build: error: --static c: the folder has no favicon.svg, which "
+                                  (f"build.py build: error: --static c: the folder has no favicon.svg, which "
                                   f"{ROOT / 'templates' / 'base.html'} uses; "
-                                  f"pass the folder of the site's stylesheets and scripts"),
+                                  f"pass the folder of the site's stylesheets and scripts")),
 }
 
 
@@ -305,22 +306,22 @@ def test_a_bad_option_is_one_line_and_exit_2(case, cli, scratch):
 
 
 OUTPUT_CASES = {  # name -> (--out, the diagnostic), exit 1
-    "symlink-loop": ("loop", "loop: error: bad-output: refusing to write the site into loop: "
-                             f"it is a symbolic-link loop {BUILD_HINT}"),
-    "below-a-loop": ("loop/site", "loop/site: error: bad-output: refusing to write the site into loop/site: "
-                                  f"it is a symbolic-link loop {BUILD_HINT}"),
-    "below-a-file": ("notes.txt/out", "notes.txt/out: error: bad-output: refusing to write the site into "
-                                      f"notes.txt/out: it is below notes.txt, which is a file {BUILD_HINT}"),
-    "name-too-long": ("o" * 250, f"{'o' * 250}: error: bad-output: refusing to write the site into {'o' * 250}: "
+    "symlink-loop": ("loop", ("loop: error: bad-output: refusing to write the site into loop: "
+                             f"it is a symbolic-link loop {BUILD_HINT}")),
+    "below-a-loop": ("loop/site", ("loop/site: error: bad-output: refusing to write the site into loop/site: "
+                                  f"it is a symbolic-link loop {BUILD_HINT}")),
+    "below-a-file": ("notes.txt/out", ("notes.txt/out: error: bad-output: refusing to write the site into "
+                                      f"notes.txt/out: it is below notes.txt, which is a file {BUILD_HINT}")),
+    "name-too-long": ("o" * 250, (f"{'o' * 250}: error: bad-output: refusing to write the site into {'o' * 250}: "
                                  "it has a name too long for the file system (at most 255 bytes, with room for "
-                                 f"the stage folder's suffix .new-<pid>) {BUILD_HINT}"),
-    "inside-content": ("c/districts/site", "c/districts/site: error: bad-output: refusing to write the site into "
+                                 f"the stage folder's suffix .new-<pid>) {BUILD_HINT}")),
+    "inside-content": ("c/districts/site", ("c/districts/site: error: bad-output: refusing to write the site into "
                                            "c/districts/site: it is inside the content folder c (the next build "
-                                           f"would read it as input) {BUILD_HINT}"),
-    "inside-templates": ("t/site", "t/site: error: bad-output: refusing to write the site into t/site: it is "
-                                   f"inside the templates folder t (the next build would read it as input) {BUILD_HINT}"),
-    "inside-static": ("s/assets", "s/assets: error: bad-output: refusing to write the site into s/assets: it is "
-                                  f"inside the static folder s (the next build would read it as input) {BUILD_HINT}"),
+                                           f"would read it as input) {BUILD_HINT}")),
+    "inside-templates": ("t/site", ("t/site: error: bad-output: refusing to write the site into t/site: it is "
+                                   f"inside the templates folder t (the next build would read it as input) {BUILD_HINT}")),
+    "inside-static": ("s/assets", ("s/assets: error: bad-output: refusing to write the site into s/assets: it is "
+                                  f"inside the static folder s (the next build would read it as input) {BUILD_HINT}")),
 }
 
 

@@ -7,9 +7,10 @@ import shutil
 
 import pytest
 
-from conftest import page
 from microsite import __version__
 from microsite.check import check_links
+
+from conftest import page
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT
 from microsite.cli import parser
+
+from conftest import FIXTURES, ROOT
 from test_serve import Served
 
 BASE = "https://example.org/custom/"

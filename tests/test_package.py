@@ -52,7 +52,7 @@ def test_the_installed_generator_builds_a_new_site_outside_the_repository(wheel,
 
     def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "microsite", *args], cwd=cwd, env=env,
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
 
     assert run("new", "s", cwd=tmp_path).returncode == 0
     built = run("build", "--strict", cwd=tmp_path / "s")
@@ -66,7 +66,8 @@ def test_the_installed_generator_builds_a_new_site_outside_the_repository(wheel,
 
 def test_build_py_without_the_libraries_says_how_to_get_them():
     """`python3 build.py` with a Python that lacks the libraries (-S: no site-packages)."""
-    done = subprocess.run([sys.executable, "-S", str(ROOT / "build.py"), "--help"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-S", str(ROOT / "build.py"), "--help"], capture_output=True, text=True,
+                          check=False)
     assert done.returncode == 1
     assert "is missing from this Python. Run `make site`" in done.stderr and "pip install ." in done.stderr
     assert "Traceback" not in done.stderr

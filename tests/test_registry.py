@@ -12,14 +12,14 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 
-from conftest import FIXTURES, ROOT, page
 from microsite import languages, search
 from microsite.i18n import LANGUAGE_NAME
 from microsite.kinds import BUILD_ORDER, KINDS
 from microsite.languages import Language
+
+from conftest import FIXTURES, ROOT, page
 
 REGISTRIES = {"kinds.py", "languages.py"}
 # Files that may write a language's code, and why: what they write is content, not a definition.

@@ -3,6 +3,7 @@
 import json
 import re
 import xml.etree.ElementTree as ET
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -74,14 +75,14 @@ def subpaths(d: str):
     rings = []
     for chunk in re.findall(r"M([^Z]*)Z", d):
         nums = [float(n) for n in re.findall(r"-?\d+\.\d", chunk)]
-        rings.append(list(zip(nums[::2], nums[1::2])))
+        rings.append(list(zip(nums[::2], nums[1::2], strict=True)))
     return rings
 
 
 def inside(pt, ring):
     x, y = pt
     hits = 0
-    for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1]):
+    for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1], strict=True):
         if (ay > y) != (by > y) and ax + (y - ay) * (bx - ax) / (by - ay) > x:
             hits += 1
     return hits % 2 == 1
@@ -290,7 +291,7 @@ def test_map_geometry(shapes):
         assert all(re.fullmatch(r"\d+\.\d", n) for n in re.findall(r"[\d.-]+", d))
         for ring in subpaths(d):
             assert len(ring) >= 3
-            assert all(a != b for a, b in zip(ring, ring[1:] + ring[:1]))  # no repeats
+            assert all(a != b for a, b in zip(ring, ring[1:] + ring[:1], strict=True))  # no repeats
             assert all(0 <= x <= width and 0 <= y <= height for x, y in ring)
     narrow = parse(draw(shapes, {}, width=300))
     assert int(narrow.get("viewBox").split()[3]) / 300 == pytest.approx(height / 600, rel=0.03)
@@ -355,7 +356,7 @@ def test_bar_chart_scales_bars_to_the_maximum():
 def test_bar_chart_rows_are_evenly_spaced():
     root = parse(chart())
     ys = [float(t.get("y")) for t in root.iter(NS + "text") if t.get("class") == "bar-label"]
-    gaps = {round(b - a, 1) for a, b in zip(ys, ys[1:])}
+    gaps = {round(b - a, 1) for a, b in pairwise(ys)}
     assert len(gaps) == 1 and gaps.pop() > 0
 
 

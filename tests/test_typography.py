@@ -7,8 +7,9 @@ import re
 
 from lxml import html as lxml_html
 
-from conftest import copy_fixture
 from microsite.cli import main
+
+from conftest import copy_fixture
 
 CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 GAP = re.compile(f"[{CJK}] +[{CJK}]")

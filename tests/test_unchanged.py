@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_fixture
 from microsite import state
 from microsite.pipeline import Options
+
+from conftest import ROOT, copy_fixture
 from test_incremental import edit, tree
 
 SKIPPED = "(no input changed)"
@@ -69,7 +70,7 @@ def test_a_changed_input_makes_the_build_run(change, site):
 
 @pytest.mark.parametrize("option", [["--offline"], ["--base-url", "https://example.org/zones/"], ["--no-cache"]])
 def test_other_options_make_the_build_run(option, site):
-    paths, build, _ = site
+    _, build, _ = site
     run = build(*option)
     assert run.code == 0 and SKIPPED not in run.out
 

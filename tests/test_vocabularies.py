@@ -66,7 +66,7 @@ def test_three_batches_and_a_zone_in_none_get_four_colours(second):
     [link] = [x for x in home.xpath("//link[@rel='stylesheet']") if "batches-" in x.get("href")]
     css = (second / link.get("href")).read_text(encoding="utf-8")
     for scheme in ("light", "dark"):
-        for name, colour in zip(("batch-1", "batch-2", "batch-3", "zoned"), palette.colours(4, scheme)):
+        for name, colour in zip(("batch-1", "batch-2", "batch-3", "zoned"), palette.colours(4, scheme), strict=True):
             assert f".district.{name} {{ fill: {colour}; }}" in css
     assert [s.get("class") for s in home.xpath("//ul[@class='legend']//span[contains(@class, 'swatch')]")] == [
         "swatch batch-1", "swatch batch-2", "swatch batch-3", "swatch zoned", "swatch"]
