@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site test check bundle serve bench schema clean browser checkers screenshots
+.PHONY: site test lint check bundle serve bench schema clean browser checkers screenshots
 
 $(RUNTIME): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,14 @@ checkers:
 test: $(DEV) browser checkers
 	$(PY) -m pytest -q
 
-check: $(DEV) browser checkers
+# The code's own checks, configured in pyproject.toml: lint, formatting and types, 0 findings each.
+lint: $(DEV)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+# lint first: a finding stops it before the (slower) build and output checks.
+check: lint browser checkers
 	$(PY) build.py check
 
 bundle: $(RUNTIME)
@@ -50,5 +57,5 @@ screenshots: $(DEV) browser
 	$(PY) tools/screenshots.py
 
 clean:
-	rm -rf site dist schema .pytest_cache .hypothesis
+	rm -rf site dist schema .pytest_cache .hypothesis .ruff_cache .mypy_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
