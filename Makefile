@@ -50,5 +50,5 @@ screenshots: $(DEV) browser
 	$(PY) tools/screenshots.py
 
 clean:
-	rm -rf site dist schema .pytest_cache .hypothesis
+	rm -rf site .site.standby dist schema .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -203,8 +203,10 @@ def build(options: Options) -> Result:
     settle(options, site, diags)
     result = Result(diags, site, output)
     if result.ok:
-        result.stats = write_site(options.out, output.files, output.reused)
+        previous = state.outputs
+        result.stats = write_site(options.out, output.files, output.reused, state.standby_holds)
         state.record(options.out, output.made, plan.values, repr(plan.policy), output.groups)
+        state.exchanged(previous if result.stats.exchanged else {}, result.stats.linked)
         state.note_result(scan, options.folders(), context, diags, output.pages)
     state.save()  # after a failure too: the folder is as it was, the parse results worth keeping
     result.seconds = time.perf_counter() - started

@@ -116,6 +116,7 @@ class BuildState:
     result: dict | None = None                     # what the build said: diagnostics, pages
     outputs: dict[str, Output] = field(default_factory=dict)
     groups: dict[str, tuple] = field(default_factory=dict)  # a maker's path -> the files it made
+    standby: dict[str, Output] = field(default_factory=dict)  # the standby folder's files (write.py)
     items: dict[str, tuple] | None = None          # a long-lived process's: path -> (signature, RawItem)
     asked: set = field(default_factory=set)        # paths asked for since forget_others
     # The rest is read from the file only when a build gets that far (`_deps`): the no-change
@@ -188,6 +189,16 @@ class BuildState:
         """Whether `out` holds the recorded output `path` as it was written."""
         output = self.outputs.get(path)
         return output is not None and _holds(str(out), path, output)
+
+    def standby_holds(self, folder: Path, path: str, digest: str) -> bool:
+        """Whether the standby folder holds `path` with this hash as it was recorded (write.py)."""
+        found = self.standby.get(path)
+        return found is not None and found.hash == digest and _holds(str(folder), path, found)
+
+    def exchanged(self, previous: dict[str, Output], linked: list[str]) -> None:
+        """After the write stage exchanged the folders: the standby holds the previous outputs as
+        recorded, and the files it shares with the output folder as the output folder has them."""
+        self.standby = previous | {path: self.outputs[path] for path in linked}
 
     def reads(self, path: str) -> list[Key]:
         """The keys of the values the output's rendering read."""
@@ -298,6 +309,7 @@ class BuildState:
         deps = {"keys": self._keys, "reads": self._reads, "values": self._values, "tables": self._used}
         data = {"format": FORMAT, "fingerprint": self.fingerprint, "policy": self.policy,
                 "inputs": self.inputs, "result": self.result, "outputs": self.outputs, "groups": self.groups,
+                "standby": self.standby,
                 "deps": pickle.dumps(deps, protocol=pickle.HIGHEST_PROTOCOL)}
         self._tables, self._used = self._used, {}
         try:
@@ -357,8 +369,8 @@ def open_state(options) -> BuildState:
         return state
     state.blob = data["deps"]
     if old == now:
-        state.policy, state.inputs, state.result, state.outputs, state.groups = (
-            data["policy"], data["inputs"], data["result"], data["outputs"], data["groups"])
+        state.policy, state.inputs, state.result, state.outputs, state.groups, state.standby = (
+            data["policy"], data["inputs"], data["result"], data["outputs"], data["groups"], data["standby"])
     else:  # the parse results hold; what the outputs read does not matter any more
         state._deps()._reads, state._values = {}, {}
     return state

@@ -116,7 +116,7 @@ def test_refuses_a_dangerous_output_folder(where, cli, tmp_path):
     assert "Traceback" not in run.out + run.err
     assert _listing(tmp_path) == before
     assert not (out / "index.html").exists() and not (out / ".microsite-build").exists()
-    assert not list(out.parent.glob(f".{out.name}.new-*"))
+    assert not (out.parent / f".{out.name}.standby").exists()
 
 
 def test_fuzz_tool_short_run(capsys):
