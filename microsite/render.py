@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from . import model as m
 from .i18n import Catalogue
-from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, PLACEHOLDER, join_cjk_text
+from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, LABEL, PLACEHOLDER, join_cjk_text
 from .svg import Region, bar_chart, district_map
 from .track import Recorder
 from .urls import FOLDERS, SPECIAL, UrlPolicy
@@ -226,6 +226,7 @@ class _PageHelpers:
         cites must pass its item's sources and show them with the `sources` macro."""
         value, lang = text.pick(self.page.lang)
         value = _PLACEHOLDER_HREF.sub(lambda mt: f'href="{self._internal(mt.group(1))}"', value)
+        value = LABEL.sub(lambda mt: f'aria-label="{escape(self._label(*mt.groups()))}"', value)
         numbers = {s.id: n for n, s in enumerate(sources, 1)}
         value = _CITE_HREF.sub(lambda mt: self._citation(mt.group(1), mt.group(2), numbers), value)
         return self._marked(Markup(value), lang, block=True)
@@ -237,6 +238,16 @@ class _PageHelpers:
         self._cited[source_id].append(anchor)
         label = f"{self.t.number(n)}, {locator}" if locator else self.t.number(n)
         return f'<a href="#source-{source_id}" id="{anchor}">{label}</a>'
+
+    def _label(self, name: str, n: str | None) -> str:
+        """The words of a label a Markdown text holds as a placeholder (markup.LABEL)."""
+        if name == "note":
+            return self.t("note.ref", n=n)
+        if name == "note-back":
+            return self.t("note.back", n=n)
+        if name == "notes":
+            return self.t("note.list")
+        return self.t("markdown.table")
 
     def backlinks(self, source) -> Markup:
         """Links from a source list's entry back to its citations on this page."""
