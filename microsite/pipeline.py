@@ -22,6 +22,7 @@ from .diagnostics import Diagnostics
 from .i18n import load_catalogues
 from .links import check_relative_links
 from .load import display_path, load_content
+from .media import media_makers
 from .render import Page, Renderer, plan_pages, render_pages, render_whole
 from .resolve import resolve
 from .project import theme_folder, user_cache
@@ -91,11 +92,11 @@ class Plan:
     values: Values               # the digest of each value of this model a page may read
 
     def whole_model_makers(self) -> dict[str, Callable]:
-        """Search indexes, feeds, sitemap and data exports: each path, with what makes it from a
-        (recorded) view of the model."""
+        """Search indexes, feeds, sitemap, data exports and media files: each path, with what
+        makes it from a (recorded) view of the model."""
         makers = {self.policy.search_index(lang): partial(search_index, policy=self.policy, lang=lang)
                   for lang in self.site.settings.languages}
-        return makers | publish_makers(self.site, self.policy)
+        return makers | publish_makers(self.site, self.policy) | media_makers(self.site)
 
     def make(self, target: Page | Callable) -> tuple[bytes, frozenset]:
         """One output's bytes, and what its making read."""

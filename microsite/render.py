@@ -22,12 +22,14 @@ from markupsafe import Markup, escape
 from . import model as m
 from .i18n import Catalogue
 from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, LABEL, PLACEHOLDER, join_cjk_text
+from .media import PLACEHOLDER as MEDIA_PLACEHOLDER
 from .svg import Region, bar_chart, district_map
 from .track import Recorder
 from .urls import FOLDERS, SPECIAL, UrlPolicy
 
 LISTINGS = {folder: kind for kind, folder in FOLDERS.items()}  # "districts" -> "district"
 _PLACEHOLDER_HREF = re.compile(r'href="' + re.escape(PLACEHOLDER) + r'([^"]*)"')
+_MEDIA_URL = re.compile(r'(href|src)="' + re.escape(MEDIA_PLACEHOLDER) + r'([^"#]*)')
 _CITE_HREF = re.compile(r'<a href="' + re.escape(CITE_PLACEHOLDER) + r'([a-z0-9-]+)">([^<]*)</a>')
 
 
@@ -226,6 +228,7 @@ class _PageHelpers:
         cites must pass its item's sources and show them with the `sources` macro."""
         value, lang = text.pick(self.page.lang)
         value = _PLACEHOLDER_HREF.sub(lambda mt: f'href="{self._internal(mt.group(1))}"', value)
+        value = _MEDIA_URL.sub(lambda mt: f'{mt.group(1)}="{self.r.policy.href(self.page.path, mt.group(2))}', value)
         value = LABEL.sub(lambda mt: f'aria-label="{escape(self._label(*mt.groups()))}"', value)
         numbers = {s.id: n for n, s in enumerate(sources, 1)}
         value = _CITE_HREF.sub(lambda mt: self._citation(mt.group(1), mt.group(2), numbers), value)

@@ -3,6 +3,8 @@ columns, through the sanitiser, in both languages, checked by the Nu checker and
 uncited-paragraph lint on footnotes. Built through the command line on a copy of the fixture site."""
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -17,10 +19,10 @@ body:
   en: |
     A platform for bonded trade.[^scope] It opened in two halls.[^halls] [@news-2024-01-02]
 
-    ![The site's preview image](../../assets/preview.png){: width=40 height=20 style="color: red" onclick="x()"}
+    ![Bar chart of trade by year](../media/charts/trade.png){: width=40 height=20 style="color: red" onclick="x()"}
     [@news-2024-01-02]
 
-    The figures are in [the data](../../data/initiatives.csv). [@news-2024-01-02]
+    The figures are in [a table](../media/report.csv) and [the notice](../media/notice.pdf#page=2). [@news-2024-01-02]
     {: .lead #figures-note lang=en-GB}
 
     | Year | Firms | Share |
@@ -37,7 +39,7 @@ body:
   zh: |
     保税展示交易平台。[^scope] [@news-2024-01-02]
 
-    ![本站预览图](../../../assets/preview.png) [@news-2024-01-02]
+    ![按年份的贸易柱状图](../media/charts/trade.png) [@news-2024-01-02]
 
     ```
     第一行中文
@@ -48,12 +50,25 @@ body:
 """
 
 
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A small solid-colour PNG, so a test can tell two versions of an image apart."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
 def rich_content(root: Path) -> Path:
-    """The fixture site, one initiative's body using every Markdown feature."""
+    """The fixture site, one initiative's body using every Markdown feature, and its media."""
     content = copy_fixture("site", root)
     path = content / f"{RICH}.yaml"
     head = path.read_text(encoding="utf-8").split("body:")[0]
     path.write_text(head + RICH_BODY, encoding="utf-8")
+    (content / "media/charts").mkdir(parents=True)
+    (content / "media/charts/trade.png").write_bytes(png(40, 20, (200, 80, 20)))
+    (content / "media/report.csv").write_text("year,firms\n2024,1200\n", encoding="utf-8")
+    (content / "media/notice.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     return content
 
 
