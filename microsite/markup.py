@@ -133,7 +133,7 @@ def _shape_blocks(root: etree.Element) -> None:
     for parent in list(root.iter()):
         for at, el in enumerate(parent):
             if el.tag == "table":
-                box = etree.Element("div", {"class": "table-scroll", "role": "region", "tabindex": "0",
+                box = etree.Element("div", {"class": "table-scroll fit", "role": "region", "tabindex": "0",
                                             "aria-label": "@table"})
                 box.append(el)
                 box.tail, el.tail = el.tail, None

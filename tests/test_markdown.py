@@ -125,7 +125,7 @@ def test_chinese_lines_are_joined_in_paragraphs_but_not_in_code(rich):
 
 
 def test_table_columns_keep_their_alignment_as_classes_in_a_labelled_scroll_box(rich):
-    (box,) = body(rich).xpath('.//div[@class="table-scroll"]')
+    (box,) = body(rich).xpath('.//div[@class="table-scroll fit"]')
     assert (box.get("role"), box.get("tabindex"), box.get("aria-label")) == ("region", "0", "Table")
     assert box.xpath(".//th/@class") == ["align-left", "align-right", "align-center"]
     assert box.xpath(".//td/@class") == ["align-left", "align-right", "align-center"]
