@@ -83,10 +83,11 @@ class _Links(Treeprocessor):
         self.ctx = ctx
 
     def run(self, root: etree.Element) -> None:
+        citations = {id(a) for sup in root.iter("sup") if sup.get("class") == "cite" for a in sup}
         for el in root.iter():
             if el.tag == "h1":
                 el.tag = "h2"  # the page's title is its only h1
-            elif el.tag == "a":
+            elif el.tag == "a" and id(el) not in citations:  # _Citations' own, placeholders
                 self._link(el)
             elif el.tag == "img":
                 self._image(el)

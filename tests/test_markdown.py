@@ -172,3 +172,22 @@ def test_a_footnote_is_checked_as_a_paragraph_and_lends_its_citation_to_the_text
     assert found == [f"  {content}/{RICH}.yaml:13:5: warning: uncited-paragraph: a paragraph that cites "
                      "no source [body.en] (cite the source of its claims where they are made: [@source-id] "
                      "or [@source-id, locator])"]
+
+
+def test_a_link_written_as_one_of_the_generators_placeholders_is_refused(cli, tmp_path):
+    """`@cite:`, `@site:` and `@media:` mark links the generator writes itself; written by hand
+    they would skip the checks (or name a source the page does not list)."""
+    content = copy_fixture("site", tmp_path)
+    path = content / "initiatives/beta-talent.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Beta helps international talent settle.",
+        "Beta helps [talent](@cite:nobody) settle ![here](@media:../../x.png)."), encoding="utf-8")
+    run = cli("build", "--content", content, "--out", tmp_path / "out")
+    assert run.code == 1 and "Traceback" not in run.err
+    found = [line.split(": error: ")[1] for line in run.err.splitlines() if ": error: " in line]
+    assert found == [
+        "unsafe-link: the image source starts with @, which marks the generator's own placeholders "
+        "(citations, kind:id links, media) [body.en] (images must be files of the site: no page may "
+        "load anything from another host)",
+        "unsafe-link: the link starts with @, which marks the generator's own placeholders "
+        "(citations, kind:id links, media) [body.en] (use http, https, mailto, a relative URL or district:<id>)"]
