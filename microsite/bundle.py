@@ -18,7 +18,6 @@ from .pipeline import build
 from .project import site_options
 from .write import MARKER
 
-NAME = "linked-innovation-zones-offline"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)   # the earliest time a zip entry can hold
 
 
@@ -31,7 +30,9 @@ def run(args) -> int:
         if not result.ok:
             print(f"bundle failed: {summary(result.diagnostics)}; no zip was written", file=sys.stderr)
             return 1
-        target = args.dist / f"{NAME}.zip"
+        # named by the site's short name (settings `name`): example-zones-offline.zip;
+        # the output folder is new, so the build is never skipped and always has its model
+        target = args.dist / f"{result.site.settings.name}-offline.zip"
         write_zip(Path(tmp) / "site", target)
     print(f"wrote {target} ({target.stat().st_size:,} bytes)")
     return 0

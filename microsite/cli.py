@@ -21,7 +21,7 @@ from . import __version__
 from .diagnostics import Diagnostics, format_console, format_github, printable, report_json, summary
 from .load import display_path, folder_problem
 from .pipeline import build
-from .project import add_site_options, locate, site_options
+from .project import add_site_options, find_site, locate, site_options
 from .urls import url_problem
 from .write import marker_file_digest, output_lock, remove_stage
 
@@ -83,6 +83,9 @@ def parser() -> argparse.ArgumentParser:
                             description="Write one JSON Schema per content kind, for editors.")
     s.add_argument("--out", type=Path, default=Path("schema"), metavar="DIR",
                    help="folder for the *.schema.json files (default: schema/)")
+    s.add_argument("--content", type=Path, metavar="DIR",
+                   help="content folder whose site.yaml declares the zone kinds the schemas offer "
+                        "(default: the site's, when the working folder is in one)")
     return top
 
 
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     top = parser()
     args = top.parse_args(argv)
     if args.command == "schema":
-        return _schema(args.out)
+        return _schema(args.out, args.content or _site_content())
     if args.command == "new":
         from .new import new
         return new(args.dir, top.prog)
@@ -371,12 +374,27 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _schema(out: Path) -> int:
-    from .schema import KINDS, json_schema
+def _site_content() -> Path | None:
+    site = find_site(Path.cwd())
+    return site / "content" if site else None
+
+
+def _declared(content: Path | None) -> dict[str, list[str]]:
+    """The vocabularies a site's valid site.yaml declares ({"zone_kinds": [...]}), else none."""
+    from .load import load_content
+    from .resolve import default_language
+    from .schema import validate
+    diags = Diagnostics()
+    settings = load_content(content, diags).settings if content and (content / "site.yaml").is_file() else None
+    clean = validate(settings, diags, default_language(settings)) if settings else None
+    return {"zone_kinds": list(clean["zone_kinds"])} if clean and clean.get("zone_kinds") else {}
+
+
+def _schema(out: Path, content: Path | None) -> int:
+    from .schema import json_schemas
     out.mkdir(parents=True, exist_ok=True)
-    for kind in KINDS:
-        name = "site" if kind == "site" else kind.rstrip("s") if kind != "batches" else "batch"
-        (out / f"{name}.schema.json").write_text(
-            json.dumps(json_schema(kind), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {len(KINDS)} schemas to {out}")
+    schemas = json_schemas(_declared(content))
+    for name, schema in schemas.items():
+        (out / name).write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {len(schemas)} schemas to {out}")
     return 0

@@ -78,22 +78,36 @@ class DevBuild:
         if path not in self.pending or self.failed:
             return
         target, started, state, out = self.pending[path], time.perf_counter(), self.state, self.options.out
-        if not state.holds(out, path) or state.changed(path, self.plan.values):
+        group = state.groups.get(path, (path,))
+        if not all(state.holds(out, member) for member in group) or state.changed(path, self.plan.values):
             try:
-                data, reads = self.plan.make(target)
+                files, reads = self.plan.make_files(path, target)
             except jinja2.TemplateError as err:
                 self.failed = Diagnostics()
                 template_problem(err, self.options.templates, self.failed)
                 return
-            (out / path).parent.mkdir(parents=True, exist_ok=True)
-            replace_file(out / path, data)
-            state.record_one(out, path, hashlib.sha256(data).hexdigest(), state.intern(reads), self.plan.values)
-            self.made.append(path)
+            self._write(files, state.intern(reads))
+            for member in set(group) - set(files):
+                remove_file(out, member)
+                state.forget(member)
+            if len(files) > 1:
+                state.groups[path] = tuple(files)
         del self.pending[path]
         self.checked += 1
         self.making += time.perf_counter() - started
         if not self.pending:
             self._complete()
+
+    def _write(self, files: dict[str, bytes], reads) -> None:
+        """Files made again: written where they differ from the folder's, all recorded."""
+        state, out = self.state, self.options.out
+        for path, data in files.items():
+            digest = hashlib.sha256(data).hexdigest()
+            if not (state.holds(out, path) and state.outputs[path].hash == digest):
+                (out / path).parent.mkdir(parents=True, exist_ok=True)
+                replace_file(out / path, data)
+                self.made.append(path)
+            state.record_one(out, path, digest, reads, self.plan.values)
 
     def step(self, seconds: float) -> bool:
         """Check (and make) pending files, in order, for about `seconds`; True while some are left."""
@@ -110,7 +124,7 @@ class DevBuild:
             return
         result.output = output
         result.stats = write_site(self.options.out, output.files, output.reused, in_place=True)
-        self.state.record(self.options.out, output.made, plan.values, repr(plan.policy))
+        self.state.record(self.options.out, output.made, plan.values, repr(plan.policy), output.groups)
         self.state.forget_result()
         self.state.save()
         self.plan, self.pending, self.failed = plan, {}, None
@@ -124,7 +138,8 @@ class DevBuild:
             return
         pending: dict[str, Page | Callable] = {page.path: page for page in plan.pages}
         pending |= makers
-        for path in [p for p in state.outputs if p not in pending and p not in plan.static]:
+        grouped = {member for path in makers for member in state.groups.get(path, ())}
+        for path in [p for p in state.outputs if p not in pending and p not in plan.static and p not in grouped]:
             remove_file(out, path)
             state.forget(path)
         state.forget_result()

@@ -26,6 +26,7 @@ WARNING_CODES = {
     "unused-catalogue-key": "an interface string that no template uses",
     "uncited-paragraph": "a paragraph of a Markdown text that cites no source inline",
     "repeated-sentence": "the same long sentence in two items' texts",
+    "map-file": "the map file site.yaml names is missing, or a boundaries file in geo/ is not named",
 }
 
 

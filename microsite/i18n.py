@@ -1,9 +1,12 @@
 """Interface strings and locale formatting.
 
-One catalogue per language (`templates/locales/<lang>.yaml`, flat `key: text`), dates and
-numbers through Babel. A key may have a singular form `<key>.one`, used when `n` is 1 (English
-needs it, Chinese does not). A key missing from a catalogue is an error (the template would otherwise
-show a raw key); a key no template uses is a warning.
+One catalogue per language the site is built in (`templates/locales/<lang>.yaml`, flat
+`key: text`), dates and numbers through Babel (each language's locale is in languages.py). A key
+may have a singular form `<key>.one`, used when `n` is 1 (English needs it, Chinese does not). A
+key missing from a catalogue is an error (the template would otherwise show a raw key); a key no
+template uses is a warning. The names of other languages (`language.<code>`) are optional: a
+catalogue without one shows the language's own name, so adding a language needs no other
+language's catalogue changed.
 """
 from __future__ import annotations
 
@@ -16,11 +19,11 @@ import yaml
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from . import languages
 from .diagnostics import Diagnostics
 from .load import display_path
-from .model import LANGUAGES
 
-BABEL_LOCALE = {"en": "en", "zh": "zh_Hans_CN"}
+LANGUAGE_NAME = "language."  # + a code: that language's name in the catalogue's
 _KEY_USE = re.compile(r"""\bt\(\s*["']([a-z0-9_.-]+)["']""")
 _PREFIX_USE = re.compile(r"""\bt\(\s*["']([a-z0-9_.-]+\.)["']\s*~""")  # t("kind." ~ x)
 
@@ -36,18 +39,22 @@ class Catalogue:
         text = self.strings[key]
         return text.format(**values) if values else text
 
+    def language(self, code: str) -> str:
+        """A language's name in this catalogue's language, else in its own."""
+        return self.strings.get(LANGUAGE_NAME + code) or languages.row(code).name
+
     def date(self, value: dt.date) -> str:
-        return format_date(value, format="long", locale=BABEL_LOCALE[self.lang])
+        return format_date(value, format="long", locale=languages.row(self.lang).babel)
 
     def number(self, value: float) -> str:
-        return format_decimal(value, locale=BABEL_LOCALE[self.lang])
+        return format_decimal(value, locale=languages.row(self.lang).babel)
 
 
-def load_catalogues(templates: Path, diags: Diagnostics) -> dict[str, Catalogue]:
-    """Every language's catalogue, checked for missing and unused keys."""
+def load_catalogues(templates: Path, diags: Diagnostics, langs: tuple[str, ...]) -> dict[str, Catalogue]:
+    """The catalogues of the languages `langs`, checked for missing and unused keys."""
     folder = templates / "locales"
     raw: dict[str, dict] = {}
-    for lang in LANGUAGES:
+    for lang in langs:
         path = folder / f"{lang}.yaml"
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
@@ -57,7 +64,8 @@ def load_catalogues(templates: Path, diags: Diagnostics) -> dict[str, Catalogue]
         raw[lang] = {str(k): str(v) for k, v in (data or {}).items()}
     used, prefixes = _used_keys(templates)
     # a singular form is optional: a language without it uses the general form
-    every = {k for k in set().union(*raw.values()) if not k.endswith(".one")} | used
+    every = {k for k in set().union(*raw.values()) if not k.endswith(".one") and not k.startswith(LANGUAGE_NAME)}
+    every |= used
     for lang, strings in raw.items():
         shown = display_path(folder / f"{lang}.yaml")
         for key in sorted(every - set(strings)):
@@ -65,7 +73,7 @@ def load_catalogues(templates: Path, diags: Diagnostics) -> dict[str, Catalogue]
                       hint=f"add '{key}: …' to the {lang} catalogue")
             strings[key] = key
         for key in sorted(set(strings) - used):
-            if key.startswith(prefixes) or key.removesuffix(".one") in used:
+            if key.startswith((*prefixes, LANGUAGE_NAME)) or key.removesuffix(".one") in used:
                 continue
             diags.add(shown, 0, 0, "unused-catalogue-key", f"no template uses the key '{key}'")
     return {lang: Catalogue(lang, strings) for lang, strings in raw.items()}

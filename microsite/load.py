@@ -18,6 +18,7 @@ import yaml
 
 from .state import BuildState
 from .diagnostics import Diagnostics
+from .kinds import BY_FOLDER
 
 try:  # the C parser is several times faster; the pure-Python one behaves the same
     _Loader = yaml.CSafeLoader
@@ -26,7 +27,6 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
-KINDS = ("batches", "districts", "zones", "themes", "initiatives", "sources")
 SETTINGS_FILE = "site.yaml"
 DATA_FOLDERS = {"geo", "media"}  # folders of files the site uses as they are (media.py)
 IGNORED_NAMES = {"README.md", ".DS_Store"}
@@ -44,6 +44,7 @@ class RawItem:
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)    # where each key is
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each value is
 
+    plain: str = ""               # the language of its plain texts when schema.validate last read it
     checked: tuple | None = None  # what schema.validate found, once: (clean values, valid, diagnostics)
     partly_translated: list | None = None  # resolve's: its texts lacking a language, once
 
@@ -62,7 +63,7 @@ class Content:
     root: Path
     settings: RawItem | None
     items: list[RawItem]
-    data_files: dict[str, bytes]  # e.g. "geo/shanghai-districts.geojson" -> bytes
+    data_files: dict[str, bytes]  # e.g. "geo/region.geojson" -> bytes
     unreadable: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of files that failed
 
 
@@ -117,14 +118,14 @@ def load_content(root: Path, diags: Diagnostics, state: BuildState | None = None
         name = entry.name
         if name == SETTINGS_FILE or name in IGNORED_NAMES or name.startswith("."):
             continue
-        if entry.is_dir() and not entry.is_symlink() and name in KINDS:
+        if entry.is_dir() and not entry.is_symlink() and name in BY_FOLDER:
             content.items.extend(_load_folder(root, entry, content.unreadable, diags, state))
         elif entry.is_dir() and not entry.is_symlink() and name in DATA_FOLDERS:
             _load_data_folder(root, entry, content.data_files, diags)
         else:
             diags.add(display_path(entry), 0, 0, "unexpected-file",
                       f"'{name}' is not a content folder",
-                      hint="content folders are " + ", ".join(KINDS + tuple(sorted(DATA_FOLDERS))))
+                      hint="content folders are " + ", ".join(sorted(BY_FOLDER) + sorted(DATA_FOLDERS)))
     if state.items is not None:
         state.forget_others()
     return content

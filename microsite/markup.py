@@ -24,10 +24,11 @@ from markdown.treeprocessors import Treeprocessor
 
 from .state import BuildState
 from .diagnostics import Diagnostics
+from .kinds import BY_NAME
 from .urls import LINK_SCHEMES as SAFE_SCHEMES, url_problem
 
-# Written by the author as `[text](district:yangpu#section)`.
-INTERNAL_LINK = re.compile(r"^(batch|district|zone|theme|initiative|source):([a-z0-9-]+)(?:#([\w-]+))?$")
+# Written by the author as `[text](district:yangpu#section)`: any kind's name (kinds.py), then an id.
+INTERNAL_LINK = re.compile(r"^(" + "|".join(BY_NAME) + r"):([a-z0-9-]+)(?:#([\w-]+))?$")
 PLACEHOLDER = "@site:"        # href="@site:district:yangpu#x" until the page knows its place
 # `[@id]`, `[@id, locator]`, several joined by `;`. A locator holds no brackets or semicolons.
 _ONE_CITE = r"@([a-z0-9]+(?:-[a-z0-9]+)*)(?:,([^\[\];]*))?"
@@ -225,7 +226,7 @@ class Converter:
         for kind, item_id, href in refs:
             if item_id not in self.ctx.known.get(kind, set()):
                 self.ctx.diags.add(file, line, column, "markdown-link", f"the link '{href}' names no {kind}",
-                                   field=field, hint=f"check the id against content/{kind}s/")
+                                   field=field, hint=f"check the id against content/{BY_NAME[kind].folder}/")
         cited = []
         for source_id, at in cites:
             if source_id not in self.ctx.known.get("source", set()):

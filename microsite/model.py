@@ -9,11 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-LANGUAGES = ("en", "zh")
-# kind -> the Site field holding its items, in the order pages and exports list them
-COLLECTIONS = {"batch": "batches", "district": "districts", "zone": "zones", "theme": "themes",
-               "initiative": "initiatives", "source": "sources"}
-HTML_LANG = {"en": "en", "zh": "zh-Hans"}  # BCP 47 tags for lang attributes
+from .languages import TABLE as _LANGUAGES
 
 
 class Text:
@@ -21,7 +17,7 @@ class Text:
     __slots__ = ("values",)
 
     def __init__(self, values: dict[str, str]) -> None:
-        self.values = {lang: values[lang] for lang in LANGUAGES if values.get(lang)}
+        self.values = {lang: values[lang] for lang in _LANGUAGES if values.get(lang)}  # in the table's order
 
     def has(self, lang: str) -> bool:
         return lang in self.values
@@ -30,9 +26,9 @@ class Text:
         """The text in `lang`, or in the first language that has it, with the language used."""
         if lang in self.values:
             return self.values[lang], lang
-        for other in LANGUAGES:
-            if other in self.values:
-                return self.values[other], other
+        if self.values:  # kept in the table's order: the first is the fallback
+            other, value = next(iter(self.values.items()))
+            return value, other
         return "", lang
 
     def __repr__(self) -> str:
@@ -107,7 +103,7 @@ class Zone:
     name: Text
     zone_kind: str
     district: District
-    batch: Batch
+    batch: Batch | None    # None: the site does not group its zones in batches
     area_km2: Quantity | None
     covers: list
     focus: list
@@ -179,15 +175,27 @@ class Settings:
     description: Text
     intro: Text            # HTML per language
     languages: tuple
+    default_language: str  # of plain texts, and of the titles lists sort by (languages.py)
     base_url: str | None
     strict: bool
     severity: dict
     sources: list
+    name: str = "microsite"        # the offline bundle's file name, the feed's tag: ids
+    map_credit: Text | None = None  # where the map's boundaries come from
+    areas: Areas | None = None      # what the site calls its areas; None: the theme's word
+    zone_kinds: dict = field(default_factory=dict)  # zone kind id -> label (Text), as declared
+
+
+@dataclass(frozen=True)
+class Areas:
+    """What a site calls the areas of its map ("district", 区), one and several."""
+    one: Text
+    many: Text
 
 
 @dataclass
 class Site:
-    """The whole resolved model."""
+    """The whole resolved model: a list of items per kind (kinds.py), named by the kind's folder."""
     settings: Settings
     batches: list
     districts: list
@@ -200,6 +208,3 @@ class Site:
     missing_translations: list = field(default_factory=list)  # (file, line, field, language)
     relative_links: list = field(default_factory=list)  # links.RelativeLink: checked against the plan
     media: dict = field(default_factory=dict)   # path -> Media
-
-    def collections(self) -> dict[str, list]:
-        return {kind: getattr(self, name) for kind, name in COLLECTIONS.items()}

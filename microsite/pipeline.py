@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import languages
 from . import model as m
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
@@ -27,7 +28,7 @@ from .render import Page, Renderer, plan_pages, render_pages, render_whole
 from .resolve import resolve
 from .project import theme_folder, user_cache
 from .publish import publish_makers
-from .search import search_index
+from .search import search_files
 from .state import BuildState, open_state, scan_inputs
 from .track import Values
 from .urls import UrlPolicy, normalise_base_url
@@ -79,6 +80,7 @@ class Output:
     pages: int = 0
     rendered: int = 0
     pending: int = 0   # the dev server's: files left to check, and make if changed (devbuild.py)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a maker's path -> its files
 
 
 @dataclass
@@ -90,33 +92,43 @@ class Plan:
     static: dict[str, bytes]     # output path -> bytes (collect_static)
     renderer: Renderer
     values: Values               # the digest of each value of this model a page may read
+    state: BuildState            # whose tables remember the search index's tokens
 
     def whole_model_makers(self) -> dict[str, Callable]:
-        """Search indexes, feeds, sitemap, data exports and media files: each path, with what
-        makes it from a (recorded) view of the model."""
-        makers = {self.policy.search_index(lang): partial(search_index, policy=self.policy, lang=lang)
-                  for lang in self.site.settings.languages}
+        """Search indexes, feeds, sitemap, data exports and media files: each path, with what makes it from a
+        (recorded) view of the model. A maker may make several files (a group, named by the
+        path it is listed under): the search index makes every language's parts at once."""
+        search = self.policy.search_index(self.site.settings.languages[0])
+        makers = {search: partial(search_files, policy=self.policy, state=self.state,
+                                  catalogues=self.renderer.catalogues)}
         return makers | publish_makers(self.site, self.policy) | media_makers(self.site)
 
     def make(self, target: Page | Callable) -> tuple[bytes, frozenset]:
-        """One output's bytes, and what its making read."""
+        """One page's bytes, and what its making read."""
+        return self.renderer.render(target)
+
+    def make_files(self, path: str, target: Page | Callable) -> tuple[dict[str, bytes], frozenset]:
+        """The files of an output (a page, a whole-model file, or a maker's group) by path, and
+        what their making read."""
         if isinstance(target, Page):
-            return self.renderer.render(target)
-        return render_whole(self.site, target)
+            data, reads = self.renderer.render(target)
+            return {path: data}, reads
+        data, reads = render_whole(self.site, target)
+        return (data if isinstance(data, dict) else {path: data}), reads
 
 
 def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.Site | None, Plan | None]:
     """The model and every page planned; (model or None, None) when something is broken."""
     site = resolve(load_content(options.content, diags, state), diags, state, options.jobs)
-    catalogues = load_catalogues(options.templates, diags)
+    catalogues = load_catalogues(options.templates, diags, site.settings.languages if site else languages.codes())
     if site is None or diags.errors:
         return site, None
     policy = UrlPolicy(offline=options.offline,
                        base_url=normalise_base_url(options.base_url) or site.settings.base_url,
-                       default_language=site.settings.languages[0])
+                       root_language=site.settings.languages[0])
     static = collect_static(options.static)
     renderer = Renderer(site, policy, options.templates, catalogues, _asset_names(static))
-    plan = Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site))
+    plan = Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site), state)
     outputs = {page.path for page in plan.pages} | set(static) | set(plan.whole_model_makers())
     built = [link for link in site.relative_links if link.lang in site.settings.languages]
     check_relative_links(built, policy.page, outputs, diags)
@@ -132,21 +144,31 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
         return None
     kept = reusable(plan, options, state)
     todo = [page for page in plan.pages if page.path not in kept]
+    groups = {path: state.groups.get(path, (path,)) for path in makers}
     try:
         made = render_pages(plan.renderer, todo, options.jobs, progress=options.progress, keep=state.intern)
         for path, make in makers.items():
-            if path not in kept:
-                data, reads = plan.make(make)
-                made[path] = data, state.intern(reads)
+            if not kept.issuperset(groups[path]):
+                group, reads = plan.make_files(path, make)
+                groups[path], reads = tuple(group), state.intern(reads)
+                made.update((member, (data, reads)) for member, data in group.items())
     except jinja2.TemplateError as err:
         template_problem(err, options.templates, diags)
         return None
     files: dict[str, bytes | None] = dict(plan.static)
-    files.update((path, made[path][0] if path in made else None) for path in [*(p.path for p in plan.pages), *makers])
+    files.update((path, made[path][0] if path in made else None)
+                 for path in [*(p.path for p in plan.pages), *(m for group in groups.values() for m in group)])
     records = {path: (hashlib.sha256(data).hexdigest(), state.intern(frozenset())) for path, data in plan.static.items()}
     records.update((path, (hashlib.sha256(data).hexdigest(), reads)) for path, (data, reads) in made.items())
-    records.update((path, (state.outputs[path].hash, None)) for path in kept)
-    return Output(files, records, {path: state.outputs[path].hash for path in kept}, len(plan.pages), len(todo))
+    reused = {path: state.outputs[path].hash for path in kept if path in files}
+    # a group's files made again as they were: kept (their reads are recorded anew)
+    reused.update((path, digest) for path, (digest, _) in records.items()
+                  if path in made and state.holds(options.out, path) and state.outputs[path].hash == digest)
+    for path in reused:
+        files[path] = None
+    records.update((path, (digest, None)) for path, digest in reused.items() if path not in made)
+    return Output(files, records, reused, len(plan.pages), len(todo),
+                  groups={path: group for path, group in groups.items() if group != (path,)})
 
 
 def reusable(plan: Plan, options: Options, state: BuildState) -> set[str]:
@@ -183,7 +205,7 @@ def build(options: Options) -> Result:
     result = Result(diags, site, output)
     if result.ok:
         result.stats = write_site(options.out, output.files, output.reused)
-        state.record(options.out, output.made, plan.values, repr(plan.policy))
+        state.record(options.out, output.made, plan.values, repr(plan.policy), output.groups)
         state.note_result(scan, options.folders(), context, diags, output.pages)
     state.save()  # after a failure too: the folder is as it was, the parse results worth keeping
     result.seconds = time.perf_counter() - started

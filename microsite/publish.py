@@ -16,15 +16,18 @@ from functools import partial
 from urllib.parse import quote
 
 from . import model as m
-from .render import LISTINGS, page_path, plan_pages
+from .kinds import BY_FOLDER, KINDS, collections
+from .languages import TABLE as LANGUAGES
+from .palette import stylesheet, stylesheet_path
+from .render import page_path, plan_pages
 from .urls import UrlPolicy
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 ATOM_NS = "http://www.w3.org/2005/Atom"
-# tag: URIs (RFC 4151) name feed entries when the site has no base URL to name them by; an
-# entry's tag date is its item's date, the feed's a fixed year, so ids never change.
-TAG_AUTHORITY = "linked-innovation-zones"
+# tag: URIs (RFC 4151) name feed entries when the site has no base URL to name them by: the
+# site's short `name` is the authority; an entry's tag date is its item's date, the feed's a
+# fixed year, so ids never change.
 TAG_YEAR = "2024"
 NOT_IN_SITEMAP = {"404"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,10 +41,13 @@ def publish_makers(site: m.Site, policy: UrlPolicy) -> dict[str, Callable[[m.Sit
         makers["sitemap.xml"] = partial(sitemap, policy=policy)
     for lang in site.settings.languages:
         makers[policy.feed(lang)] = partial(feed, policy=policy, lang=lang)
-    makers["data/initiatives.json"] = lambda s: _json(initiative_records(s))
-    makers["data/initiatives.csv"] = initiatives_csv
+    for kind in KINDS:
+        for form in kind.exports:
+            makers[f"data/{kind.folder}.{form}"] = _EXPORTS[kind.model, form]
     makers["data/site.json"] = lambda s: _json(site_record(s))
-    makers["data/site.schema.json"] = lambda _: _json(SITE_SCHEMA)
+    makers["data/site.schema.json"] = lambda _: _json(site_schema())
+    if site.shapes:
+        makers[stylesheet_path(len(site.batches))] = lambda s: stylesheet(len(s.batches))
     return makers
 
 
@@ -67,9 +73,8 @@ def page_date(site: m.Site, page) -> dt.date | None:
     """An item page's item date; a listing's newest item; any other page the newest of all."""
     if page.item is not None:
         return item_date(page.item)
-    collections = site.collections()
-    kind = LISTINGS.get(page.kind)
-    items = collections[kind] if kind else [x for xs in collections.values() for x in xs]
+    listed = collections(site)
+    items = listed[BY_FOLDER[page.kind].name] if page.kind in BY_FOLDER else [x for xs in listed.values() for x in xs]
     return _newest(item_date(x) for x in items)
 
 
@@ -88,7 +93,7 @@ def sitemap(site: m.Site, policy: UrlPolicy) -> bytes:
             ET.SubElement(url, "lastmod").text = date.isoformat()
         for lang in site.settings.languages:
             ET.SubElement(url, "xhtml:link", {
-                "rel": "alternate", "hreflang": m.HTML_LANG[lang],
+                "rel": "alternate", "hreflang": LANGUAGES[lang].tag,
                 "href": policy.absolute(page_path(policy, lang, *page.key))})
     return _xml(root)
 
@@ -115,10 +120,10 @@ def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     home = policy.page(lang, "home")
     items = [i for i in site.initiatives if i.date] + list(site.batches)
     items.sort(key=lambda x: (item_date(x), x.kind, x.id), reverse=True)
-    root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": m.HTML_LANG[lang]})
+    root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": LANGUAGES[lang].tag})
     ET.SubElement(root, "title").text = site.settings.title.pick(lang)[0]
     ET.SubElement(root, "subtitle").text = site.settings.description.pick(lang)[0]
-    ET.SubElement(root, "id").text = policy.absolute(path) or f"tag:{TAG_AUTHORITY},{TAG_YEAR}:{path}"
+    ET.SubElement(root, "id").text = policy.absolute(path) or f"tag:{site.settings.name},{TAG_YEAR}:{path}"
     ET.SubElement(root, "updated").text = _timestamp(_newest(item_date(x) for x in items))
     ET.SubElement(root, "link", {"rel": "alternate", "type": "text/html", "href": _link(policy, path, home)})
     if policy.base_url:
@@ -129,7 +134,7 @@ def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
         page = policy.page(lang, item.kind, item.id)
         entry = ET.SubElement(root, "entry")
         ET.SubElement(entry, "title").text = (item.title if item.kind == "initiative" else item.name).pick(lang)[0]
-        ET.SubElement(entry, "id").text = _entry_id(policy, page, item_date(item))
+        ET.SubElement(entry, "id").text = _entry_id(policy, site.settings.name, page, item_date(item))
         ET.SubElement(entry, "updated").text = _timestamp(item_date(item))
         ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": _link(policy, path, page)})
         for theme in getattr(item, "themes", ()):
@@ -137,9 +142,9 @@ def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     return _xml(root)
 
 
-def _entry_id(policy: UrlPolicy, page: str, date: dt.date) -> str:
+def _entry_id(policy: UrlPolicy, name: str, page: str, date: dt.date) -> str:
     """The page's public URL, or a tag: URI that stays the same wherever the site is opened."""
-    return policy.absolute(page) or f"tag:{TAG_AUTHORITY},{date.isoformat()}:{page}"
+    return policy.absolute(page) or f"tag:{name},{date.isoformat()}:{page}"
 
 
 def _link(policy: UrlPolicy, feed: str, page: str) -> str:
@@ -182,21 +187,24 @@ def initiative_records(site: m.Site) -> list[dict]:
 
 
 def initiatives_csv(site: m.Site) -> bytes:
-    """The records as a spreadsheet: UTF-8 with a BOM, so Excel shows the Chinese titles."""
+    """The records as a spreadsheet: UTF-8 with a BOM, so Excel shows every script. A title
+    column per language of the site; names in its default language."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", "title_en", "title_zh", "districts", "zones", "themes", "batch", "date",
+    langs = site.settings.languages
+    writer.writerow(["id", *(f"title_{lang}" for lang in langs), "districts", "zones", "themes", "batch", "date",
                      "status", "sources"])
+    default = site.settings.default_language
     for i in sorted(site.initiatives, key=lambda i: i.id):
-        row = [i.id, i.title.values.get("en", ""), i.title.values.get("zh", ""), _names(i.districts),
-               _names(i.zones), _names(i.themes), i.batch.id if i.batch else "",
+        row = [i.id, *(i.title.values.get(lang, "") for lang in langs), _names(i.districts, default),
+               _names(i.zones, default), _names(i.themes, default), i.batch.id if i.batch else "",
                i.date.isoformat() if i.date else "", i.status or "", " ".join(s.url for s in i.sources)]
         writer.writerow([_cell(value) for value in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _names(items) -> str:
-    return "; ".join(x.name.pick("en")[0] for x in items)
+def _names(items, lang: str) -> str:
+    return "; ".join(x.name.pick(lang)[0] for x in items)
 
 
 def _cell(value: str) -> str:
@@ -206,35 +214,58 @@ def _cell(value: str) -> str:
 
 def site_record(site: m.Site) -> dict:
     """The whole model; references are ids. Markdown fields are HTML, with links to other items
-    written `@site:<kind>:<id>` (pages turn them into relative links)."""
+    written `@site:<kind>:<id>` (pages turn them into relative links). A list per kind, named by
+    its folder (kinds.py)."""
     s = site.settings
-    ids = lambda items: [x.id for x in items]  # noqa: E731
+    settings = {"title": _text(s.title), "description": _text(s.description), "intro": _text(s.intro),
+                "languages": list(s.languages), "sources": _ids(s.sources)}
+    return {"settings": settings} | {kind.folder: [_RECORDS[kind.model](x) for x in getattr(site, kind.folder)]
+                                     for kind in KINDS}
+
+
+def _ids(items) -> list[str]:
+    return [x.id for x in items]
+
+
+def _batch(b: m.Batch) -> dict:
+    return {"id": b.id, "name": _text(b.name), "announced": b.announced.isoformat(),
+            "summary": _text(b.summary), "order": b.order, "sources": _ids(b.sources)}
+
+
+def _district(d: m.District) -> dict:
+    return {"id": d.id, "name": _text(d.name), "code": d.code, "summary": _text(d.summary), "sources": _ids(d.sources)}
+
+
+def _zone(z: m.Zone) -> dict:
+    return {"id": z.id, "name": _text(z.name), "kind": z.zone_kind, "district": z.district.id,
+            "batch": z.batch.id if z.batch else None, "area_km2": _quantity(z.area_km2), "covers": [_text(x) for x in z.covers],
+            "focus": [_text(x) for x in z.focus], "summary": _text(z.summary), "sources": _ids(z.sources)}
+
+
+def _theme(t: m.Theme) -> dict:
+    return {"id": t.id, "name": _text(t.name), "summary": _text(t.summary), "order": t.order}
+
+
+def _initiative(i: m.Initiative) -> dict:
     return {
-        "settings": {"title": _text(s.title), "description": _text(s.description), "intro": _text(s.intro),
-                     "languages": list(s.languages), "sources": ids(s.sources)},
-        "batches": [{"id": b.id, "name": _text(b.name), "announced": b.announced.isoformat(),
-                     "summary": _text(b.summary), "order": b.order, "sources": ids(b.sources)}
-                    for b in site.batches],
-        "districts": [{"id": d.id, "name": _text(d.name), "code": d.code, "summary": _text(d.summary),
-                       "sources": ids(d.sources)} for d in site.districts],
-        "zones": [{"id": z.id, "name": _text(z.name), "kind": z.zone_kind, "district": z.district.id,
-                   "batch": z.batch.id, "area_km2": _quantity(z.area_km2), "covers": [_text(x) for x in z.covers],
-                   "focus": [_text(x) for x in z.focus], "summary": _text(z.summary),
-                   "sources": ids(z.sources)} for z in site.zones],
-        "themes": [{"id": t.id, "name": _text(t.name), "summary": _text(t.summary), "order": t.order}
-                   for t in site.themes],
-        "initiatives": [{
-            "id": i.id, "title": _text(i.title), "districts": ids(i.districts), "zones": ids(i.zones),
-            "themes": ids(i.themes), "sources": ids(i.sources), "batch": i.batch.id if i.batch else None,
-            "date": i.date.isoformat() if i.date else None, "status": i.status,
-            "announced_by": [{"name": _text(p.name), "role": _text(p.role)} for p in i.announced_by],
-            "figures": [{"value": _text(f.value), "amount": _quantity(f.amount), "unit": _text(f.unit),
-                         "label": _text(f.label)} for f in i.figures],
-            "body": _text(i.body), "related": ids(i.related)} for i in site.initiatives],
-        "sources": [{"id": x.id, "title": x.title, "publisher": _text(x.publisher), "url": x.url,
-                     "date": x.date.isoformat() if x.date else None, "language": x.language, "note": _text(x.note)}
-                    for x in site.sources],
-    }
+        "id": i.id, "title": _text(i.title), "districts": _ids(i.districts), "zones": _ids(i.zones),
+        "themes": _ids(i.themes), "sources": _ids(i.sources), "batch": i.batch.id if i.batch else None,
+        "date": i.date.isoformat() if i.date else None, "status": i.status,
+        "announced_by": [{"name": _text(p.name), "role": _text(p.role)} for p in i.announced_by],
+        "figures": [{"value": _text(f.value), "amount": _quantity(f.amount), "unit": _text(f.unit),
+                     "label": _text(f.label)} for f in i.figures],
+        "body": _text(i.body), "related": _ids(i.related)}
+
+
+def _source(x: m.Source) -> dict:
+    return {"id": x.id, "title": x.title, "publisher": _text(x.publisher), "url": x.url,
+            "date": x.date.isoformat() if x.date else None, "language": x.language, "note": _text(x.note)}
+
+
+# each kind's model class -> its record in site.json, and its own data files (kinds.py: exports)
+_RECORDS = {m.Batch: _batch, m.District: _district, m.Zone: _zone, m.Theme: _theme, m.Initiative: _initiative,
+            m.Source: _source}
+_EXPORTS = {(m.Initiative, "json"): lambda s: _json(initiative_records(s)), (m.Initiative, "csv"): initiatives_csv}
 
 
 def _json(value) -> bytes:
@@ -250,8 +281,11 @@ def _object(properties: dict) -> dict:
             "additionalProperties": False}
 
 
-_TEXT = {"type": "object", "properties": {lang: {"type": "string"} for lang in m.LANGUAGES},
-         "additionalProperties": False, "minProperties": 1}
+def _texts() -> dict:
+    return {"type": "object", "properties": {lang: {"type": "string"} for lang in LANGUAGES},
+            "additionalProperties": False, "minProperties": 1}
+
+
 _ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
 _IDS = {"type": "array", "items": _ID}
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
@@ -271,29 +305,39 @@ def _list(schema: dict) -> dict:
     return {"type": "array", "items": schema}
 
 
-SITE_SCHEMA = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "Linked innovation zones: the whole site model (data/site.json)",
-    **_object({
-        "settings": _object({"title": _TEXT, "description": _TEXT, "intro": _TEXT,
-                             "languages": _list({"enum": list(m.LANGUAGES)}), "sources": _IDS}),
-        "batches": _list(_object({"id": _ID, "name": _TEXT, "announced": _DATE, "summary": _TEXT,
-                                  "order": {"type": "integer"}, "sources": _IDS})),
-        "districts": _list(_object({"id": _ID, "name": _TEXT, "code": {"type": "string", "pattern": r"^\d{6}$"},
-                                    "summary": _TEXT, "sources": _IDS})),
-        "zones": _list(_object({"id": _ID, "name": _TEXT, "kind": _STRING, "district": _ID, "batch": _ID,
-                                "area_km2": _maybe(_QUANTITY),
-                                "covers": _list(_TEXT), "focus": _list(_TEXT), "summary": _TEXT,
-                                "sources": _IDS})),
-        "themes": _list(_object({"id": _ID, "name": _TEXT, "summary": _TEXT, "order": {"type": "integer"}})),
-        "initiatives": _list(_object({
-            "id": _ID, "title": _TEXT, "districts": _IDS, "zones": _IDS, "themes": _IDS, "sources": _IDS,
+def _record_schemas(text: dict, langs: dict) -> dict:
+    """Each kind's model class -> the schema of its records in site.json (see _RECORDS)."""
+    return {
+        m.Batch: _object({"id": _ID, "name": text, "announced": _DATE, "summary": text,
+                          "order": {"type": "integer"}, "sources": _IDS}),
+        m.District: _object({"id": _ID, "name": text, "code": {"type": "string", "minLength": 1},
+                             "summary": text, "sources": _IDS}),
+        m.Zone: _object({"id": _ID, "name": text, "kind": _ID, "district": _ID, "batch": _maybe(_ID),
+                         "area_km2": _maybe(_QUANTITY), "covers": _list(text), "focus": _list(text), "summary": text,
+                         "sources": _IDS}),
+        m.Theme: _object({"id": _ID, "name": text, "summary": text, "order": {"type": "integer"}}),
+        m.Initiative: _object({
+            "id": _ID, "title": text, "districts": _IDS, "zones": _IDS, "themes": _IDS, "sources": _IDS,
             "batch": _maybe(_ID), "date": _maybe(_DATE), "status": _maybe(_STRING),
-            "announced_by": _list(_object({"name": _TEXT, "role": _TEXT})),
-            "figures": _list(_object({"value": _maybe(_TEXT), "amount": _maybe(_QUANTITY),
-                                       "unit": _maybe(_TEXT), "label": _TEXT})), "body": _TEXT, "related": _IDS})),
-        "sources": _list(_object({"id": _ID, "title": _STRING, "publisher": _TEXT,
-                                  "url": {"type": "string", "format": "uri"}, "date": _maybe(_DATE),
-                                  "language": {"enum": list(m.LANGUAGES)}, "note": _maybe(_TEXT)})),
-    }),
-}
+            "announced_by": _list(_object({"name": text, "role": text})),
+            "figures": _list(_object({"value": _maybe(text), "amount": _maybe(_QUANTITY),
+                                      "unit": _maybe(text), "label": text})), "body": text, "related": _IDS}),
+        m.Source: _object({"id": _ID, "title": _STRING, "publisher": text,
+                           "url": {"type": "string", "format": "uri"}, "date": _maybe(_DATE),
+                           "language": langs, "note": _maybe(text)}),
+    }
+
+
+def site_schema() -> dict:
+    """The JSON Schema of data/site.json: the settings, and a list per kind."""
+    text, langs = _texts(), {"enum": list(LANGUAGES)}
+    records = _record_schemas(text, langs)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "The whole site model (data/site.json)",
+        **_object({
+            "settings": _object({"title": text, "description": text, "intro": text,
+                                 "languages": _list(langs), "sources": _IDS}),
+            **{kind.folder: _list(records[kind.model]) for kind in KINDS},
+        }),
+    }

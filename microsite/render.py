@@ -21,13 +21,15 @@ from markupsafe import Markup, escape
 
 from . import model as m
 from .i18n import Catalogue
+from .kinds import BY_FOLDER, BY_NAME, KINDS, MENU
+from .languages import TABLE as LANGUAGES
 from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, LABEL, PLACEHOLDER, join_cjk_text
 from .media import PLACEHOLDER as MEDIA_PLACEHOLDER
+from .palette import stylesheet_path
 from .svg import Region, bar_chart, district_map
 from .track import Recorder
-from .urls import FOLDERS, SPECIAL, UrlPolicy
+from .urls import SPECIAL, UrlPolicy
 
-LISTINGS = {folder: kind for kind, folder in FOLDERS.items()}  # "districts" -> "district"
 _PLACEHOLDER_HREF = re.compile(r'href="' + re.escape(PLACEHOLDER) + r'([^"]*)"')
 _MEDIA_URL = re.compile(r'(href|src)="' + re.escape(MEDIA_PLACEHOLDER) + r'([^"#]*)')
 _CITE_HREF = re.compile(r'<a href="' + re.escape(CITE_PLACEHOLDER) + r'([a-z0-9-]+)">([^<]*)</a>')
@@ -52,11 +54,10 @@ def plan_pages(site: m.Site, policy: UrlPolicy) -> list[Page]:
     for lang in site.settings.languages:
         for special in SPECIAL:
             pages.append(Page(policy.page(lang, special), lang, special, f"{special}.html"))
-        for kind, items in site.collections().items():
-            folder = FOLDERS[kind]
-            pages.append(Page(policy.page(lang, kind), lang, folder, f"{folder}.html"))
-            pages.extend(Page(policy.page(lang, kind, item.id), lang, kind, f"{kind}.html", item)
-                         for item in items)
+        for kind in KINDS:
+            pages.append(Page(policy.page(lang, kind.name), lang, kind.folder, kind.listing_template))
+            pages.extend(Page(policy.page(lang, kind.name, item.id), lang, kind.name, kind.template, item)
+                         for item in getattr(site, kind.folder))
     return pages
 
 
@@ -103,8 +104,8 @@ def _kept(keep, batch: list) -> list:
 
 def page_path(policy: UrlPolicy, lang: str, kind: str, item_id: str | None) -> str:
     """The path of the page with this key in a language (listing kinds are folder names)."""
-    if kind in LISTINGS:
-        return policy.page(lang, LISTINGS[kind])
+    if kind in BY_FOLDER:
+        return policy.page(lang, BY_FOLDER[kind].name)
     return policy.page(lang, kind, item_id)
 
 
@@ -149,9 +150,40 @@ class Renderer:
         helpers = _PageHelpers(_Context(site, item, self.policy, self.catalogues, self.assets), page)
         html = self.env.get_template(page.template).render(
             site=site, settings=site.settings, page=page, item=item, lang=page.lang,
-            html_lang=m.HTML_LANG[page.lang], t=self.catalogues[page.lang], h=helpers,
+            html_lang=LANGUAGES[page.lang].tag, t=helpers.t, h=helpers,
             url=helpers.url, loc=helpers.loc, asset=helpers.asset)
         return html.encode("utf-8"), frozenset(recorder.reads)
+
+
+_AREA_WORD = re.compile(r"\{(?:area|areas|Area|Areas)\}")
+
+
+class SiteWords:
+    """A catalogue with the site's own words filled in: `{area}`, `{areas}` (and `{Area}`,
+    `{Areas}` to start a sentence) are what the site calls the areas of its map (settings
+    `areas`), else the catalogue's `area.one` and `area.many`. They are read through the page's
+    view of the settings, so a page that shows them is made again when they change."""
+
+    def __init__(self, catalogue: Catalogue, settings) -> None:
+        self.catalogue, self.settings = catalogue, settings
+
+    def __call__(self, key: str, **values) -> str:
+        strings = self.catalogue.strings
+        text = strings.get(f"{key}.one", "") if values.get("n") == 1 else ""
+        if _AREA_WORD.search(text or strings.get(key, "")):
+            values = self.words() | values
+        return self.catalogue(key, **values)
+
+    def words(self) -> dict[str, str]:
+        areas, t = self.settings.areas, self.catalogue
+        if areas is None:
+            one, many = t("area.one"), t("area.many")
+        else:
+            one, many = areas.one.pick(t.lang)[0], areas.many.pick(t.lang)[0]
+        return {"area": one, "areas": many, "Area": one[:1].upper() + one[1:], "Areas": many[:1].upper() + many[1:]}
+
+    def __getattr__(self, name: str):  # lang, date, number: the catalogue's own
+        return getattr(self.catalogue, name)
 
 
 class _PageHelpers:
@@ -159,7 +191,7 @@ class _PageHelpers:
 
     def __init__(self, context: _Context, page: Page) -> None:
         self.r, self.page = context, page
-        self.t = context.catalogues[page.lang]
+        self.t = SiteWords(context.catalogues[page.lang], context.site.settings)
         # initiative_list's rows and links already made on this page
         self._rows: dict[tuple[str, bool, bool], str] = {}
         self._links: dict[str, str] = {}
@@ -173,14 +205,15 @@ class _PageHelpers:
 
     def link(self, obj, fragment: str = "") -> Markup:
         """<a> to a model object, labelled with its name in the page's language."""
-        # a name is one word to line breaking (style.css): 宝山区 never splits into 宝 / 山区
-        label, start = (obj.title, '<a href="') if obj.kind == "initiative" else (obj.name, '<a class="name" href="')
+        # a name is one word to line breaking (style.css): 宝山区 never splits into 宝 / 山区; a title is not
+        field = BY_NAME[obj.kind].label
+        label, start = getattr(obj, field), '<a href="' if field == "title" else '<a class="name" href="'
         # concatenation, not Markup.format: this runs for every link of every page
         return Markup(start) + escape(self.url(obj, fragment)) + Markup('">') + self.loc(label) + Markup("</a>")
 
     def path_of(self, target, lang: str) -> str:
         if isinstance(target, str):
-            kind = LISTINGS.get(target, target)
+            kind = BY_FOLDER[target].name if target in BY_FOLDER else target
             return self.r.policy.page(lang, kind)
         return self.r.policy.page(lang, target.kind, target.id)
 
@@ -262,23 +295,23 @@ class _PageHelpers:
         """The object's name in the other language, tagged with its language (杨浦区 beside
         Yangpu). Names only: the other texts show in the page's language (or a marked fallback)."""
         text = obj.name
-        for lang in m.LANGUAGES:
+        for lang in LANGUAGES:
             if lang != self.page.lang and text.has(lang) and text.values[lang] != text.pick(self.page.lang)[0]:
-                return Markup('<span class="name" lang="{}">{}</span>').format(m.HTML_LANG[lang], text.values[lang])
+                return Markup('<span class="name" lang="{}">{}</span>').format(LANGUAGES[lang].tag, text.values[lang])
         return Markup("")
 
     def lang_attr(self, lang: str) -> Markup:
         """` lang="…"` when a fragment's language differs from the page's."""
-        return Markup(' lang="{}"').format(m.HTML_LANG[lang]) if lang != self.page.lang else Markup("")
+        return Markup(' lang="{}"').format(LANGUAGES[lang].tag) if lang != self.page.lang else Markup("")
 
     def _marked(self, value: Markup, lang: str, block: bool = False) -> Markup:
         if lang == self.page.lang:
             return value
         tag = "div" if block else "span"
-        note = self.t("untranslated", language=self.t("language." + lang))
+        note = self.t("untranslated", language=self.t.language(lang))
         return Markup('<{tag} lang="{lang}" class="untranslated">{value}</{tag}>'
                       '<small class="untranslated-note">{note}</small>').format(
-            tag=Markup(tag), lang=m.HTML_LANG[lang], value=value, note=note)
+            tag=Markup(tag), lang=LANGUAGES[lang].tag, value=value, note=note)
 
     def _internal(self, ref: str) -> str:
         kind, item_id, fragment = INTERNAL_LINK.match(ref).groups()
@@ -340,12 +373,12 @@ class _PageHelpers:
     def _opening(self, item) -> tuple[str, str]:
         """(first sentence, its language) of an item's own text: an initiative's body, a
         source's note, another item's summary (a theme's is plain text, the others HTML)."""
-        text = {"initiative": "body", "source": "note"}.get(item.kind, "summary")
-        text = getattr(item, text, None)
+        kind = BY_NAME[item.kind]
+        text = getattr(item, kind.text, None)
         if text is None:
             return "", self.page.lang
         value, lang = text.pick(self.page.lang)
-        return _first_sentence(escape(value) if item.kind in PLAIN_TEXT_KINDS else value), lang
+        return _first_sentence(escape(value) if kind.plain else value), lang
 
     def anchor(self, target: str) -> Markup:
         """A visible link from a heading to itself."""
@@ -361,7 +394,7 @@ class _PageHelpers:
 
     def group(self, initiatives: list, by: str) -> list[tuple[object, list]]:
         """Initiatives grouped by their themes or districts, groups in the site's order."""
-        order = {"themes": self.r.site.themes, "districts": self.r.site.districts}[by]
+        order = getattr(self.r.site, by)
         members: dict[str, list] = {}
         for ini in initiatives:
             for key in getattr(ini, by):
@@ -388,14 +421,23 @@ class _PageHelpers:
     # -- maps and charts --------------------------------------------------------------------
 
     def district_map(self) -> Markup:
-        """All 16 districts; those with a zone shaded by their first batch and linked."""
+        """Every area of the map; those with a zone shaded by their first batch (or, for zones in
+        no batch, all alike) and linked."""
         regions = {}
+        rank = {b.id: n for n, b in enumerate(self.r.site.batches, 1)}  # the palette's batch-1, batch-2, …
         for d in self.r.site.districts:
-            first = d.batches[0].order if d.batches else 0
-            regions[d.code] = Region(d.code, self.plain(d.name), self.url(d),
-                                     f"batch-{first}" if first else "", self._other_lang(d.name))
-        return district_map(self.r.site.shapes, regions, title=self.t("map.title"),
-                            desc=self.t("map.desc"), id_prefix="map")
+            shade = f"batch-{rank[d.batches[0].id]}" if d.batches else "zoned" if d.zones else ""
+            regions[d.code] = Region(d.code, self.plain(d.name), self.url(d), shade, self._other_lang(d.name))
+        desc = self.t("map.desc") if self.r.site.batches else self.t("map.desc.unbatched")
+        return district_map(self.r.site.shapes, regions, title=self.t("map.title"), desc=desc, id_prefix="map")
+
+    def batch_colours(self) -> str:
+        """href of the stylesheet that gives this site's batches their colours (palette.py)."""
+        return self.r.policy.href(self.page.path, stylesheet_path(len(self.r.site.batches)))
+
+    def zone_kind(self, zone) -> Markup:
+        """A zone's kind, labelled as the site declares it."""
+        return self.loc(self.r.site.settings.zone_kinds[zone.zone_kind])
 
     def locator_map(self, district: m.District) -> Markup:
         here = {district.code: Region(district.code, self.plain(district.name), None, "current")}
@@ -411,7 +453,7 @@ class _PageHelpers:
 
     def _other_lang(self, text: m.Text) -> str | None:
         lang = text.pick(self.page.lang)[1]
-        return m.HTML_LANG[lang] if lang != self.page.lang else None
+        return LANGUAGES[lang].tag if lang != self.page.lang else None
 
     # -- formats ----------------------------------------------------------------------------
 
@@ -425,7 +467,26 @@ class _PageHelpers:
         return self.r.policy.href(self.page.path, f"data/{name}")
 
     def html_lang(self, lang: str) -> str:
-        return m.HTML_LANG[lang]
+        return LANGUAGES[lang].tag
+
+    def og_locale(self, lang: str) -> str:
+        return LANGUAGES[lang].og_locale
+
+    def language_name(self, lang: str) -> str:
+        """A language's own name, written in it (the language switcher's labels)."""
+        return LANGUAGES[lang].name
+
+    def menu(self) -> tuple:
+        """The kinds whose listings the site's menu links to, in its order."""
+        return MENU
+
+    def kinds(self) -> tuple:
+        """Every kind's row (kinds.py), in the registry's order."""
+        return KINDS
+
+    def kind(self, name: str):
+        """A kind's row (kinds.py): its folder, its schema.org type, …"""
+        return BY_NAME[name]
 
     def date(self, value) -> str:
         return self.t.date(value)
@@ -450,7 +511,6 @@ class _PageHelpers:
         return value
 
 
-PLAIN_TEXT_KINDS = {"theme", "source"}  # their summary or note is plain text, not HTML
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])|(?<=[。！？])")
 SUMMARY_CHARS = 200  # a longer first sentence is cut at a word (Latin) or character (Chinese)

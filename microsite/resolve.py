@@ -11,39 +11,39 @@ import re
 from collections import defaultdict
 from operator import attrgetter
 
-from . import media, model as m
+from . import languages, media
+from . import model as m
 from .diagnostics import Diagnostics
+from .kinds import BUILD_ORDER, BY_FOLDER, BY_NAME, KINDS
 from .links import RelativeLink, relative_links
 from .load import Content, RawItem, display_path
 from .state import BuildState
 from .markup import CITATION, Context, Converter
-from .schema import KINDS, check_id, dotted, valid_part, validate
+from .schema import check_id, dotted, fields_of, valid_part, validate
 from .svg import load_shapes
 
-KIND_OF_FOLDER = {"batches": "batch", "districts": "district", "zones": "zone", "themes": "theme",
-                  "initiatives": "initiative", "sources": "source"}
-# Folders in the order they are built: each may refer only to those before it.
-ORDER = ("sources", "themes", "batches", "districts", "zones", "initiatives")
 
 
 class _Resolver:
-    def __init__(self, content: Content, diags: Diagnostics, cache: BuildState) -> None:
+    def __init__(self, content: Content, diags: Diagnostics, cache: BuildState, plain: str) -> None:
         self.diags = diags
-        self.raw: dict[str, dict[str, RawItem]] = {folder: {} for folder in ORDER}
-        self.clean: dict[str, dict[str, dict]] = {folder: {} for folder in ORDER}
-        self.objects: dict[str, dict[str, object]] = {folder: {} for folder in ORDER}
+        self.plain = plain  # the site's default language
+        self.raw: dict[str, dict[str, RawItem]] = {folder: {} for folder in BUILD_ORDER}
+        self.clean: dict[str, dict[str, dict]] = {folder: {} for folder in BUILD_ORDER}
+        self.objects: dict[str, dict[str, object]] = {folder: {} for folder in BUILD_ORDER}
         for item in content.items:
             if item.id in self.raw[item.kind]:
                 diags.add(item.file, 0, 0, "duplicate-id",
-                          f"another {KIND_OF_FOLDER[item.kind]} has the id '{item.id}'",
+                          f"another {BY_FOLDER[item.kind].name} has the id '{item.id}'",
                           hint=f"{self.raw[item.kind][item.id].file} has it; rename one of them")
             elif check_id(item, diags):
                 self.raw[item.kind][item.id] = item
         self.unreadable = content.unreadable
-        known = {KIND_OF_FOLDER[f]: set(items) | {i for k, i in content.unreadable if k == f}
+        known = {BY_FOLDER[f].name: set(items) | {i for k, i in content.unreadable if k == f}
                  for f, items in self.raw.items()}
         self.md = Converter(Context(known, diags), cache)
         self.translated: set[str] = set()
+        self.vocabularies: dict[str, dict] = {}  # the settings' declared terms: name -> {id: label}
         self.links: list[RelativeLink] = []   # relative Markdown links, checked once pages are planned
 
     # -- references -------------------------------------------------------------------------
@@ -60,16 +60,31 @@ class _Resolver:
         elif ref_id in self.raw[folder] or (folder, ref_id) in self.unreadable:
             return None  # exists but is broken: its own errors are reported already
         else:
-            message = f"no {KIND_OF_FOLDER[folder]} has the id '{ref_id}'"
-        others = [f for f in ORDER if f != folder and ref_id in self.raw[f]]
+            message = f"no {BY_FOLDER[folder].name} has the id '{ref_id}'"
+        others = [f for f in BUILD_ORDER if f != folder and ref_id in self.raw[f]]
         close = difflib.get_close_matches(ref_id, list(self.raw[folder]), n=1)
         if others:
-            hint = f"'{ref_id}' is a {KIND_OF_FOLDER[others[0]]}, not a {KIND_OF_FOLDER[folder]}"
+            hint = f"'{ref_id}' is a {BY_FOLDER[others[0]].name}, not a {BY_FOLDER[folder].name}"
         elif close:
             hint = f"did you mean '{close[0]}'?"
         else:
             hint = f"add content/{folder}/{ref_id}.yaml or fix the id"
         self.diags.add(item.file, *item.at(path), "unknown-reference", message,
+                       field=dotted(path), hint=hint)
+        return None
+
+    def term(self, item: RawItem, path: tuple, vocabulary: str, value: str | None) -> str | None:
+        """A value from a vocabulary the settings declare (`zone_kinds`), or None after
+        reporting it with the declared choices. Unchecked while the settings are broken."""
+        declared = self.vocabularies.get(vocabulary)
+        if declared is None or value is None or value in declared:
+            return value
+        close = difflib.get_close_matches(value, list(declared), n=1)
+        hint = (f"did you mean '{close[0]}'? " if close else "") + (
+            "site.yaml declares: " + ", ".join(declared) if declared
+            else f"declare it in site.yaml under '{vocabulary}:'")
+        self.diags.add(item.file, *item.at(path), "bad-value",
+                       f"'{value}' is not one of the {vocabulary.replace('_', ' ')} site.yaml declares",
                        field=dotted(path), hint=hint)
         return None
 
@@ -109,7 +124,7 @@ class _Resolver:
 def _relative(item: RawItem, field: str, lang: str, source: str, html_text: str, place) -> list[RelativeLink]:
     """The relative links of one converted text, each at its place in the file (where the
     source writes it as `(href`; else at the field)."""
-    owner = ("home", None) if item.kind == "site" else (KIND_OF_FOLDER[item.kind], item.id)
+    owner = ("home", None) if item.kind == "site" else (BY_FOLDER[item.kind].name, item.id)
     found = []
     for href in relative_links(html_text):
         at = source.find("(" + href) + 1
@@ -141,31 +156,36 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     """The model, or None when the content has errors (every one of them reported).
     Markdown the cache has converted before is not converted again (state.py); the rest is
     converted up front, in `jobs` processes when there is much of it."""
-    r = _Resolver(content, diags, cache or BuildState(None, {}))
-    settings_clean = validate(content.settings, diags) if content.settings else None
+    plain = default_language(content.settings)
+    r = _Resolver(content, diags, cache or BuildState(None, {}), plain)
+    settings_clean = validate(content.settings, diags, plain) if content.settings else None
     r.clean["site"] = {"site": settings_clean}
-    for folder in ORDER:
+    if settings_clean is not None:
+        r.vocabularies = {"zone_kinds": settings_clean.get("zone_kinds") or {}}
+    for folder in BUILD_ORDER:
         for item_id, item in sorted(r.raw[folder].items()):
-            clean = validate(item, diags)
+            clean = validate(item, diags, plain)
             if clean is not None:
                 r.clean[folder][item_id] = clean
     r.md.warm(_markdown_texts(r.clean), jobs)
-    for folder in ORDER:
+    for folder in BUILD_ORDER:
         for item_id, clean in r.clean[folder].items():
-            r.objects[folder][item_id] = _BUILD[folder](r, r.raw[folder][item_id], clean)
+            r.objects[folder][item_id] = _BUILD[BY_FOLDER[folder].model](r, r.raw[folder][item_id], clean)
     named = _check_failed(r)
     if settings_clean is None:
         return None
     settings = _settings(r, content.settings, settings_clean)
-    site = m.Site(settings=settings, shapes=_shapes(content, diags), relative_links=r.links,
+    if settings is None:
+        return None
+    site = m.Site(settings=settings, shapes=_shapes(content, settings_clean, diags), relative_links=r.links,
                   media={path: m.Media(path, data) for path, data in content.data_files.items()
                          if path.startswith(media.FOLDER + "/")},
-                  **{folder: _sorted(folder, r.objects[folder].values()) for folder in ORDER})
-    _link_back(site)
+                  **{folder: _sorted(folder, r.objects[folder].values(), plain) for folder in BUILD_ORDER})
+    _link_back(site, plain)
     _check_codes(site, diags)
     site.missing_translations = _warn_translations(r, content, settings.languages)
     _warn_content(site, diags, named, {kind for kind, _ in content.unreadable})
-    _warn_repeats(r, [content.settings] + [r.raw[f][i] for f in ORDER for i in r.clean[f]], diags)
+    _warn_repeats(r, [content.settings] + [r.raw[f][i] for f in BUILD_ORDER for i in r.clean[f]], diags)
     return site
 
 
@@ -173,25 +193,35 @@ def _markdown_texts(clean: dict[str, dict[str, dict | None]]) -> list[str]:
     """Every Markdown source text of the validated items, in every language."""
     texts = []
     for folder, items in clean.items():
-        fields = [name for name, spec in KINDS[folder].items() if spec.type == "markdown"]
+        fields = [name for name, spec in fields_of(folder).items() if spec.type == "markdown"]
         for c in items.values():
             texts.extend(t for name in fields if c and c.get(name) for t in c[name].values.values())
     return texts
 
 
-def _shapes(content: Content, diags: Diagnostics) -> tuple:
-    """District boundaries for the maps, from the one .geojson file in geo/ (whatever its name:
-    the region is the site's); a site without one simply has no map."""
-    files = sorted(name for name in content.data_files if name.startswith("geo/") and name.endswith(".geojson"))
-    if len(files) > 1:
-        diags.add(display_path(content.root / files[1]), 1, 1, "bad-geodata",
-                  f"more than one boundaries file in geo/: {', '.join(files)}", hint="keep one")
-    if len(files) != 1:
+def _shapes(content: Content, settings: dict, diags: Diagnostics) -> tuple:
+    """The areas' boundaries for the maps, from the GeoJSON file site.yaml names (`map: {file:
+    …}`); a site that names none has no map. A named file that is missing, and a boundaries file
+    in geo/ that nothing names, are `map-file` warnings: either way a map the editor meant to
+    show is not shown."""
+    named = (settings.get("map") or {}).get("file")
+    for name in sorted(content.data_files):
+        if name.startswith("geo/") and name.endswith(".geojson") and name != named:
+            diags.add(display_path(content.root / name), 1, 1, "map-file",
+                      "no map is drawn from this boundaries file: site.yaml does not name it",
+                      hint=f"name it in site.yaml: 'map: {{file: {name}}}', or delete it")
+    if named is None:
+        return ()
+    if named not in content.data_files:
+        found = [n for n in sorted(content.data_files) if n.endswith(".geojson")]
+        diags.add(content.settings.file, *content.settings.at(("map", "file")), "map-file",
+                  f"the map file '{named}' does not exist, so the site has no map", field="map.file",
+                  hint="files in geo/: " + ", ".join(found) if found else "put the GeoJSON file in geo/")
         return ()
     try:
-        return load_shapes(content.data_files[files[0]].decode("utf-8"))
+        return load_shapes(content.data_files[named].decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
-        diags.add(display_path(content.root / files[0]), 1, 1, "bad-geodata", f"unreadable boundaries: {err}")
+        diags.add(display_path(content.root / named), 1, 1, "bad-geodata", f"unreadable boundaries: {err}")
         return ()
 
 
@@ -200,17 +230,39 @@ def _check_codes(site: m.Site, diags: Diagnostics) -> None:
     for d in site.districts:
         if codes and d.code not in codes:
             diags.add(d.place.file, d.place.line, d.place.column, "bad-value",
-                      f"no district on the map has the code '{d.code}'", field="code",
-                      hint="use a code from the boundaries file in geo/")
+                      f"no area on the map has the code '{d.code}'", field="code",
+                      hint="use a code from the map file site.yaml names")
 
 
-def _settings(r: _Resolver, item: RawItem, c: dict) -> m.Settings:
+def default_language(settings: RawItem | None) -> str:
+    """The language of plain texts: `default_language` in the settings, else the first of their
+    `languages`, else the table's first. Read before the settings are validated, as their own
+    plain texts are in it; a value that is no language is reported by validation."""
+    data = settings.data if settings is not None and isinstance(settings.data, dict) else {}
+    built = data.get("languages")
+    for lang in (data.get("default_language"), built[0] if isinstance(built, list) and built else None):
+        if isinstance(lang, str) and lang in languages.TABLE:
+            return lang
+    return languages.codes()[0]
+
+
+def _settings(r: _Resolver, item: RawItem, c: dict) -> m.Settings | None:
     from .urls import normalise_base_url
     sources, (intro,) = r.cited_sources(item, c, "intro")
+    built = c.get("languages") or languages.codes()
+    default = c.get("default_language") or built[0]
+    if default not in built:
+        r.diags.add(item.file, *item.at(("default_language",)), "bad-value",
+                    f"the default language '{default}' is not one the site is built in", field="default_language",
+                    hint="add it to 'languages:' or name one of " + ", ".join(built))
+        return None
+    areas = c.get("areas")
     return m.Settings(
-        title=c["title"], description=c["description"], intro=intro,
-        languages=c.get("languages") or m.LANGUAGES, base_url=normalise_base_url(c.get("base_url")),
-        strict=c.get("strict", False), severity=c.get("severity", {}), sources=sources)
+        title=c["title"], description=c["description"], intro=intro, languages=built, default_language=default,
+        base_url=normalise_base_url(c.get("base_url")),
+        strict=c.get("strict", False), severity=c.get("severity", {}), sources=sources,
+        name=c.get("name") or m.Settings.name, map_credit=(c.get("map") or {}).get("credit"),
+        areas=m.Areas(areas["one"], areas["many"]) if areas else None, zone_kinds=c.get("zone_kinds") or {})
 
 
 def _place(item: RawItem) -> m.Place:
@@ -238,9 +290,9 @@ def _district(r, item, c):
 
 def _zone(r, item, c):
     sources, (summary,) = r.cited_sources(item, c, "summary")
-    return m.Zone(item.id, _place(item), c["name"], c["kind"],
+    return m.Zone(item.id, _place(item), c["name"], r.term(item, ("kind",), "zone_kinds", c["kind"]),
                   r.ref(item, ("district",), "districts", c["district"]),
-                  r.ref(item, ("batch",), "batches", c["batch"]), c.get("area_km2"),
+                  r.ref(item, ("batch",), "batches", c.get("batch")), c.get("area_km2"),
                   c.get("covers", []), c.get("focus", []), summary, sources)
 
 
@@ -252,31 +304,34 @@ def _initiative(r, item, c):
             districts.append(zone.district)
     sources, (body,) = r.cited_sources(item, c, "body")
     return m.Initiative(
-        item.id, _place(item), c["title"], _sorted("districts", districts), zones,
-        _sorted("themes", r.refs(item, "themes", "themes", c["themes"])), sources,
+        item.id, _place(item), c["title"], _sorted("districts", districts, r.plain), zones,
+        _sorted("themes", r.refs(item, "themes", "themes", c["themes"]), r.plain), sources,
         r.ref(item, ("batch",), "batches", c.get("batch")), c.get("date"), c.get("status"),
         [m.Person(p["name"], p["role"]) for p in c.get("announced_by", []) if p],
         [m.Figure(f.get("value"), f["label"], f.get("amount"), f.get("unit")) for f in c.get("figures", []) if f],
         body)
 
 
-_BUILD = {"sources": _source, "themes": _theme, "batches": _batch, "districts": _district,
-          "zones": _zone, "initiatives": _initiative}
+_BUILD = {m.Source: _source, m.Theme: _theme, m.Batch: _batch, m.District: _district,
+          m.Zone: _zone, m.Initiative: _initiative}  # each kind's model class -> how its items are made
 
 
 _BY_ID = attrgetter("id")  # a key in C: sorts run several times per initiative
 
 
-def _sorted(folder: str, items) -> list:
-    """The one order of each kind, always ending in the unique id."""
-    if folder in ("themes", "batches"):
+def _sorted(folder: str, items, lang: str) -> list:
+    """The one order of each kind (kinds.py), always ending in the unique id; `lang` is the
+    site's default language, in which labels sort."""
+    kind = BY_FOLDER[folder]
+    if kind.sort == "order":
         return sorted(items, key=attrgetter("order", "id"))
-    if folder == "initiatives":
-        return sorted(items, key=lambda x: (x.title.pick("en")[0].casefold(), x.id))
+    if kind.sort == "label":
+        label = attrgetter(kind.label)
+        return sorted(items, key=lambda x: (label(x).pick(lang)[0].casefold(), x.id))
     return sorted(items, key=_BY_ID)
 
 
-def _link_back(site: m.Site) -> None:
+def _link_back(site: m.Site, lang: str) -> None:
     """Fill every reverse link, so each reference can be followed both ways."""
     for zone in site.zones:
         if zone.district:
@@ -299,7 +354,7 @@ def _link_back(site: m.Site) -> None:
                 by_theme_district[(d.id, t.id)].append(ini)
     site.matrix = dict(by_theme_district)
     for district in site.districts:
-        district.batches = _sorted("batches", district.batches)
+        district.batches = _sorted("batches", district.batches, lang)
     _relate(site)
 
 
@@ -330,7 +385,7 @@ def _warn_translations(r: _Resolver, content: Content, languages: tuple) -> list
     """Warn about every text missing a language; the list feeds the editors' report page."""
     missing = []
     items = [content.settings] if content.settings else []
-    items += [i for folder in ORDER for i in r.raw[folder].values()
+    items += [i for folder in BUILD_ORDER for i in r.raw[folder].values()
                                   if i.id in r.clean[folder]]
     for item in items:
         for path, text in _partly_translated(item, r.clean[item.kind].get(item.id) or {}):
@@ -348,7 +403,7 @@ def _partly_translated(item: RawItem, clean: dict) -> list:
     item, like its clean values (the dev server's build state shares items between builds)."""
     if item.partly_translated is None:
         item.partly_translated = [(path, text) for path, text in _texts(clean, ())
-                                  if text.values and len(text.values) < len(m.LANGUAGES)]
+                                  if text.values and len(text.values) < len(languages.TABLE)]
     return item.partly_translated
 
 
@@ -369,18 +424,20 @@ def _check_failed(r: _Resolver) -> set[tuple[str, str]]:
     every mistake in one run. Returns what they name, (folder, id): a warning that nothing links
     to one of these may only be the failed item's doing."""
     named = set()
-    for folder in ORDER:
+    for folder in BUILD_ORDER:
         for item_id, item in sorted(r.raw[folder].items()):
             if item_id in r.clean[folder]:
                 continue
             part = valid_part(item)
-            for name, spec in KINDS[folder].items():
+            for name, spec in fields_of(folder).items():
                 if spec.type == "ref" and part.get(name) is not None:
                     ids = part[name] if spec.many else [part[name]]
                     paths = [(name, i) for i in range(len(ids))] if spec.many else [(name,)]
                     for path, ref_id in zip(paths, ids):
                         r.ref(item, path, spec.ref, ref_id)
                         named.add((spec.ref, ref_id))
+                elif spec.type == "term" and part.get(name) is not None:
+                    r.term(item, (name,), spec.ref, part[name])
                 elif spec.type == "markdown" and part.get(name) is not None:
                     cited: list[str] = []
                     r.html(item, name, part[name], cited)
@@ -396,9 +453,9 @@ def _warn_content(site: m.Site, diags: Diagnostics, named: set, unreadable: set[
         if ini.date is None and ini.status is None:
             diags.add(ini.place.file, ini.place.line, ini.place.column, "no-date-or-status", "the initiative has neither a date nor a status",
                       hint="add 'date:' or 'status:' where a source states it")
-    lonely = [] if unreadable & {"zones", "initiatives"} else site.districts + site.zones
-    for item in lonely:
-        if (item.kind + "s", item.id) in named:
+    for item in site.districts + site.zones:
+        folder = BY_NAME[item.kind].folder
+        if (folder, item.id) in named or unreadable & _naming(folder):
             continue
         if not item.initiatives:
             diags.add(item.place.file, item.place.line, item.place.column, "no-initiatives", f"the {item.kind} has no initiative",
@@ -409,6 +466,19 @@ def _warn_content(site: m.Site, diags: Diagnostics, named: set, unreadable: set[
             diags.add(source.place.file, source.place.line, source.place.column, "uncited-source", "no item cites this source",
                       hint="cite it in an item's 'sources:' or delete it")
 
+
+def _naming(folder: str) -> set[str]:
+    """The folders whose items can link to an item of `folder`: by naming it, or by naming an
+    item that does (an initiative's zone puts the initiative on the zone's district)."""
+    found: set[str] = set()
+    todo = [folder]
+    while todo:
+        target = todo.pop()
+        for kind in KINDS:
+            if target in kind.refs() and kind.folder not in found:
+                found.add(kind.folder)
+                todo.append(kind.folder)
+    return found
 
 
 REPEAT_WORDS = 12  # a sentence this long, word for word in two items, is copied boilerplate
@@ -425,7 +495,7 @@ def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
     first: dict[str, RawItem] = {}
     for item in items:
         clean = r.clean["site" if item.kind == "site" else item.kind].get(item.id) or {}
-        fields = [name for name, spec in KINDS[item.kind].items() if spec.type == "markdown" and clean.get(name)]
+        fields = [name for name, spec in fields_of(item.kind).items() if spec.type == "markdown" and clean.get(name)]
         for name in fields:
             for lang, text in clean[name].values.items():
                 for start, sentence in _long_sentences(r, text):

@@ -1,6 +1,6 @@
 """Validate stage: the fields of each kind, checked against the parsed YAML.
 
-One table of field specs (`KINDS`) serves both the validator and the JSON Schema that editors
+One table of field specs (each kind's `fields` in kinds.py, `SETTINGS` here) serves both the validator and the JSON Schema that editors
 use while typing, so the two cannot disagree. Validation reports every problem in a file, each
 at its line and column, and returns clean values (Text for human-readable fields, dates, ids).
 """
@@ -10,95 +10,50 @@ import datetime as dt
 import difflib
 import math
 import re
-from dataclasses import dataclass, field
 
+from . import languages
 from .diagnostics import WARNING_CODES, Diagnostics
+from .kinds import BY_FOLDER, KINDS, F
 from .load import RawItem
-from .model import LANGUAGES, Quantity, Text
+from .model import Quantity, Text
 from .urls import url_problem
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID = 80
-RESERVED_IDS = {"index", "data", "assets", "search", "zh", "en", "404", "translations"}
+RESERVED_IDS = {"index", "data", "assets", "search", "404", "translations"}  # and every language's code
 # Invisible characters that XML (the feed) forbids and no editor means to type; YAML lets them in
 # only through escapes like "\x07".
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-MAX_AREA_KM2 = 10_000  # larger than Shanghai (6,341 km²): anything above is a typo
 
 
-@dataclass(frozen=True)
-class F:
-    """One field: its type, whether it is required, and (for refs) the kind it names."""
-    type: str                  # text, markdown, neutral (alike in all languages), string, url, date, int,
-    #                            number, quantity, bool, id, enum, ref, langs, severities, object
-    required: bool = False
-    many: bool = False         # a list of values of this type
-    min_items: int = 0
-    ref: str = ""              # for ref: the folder of the kind it names
-    choices: tuple = ()
-    fields: dict = field(default_factory=dict)  # for object
-    doc: str = ""
-    limit: float = math.inf    # for number and quantity: the largest value allowed
-
-
-ZONE_KINDS = ("innovation-zone", "comprehensive-bonded-zone", "key-area", "development-zone")
-STATUSES = ("announced", "in-progress", "in-effect", "completed")
 SEVERITY_CHOICES = ("error", "warning", "ignore")
 
-_SOURCES = F("ref", required=True, many=True, min_items=1, ref="sources", doc="ids of the sources it rests on")
-KINDS: dict[str, dict[str, F]] = {
-    "site": {
-        "title": F("text", True, doc="site title"),
-        "description": F("text", True, doc="one-sentence description"),
-        "intro": F("markdown", True, doc="home page introduction"),
-        "languages": F("langs", doc="languages to build; the first is at the site root"),
-        "base_url": F("base-url", doc="where the site is hosted: an http(s) URL of its folder"),
-        "strict": F("bool", doc="treat warnings as errors"),
-        "severity": F("severities", doc="per-code severity: error, warning or ignore"),
-        "sources": F("ref", many=True, ref="sources", doc="sources of the intro"),
-    },
-    "batches": {
-        "id": F("id"), "name": F("text", True), "announced": F("date", True),
-        "summary": F("markdown", True), "order": F("int", True), "sources": _SOURCES,
-    },
-    "districts": {
-        "id": F("id"), "name": F("text", True),
-        "code": F("string", True, doc="six-digit administrative code"),
-        "summary": F("markdown", True), "sources": _SOURCES,
-    },
-    "zones": {
-        "id": F("id"), "name": F("text", True), "kind": F("enum", True, choices=ZONE_KINDS),
-        "district": F("ref", True, ref="districts"), "batch": F("ref", True, ref="batches"),
-        "area_km2": F("quantity", limit=MAX_AREA_KM2,
-                      doc="area in km², only where a source states it, qualified as the source does"),
-        "covers": F("text", many=True, doc="key areas it covers"),
-        "focus": F("text", many=True, doc="focus industries"),
-        "summary": F("markdown", True), "sources": _SOURCES,
-    },
-    "themes": {
-        "id": F("id"), "name": F("text", True), "summary": F("text", True), "order": F("int", True),
-    },
-    "initiatives": {
-        "id": F("id"), "title": F("text", True),
-        "districts": F("ref", many=True, ref="districts"),
-        "zones": F("ref", many=True, ref="zones"),
-        "themes": F("ref", True, many=True, min_items=1, ref="themes"),
-        "sources": _SOURCES,
-        "batch": F("ref", ref="batches"),
-        "date": F("date"), "status": F("enum", choices=STATUSES),
-        "announced_by": F("object", many=True, fields={"name": F("text", True), "role": F("text", True)}),
-        "figures": F("object", many=True, fields={
-            "value": F("neutral", doc="the figure as text, e.g. '6+1'"),
-            "amount": F("quantity", doc="the figure as a number, qualified as the source does"),
-            "unit": F("text", doc="the amount's unit, e.g. km²"), "label": F("text", True)}),
-        "body": F("markdown", True),
-    },
-    "sources": {
-        "id": F("id"), "title": F("string", True), "publisher": F("text", True),
-        "url": F("url", True), "date": F("date", doc="publication date, where the page shows one"),
-        "language": F("enum", True, choices=LANGUAGES), "note": F("text"),
-    },
+# The settings file's fields; each kind's are in its row of kinds.py.
+SETTINGS: dict[str, F] = {
+    "title": F("text", True, doc="site title"),
+    "description": F("text", True, doc="one-sentence description"),
+    "intro": F("markdown", True, doc="home page introduction"),
+    "languages": F("langs", doc="languages to build; the first is at the site root"),
+    "default_language": F("lang", doc="the language of plain texts (written without a language mapping) "
+                                      "and of the titles lists sort by; default: the first of languages"),
+    "base_url": F("base-url", doc="where the site is hosted: an http(s) URL of its folder"),
+    "strict": F("bool", doc="treat warnings as errors"),
+    "severity": F("severities", doc="per-code severity: error, warning or ignore"),
+    "sources": F("ref", many=True, ref="sources", doc="sources of the intro"),
+    "name": F("id", doc="short name: the offline bundle's file name and the feed's tag: ids"),
+    "map": F("object", doc="the boundaries the maps are drawn from", fields={
+        "file": F("string", True, doc="the GeoJSON file, e.g. geo/region.geojson"),
+        "credit": F("text", doc="where the boundaries come from, shown under the map")}),
+    "areas": F("object", doc="what the site calls the areas on its map", fields={
+        "one": F("text", True, doc="one area, e.g. {en: district, zh: 区}"),
+        "many": F("text", True, doc="several areas, e.g. {en: districts, zh: 区}")}),
+    "zone_kinds": F("terms", doc="the kinds a zone may be: id -> label"),
 }
+
+
+def fields_of(kind: str) -> dict[str, F]:
+    """The fields of a content file: `kind` is a kind's folder, or "site" for the settings."""
+    return SETTINGS if kind == "site" else BY_FOLDER[kind].fields
 
 
 def check_id(item: RawItem, diags: Diagnostics) -> bool:
@@ -118,17 +73,19 @@ def id_problem(value: str) -> str:
         return f"is longer than {MAX_ID} characters"
     if not ID_PATTERN.match(value):
         return "is not a safe URL segment"
-    if value in RESERVED_IDS:
+    if value in RESERVED_IDS or value in languages.TABLE:
         return "is a reserved name"
     return ""
 
 
-def validate(item: RawItem, diags: Diagnostics) -> dict | None:
-    """Clean values for the item's fields, or None when it has errors (all reported).
+def validate(item: RawItem, diags: Diagnostics, plain: str) -> dict | None:
+    """Clean values for the item's fields, or None when it has errors (all reported). `plain` is
+    the language of its plain texts: the site's default language.
 
-    Found once per item and kept on it (the dev server's build state shares items between builds), so the clean
-    values are read-only: the model takes them as they are."""
-    if item.checked is None:
+    Found once per item and default language, and kept on it (the dev server's build state shares
+    items between builds), so the clean values are read-only: the model takes them as they are."""
+    if item.checked is None or item.plain != plain:
+        item.plain, item.partly_translated = plain, None
         found = Diagnostics()
         item.checked = (*_validate(item, found), found.items)
     clean, valid, reported = item.checked
@@ -145,7 +102,7 @@ def valid_part(item: RawItem) -> dict:
 def _validate(item: RawItem, diags: Diagnostics) -> tuple[dict | None, bool]:
     """(the valid fields' clean values, whether the whole item is valid)."""
     before = len(diags.items)
-    fields = KINDS[item.kind]
+    fields = fields_of(item.kind)
     if not isinstance(item.data, dict):
         diags.add(item.file, *item.at(()), "wrong-type",
                   f"expected a mapping of fields, found {_name(item.data)}",
@@ -218,16 +175,17 @@ def _check_one(item, path, value, spec: F, diags):
 
 
 def _text(item, path, value, spec, diags):
-    if isinstance(value, str):  # plain text is English, or every language for neutral values
-        value = dict.fromkeys(LANGUAGES, value) if spec.type == "neutral" else {"en": value}
+    if isinstance(value, str):  # plain text is in the default language, or in every one for neutral values
+        value = dict.fromkeys(languages.TABLE, value) if spec.type == "neutral" else {item.plain: value}
     if not isinstance(value, dict):
-        return _wrong(item, path, value, "text, or a mapping {en: …, zh: …}", diags)
+        return _wrong(item, path, value, "text, or a mapping {" + ", ".join(f"{c}: …" for c in languages.TABLE) + "}",
+                      diags)
     out = {}
     for lang, text in value.items():
-        if lang not in LANGUAGES:
+        if lang not in languages.TABLE:
             diags.add(item.file, *item.at(path + (lang,), key=True), "unknown-field",
                       f"unknown language '{lang}'", field=dotted(path + (lang,)),
-                      hint="languages are " + ", ".join(LANGUAGES))
+                      hint="languages are " + ", ".join(languages.TABLE))
         elif not isinstance(text, str):
             _wrong(item, path + (lang,), text, "text", diags)
         elif not text.strip():
@@ -339,15 +297,39 @@ def _enum(item, path, value, spec, diags):
 def _ref(item, path, value, spec, diags):
     if isinstance(value, str) and value:
         return value
-    return _wrong(item, path, value, f"the id of an item in {spec.ref}/", diags)
+    what = f"an id from {spec.ref} in site.yaml" if spec.type == "term" else f"the id of an item in {spec.ref}/"
+    return _wrong(item, path, value, what, diags)
+
+
+def _terms(item, path, value, spec, diags):
+    """A site's vocabulary: a mapping of id -> label text, e.g. zone_kinds."""
+    if not isinstance(value, dict) or not value:
+        return _wrong(item, path, value, "a mapping of id -> label, e.g. {key-area: {en: Key area}}", diags)
+    out = {}
+    for key, label in value.items():
+        problem = id_problem(str(key))
+        if problem:
+            diags.add(item.file, *item.at(path + (key,), key=True), "bad-id", f"the id '{key}' {problem}",
+                      field=dotted(path + (key,)), hint="lower-case a-z, 0-9 and single hyphens")
+            continue
+        text = _text(item, path + (key,), label, spec, diags)
+        if text is not None:
+            out[key] = text
+    return out
+
+
+def _lang(item, path, value, spec, diags):
+    if isinstance(value, str) and value in languages.TABLE:
+        return value
+    return _wrong(item, path, value, "one of " + ", ".join(languages.TABLE), diags)
 
 
 def _langs(item, path, value, spec, diags):
     if not isinstance(value, list) or not value:
-        return _wrong(item, path, value, "a list of languages, e.g. [en, zh]", diags)
+        return _wrong(item, path, value, "a list of languages, e.g. [" + ", ".join(languages.TABLE) + "]", diags)
     for i, lang in enumerate(value):
-        if lang not in LANGUAGES or lang in value[:i]:
-            _wrong(item, path + (i,), lang, "one of " + ", ".join(LANGUAGES) + ", once", diags)
+        if lang not in languages.TABLE or lang in value[:i]:
+            _wrong(item, path + (i,), lang, "one of " + ", ".join(languages.TABLE) + ", once", diags)
     return tuple(value)
 
 
@@ -375,7 +357,7 @@ def _object(item, path, value, spec, diags):
 _CHECKERS = {
     "text": _text, "markdown": _text, "neutral": _text, "string": _string, "url": _url, "base-url": _url, "date": _date,
     "int": _int, "number": _number, "quantity": _quantity, "bool": _bool, "id": _id, "enum": _enum, "ref": _ref,
-    "langs": _langs, "severities": _severities, "object": _object,
+    "term": _ref, "terms": _terms, "lang": _lang, "langs": _langs, "severities": _severities, "object": _object,
 }
 
 
@@ -413,37 +395,39 @@ def dotted(path) -> str:
     return out
 
 
-def json_schema(kind: str) -> dict:
-    """The JSON Schema (draft 2020-12) of one kind, for editors' YAML plug-ins."""
-    fields = KINDS[kind]
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"microsite {kind} item",
-        **_object_schema(fields),
-    }
+def json_schemas(vocabularies: dict | None = None) -> dict[str, dict]:
+    """File name -> the JSON Schema (draft 2020-12) of the settings file and of each kind's
+    files, for editors' YAML plug-ins; `vocabularies` (a site's declared terms, e.g.
+    {"zone_kinds": ["key-area", …]}) become the choices of the fields that take one."""
+    found = {"site": ("microsite settings", SETTINGS)} | {k.name: (k.schema_title, k.fields) for k in KINDS}
+    return {f"{name}.schema.json": {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title,
+                                    **_object_schema(fields, vocabularies or {})}
+            for name, (title, fields) in found.items()}
 
 
-def _object_schema(fields: dict[str, F]) -> dict:
+def _object_schema(fields: dict[str, F], vocabularies: dict) -> dict:
     return {
         "type": "object",
         "additionalProperties": False,
         "required": [name for name, f in fields.items() if f.required],
-        "properties": {name: _field_schema(f) for name, f in fields.items()},
+        "properties": {name: _field_schema(f, vocabularies) for name, f in fields.items()},
     }
 
 
-_TEXT = {"anyOf": [{"type": "string", "minLength": 1},
-                   {"type": "object", "additionalProperties": False, "minProperties": 1,
-                    "properties": {lang: {"type": "string", "minLength": 1} for lang in LANGUAGES}}]}
+def _text_schema() -> dict:
+    return {"anyOf": [{"type": "string", "minLength": 1},
+                      {"type": "object", "additionalProperties": False, "minProperties": 1,
+                       "properties": {lang: {"type": "string", "minLength": 1} for lang in languages.TABLE}}]}
 
 
 def _number_schema(f: F) -> dict:
     return {"type": "number", "exclusiveMinimum": 0, **({"maximum": f.limit} if math.isfinite(f.limit) else {})}
 
 
-def _field_schema(f: F) -> dict:
+def _field_schema(f: F, vocabularies: dict) -> dict:
+    text = _text_schema()
     one = {
-        "text": _TEXT, "markdown": _TEXT, "neutral": _TEXT,
+        "text": text, "markdown": text, "neutral": text,
         "string": {"type": "string", "minLength": 1},
         "url": {"type": "string", "pattern": "^https?://"},
         "base-url": {"type": "string", "pattern": "^https?://[^?#]*$"},
@@ -459,9 +443,14 @@ def _field_schema(f: F) -> dict:
         "id": {"type": "string", "pattern": ID_PATTERN.pattern},
         "enum": {"enum": list(f.choices)},
         "ref": {"type": "string", "pattern": ID_PATTERN.pattern},
-        "langs": {"type": "array", "items": {"enum": list(LANGUAGES)}, "uniqueItems": True, "minItems": 1},
+        "term": {"enum": list(vocabularies[f.ref])} if f.ref in vocabularies
+                else {"type": "string", "pattern": ID_PATTERN.pattern},
+        "terms": {"type": "object", "minProperties": 1, "propertyNames": {"pattern": ID_PATTERN.pattern},
+                  "additionalProperties": text},
+        "lang": {"enum": list(languages.TABLE)},
+        "langs": {"type": "array", "items": {"enum": list(languages.TABLE)}, "uniqueItems": True, "minItems": 1},
         "severities": {"type": "object", "additionalProperties": {"enum": list(SEVERITY_CHOICES)}},
-        "object": _object_schema(f.fields) if f.fields else {},
+        "object": _object_schema(f.fields, vocabularies) if f.fields else {},
     }[f.type]
     schema = {"type": "array", "items": one, "minItems": f.min_items} if f.many else dict(one)
     if f.doc:

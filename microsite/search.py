@@ -1,49 +1,62 @@
-"""Search index: one script per language, loaded lazily by static/search.js.
+"""Search index: per language, small scripts that static/search.js loads for the words typed.
 
-The index is JavaScript (`window.__searchIndex = …`), not JSON, because browsers refuse to fetch
-files from file://; result paths come from the URL policy, relative to the site root.
+Scripts, not JSON, because browsers refuse to fetch files from file://. Each language's index
+lies in the folder of its search page; result paths come from the URL policy, relative to the
+site root. One build makes every language's files at once (`search_files`): the items' tokens do
+not depend on the language, so they are found once, and kept between builds in the build state.
 
-Shape, kept lean because every reader downloads it:
+    index.js      window.__searchIndex = {messages, shards, chunks, chunk, lengths}
+    t-<hash>.js   __searchPart("t-<hash>", {term: postings, …})     a shard of the terms
+    d-<hash>.js   __searchPart("d-<hash>", [doc, …])                 a chunk of `chunk` docs
 
-    docs:  [[kind, title, other-language name, [district names], path, text], …]
-    terms: {token: [posting, …]}   posting = (doc - previous doc) * 8 + fields
-    messages: the few strings the script shows that no template renders
+- `shards`: [[first term, file], …] in term order; a shard holds its first term and the terms
+  after it, up to the next shard's first term. Where one shard ends depends only on the terms
+  around it (a cut falls after a term whose hash says so), so an edit changes the shards that
+  hold its terms and no others; files are named by their content, so a changed shard is a new
+  file and a browser's cached one is never stale.
+- `postings`: "gap,gap,…" in doc order, each (doc - previous doc) * 8 + fields, where `fields`
+  is a bit mask of where the term occurs: TITLE, OTHER (the item's name in another language) or
+  BODY (the item's texts in every language, so a word in either language finds the same items).
+- `lengths`: each doc's title length in tokens (ranking prefers the closer match) without loading docs.
+- a doc: [kind, title, other-language name, [district names], path, text]; `text` is the start
+  of the item's own text, from which the script cuts the snippet shown under each result.
+- `messages`: the few strings the script shows that no template renders (from the catalogue).
 
-`text` is the start of the item's own text (summary or body, tags stripped), from which the
-script cuts the snippet shown under each result. `fields` is a bit mask of where the token
-occurs: TITLE, OTHER (the item's name in the other language) or BODY. The body holds the item's
-texts in every language, so a name or word in either language finds the same items on both
-sites. Tokens are what `tokens()` makes; static/search.js tokenises queries the same
-way, so the two must change together.
+Tokens are what `tokens()` makes: every text split by the tokenizer of every language
+(languages.py names one of TOKENIZERS for each), as the body mixes the languages;
+static/search.js tokenises queries the same way, so the two must change together.
 """
 from __future__ import annotations
 
+import bisect
+import hashlib
 import json
 import operator
 import re
+import zlib
 from itertools import repeat
 
 from markupsafe import Markup
 
+from . import languages
 from . import model as m
+from .kinds import SEARCHED
 from .markup import join_cjk_text
 from .urls import UrlPolicy
 
 TITLE, OTHER, BODY = 4, 2, 1
-# Kinds in the order their results come when they rank equally: places before what happens there.
-KINDS = ("district", "zone", "theme", "batch", "initiative", "source")
 # Latin words (with accented letters) and runs of Han characters; must match TOKEN in search.js.
 _TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Strings of the script's own (the live region's announcement); {n} is the number of results.
 SNIPPET_CHARS = 320  # of an item's text kept for the snippet: a match further on shows its start
-MESSAGES = {"en": {"count": "{n} results", "one": "1 result", "none": "No results"},
-            "zh": {"count": "{n} 条结果", "one": "1 条结果", "none": "没有结果"}}
+CHUNK = 16           # docs per file: the 8 results of the header's list load at most 8 small files
+SHARD_MIN, SHARD_SPREAD, SHARD_MAX = 8_000, 24_000, 64_000  # bytes of a shard (see _shards)
 
 
-def tokens(text: str) -> list[str]:
+def words_and_bigrams(text: str) -> list[str]:
     """Lower-cased Latin words; Han runs as overlapping bigrams (a lone character as itself),
-    so any query of two or more Chinese characters finds its bigrams."""
+    so any query of two or more Chinese characters finds its bigrams. English and Chinese both
+    split this way: each holds words of the other's script (document numbers, acronyms)."""
     out = []
     for run in _TOKEN.findall(text.lower()):
         if _HAN.match(run) and len(run) > 1:
@@ -53,58 +66,141 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-# Long-lived processes (the dev server) keep each item's tokens from one build to the next:
-# language -> {(title, other, texts, districts): fields}, holding the last build's items only.
-_KEPT: dict[str, dict] | None = None
+TOKENIZERS = {"words_and_bigrams": words_and_bigrams}  # each language names one (languages.py)
 
 
-def keep_tokens() -> None:
-    """Remember items' tokens between builds of this process (memory: about the index's size)."""
-    global _KEPT
-    _KEPT = {}
+def tokens(text: str) -> list[str]:
+    """The tokens every language's tokenizer finds in the text (each tokenizer once)."""
+    names = dict.fromkeys(lang.tokenizer for lang in languages.TABLE.values())
+    return [token for name in names for token in TOKENIZERS[name](text)]
 
 
-def search_index(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
-    docs, terms = [], {}
-    kept = {} if _KEPT is None else _KEPT.get(lang, {})
-    used = {}
-    for number, item in enumerate(_items(site)):
-        title, other = _names(item, lang)
-        districts = [d.name.pick(lang)[0] for d in _districts(item)]
-        texts = _texts(item)
-        docs.append([item.kind, title, other, districts,
-                     policy.href("index.html", policy.page(lang, item.kind, item.id)), _snippet(texts, lang)])
-        key = (title, other, _every_language(texts, lang), tuple(districts))
-        fields = kept.get(key) or _fields(*key)
-        if _KEPT is not None:
-            used[key] = fields
-        base = number * 8
-        for token, mask in fields:
-            terms.setdefault(token, []).append(base + mask)
-    if _KEPT is not None:
-        _KEPT[lang] = used
-    index = {"docs": docs, "messages": MESSAGES[lang],
-             "terms": {token: _postings(found) for token, found in terms.items()}}
-    body = json.dumps(index, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> dict[str, bytes]:
+    """Every language's index files, by output path. `state` keeps each item's tokens between
+    builds (BuildState.get/put): an edit tokenises the items it changed and no others."""
+    # kinds in the order their results come when they rank equally (kinds.py)
+    items = [item for kind in SEARCHED for item in getattr(site, kind.folder)]
+    found = [_item_tokens(item, state) for item in items]
+    base: dict[str, list[int]] = {}   # term -> doc * 8 + BODY, or doc * 8 for a name's token
+    for doc, (names, body) in enumerate(found):
+        posting = doc * 8 + BODY
+        for token in body:
+            base.setdefault(token, []).append(posting)
+        for token in {t for toks in names.values() for t in toks}.difference(body):
+            base.setdefault(token, []).append(doc * 8)
+    encoded: dict[str, str] = {}      # the base postings as text, shared by the languages
+    files = {}
+    for lang in site.settings.languages:
+        folder = policy.search_index(lang).rpartition("/")[0]
+        text = {}
+        for term, postings in _with_names(base, found, lang).items():
+            if postings is not base[term]:
+                text[term] = _encode(postings)
+            elif term in encoded:
+                text[term] = encoded[term]
+            else:
+                text[term] = encoded[term] = _encode(postings)
+        shards = _shards(text)
+        names = _parts(folder, "t", [json.dumps(part, ensure_ascii=False, separators=(",", ":"))
+                                     for part in shards], files)
+        docs = [_doc(item, lang, policy) for item in items]
+        chunks = _parts(folder, "d", [json.dumps(docs[i:i + CHUNK], ensure_ascii=False, separators=(",", ":"))
+                                      for i in range(0, len(docs), CHUNK)], files)
+        t = catalogues[lang]
+        messages = {"count": t("search.results"), "one": t("search.results", n=1), "none": t("search.none")}
+        index = {"messages": messages, "chunk": CHUNK, "chunks": chunks,
+                 "shards": [["" if i == 0 else next(iter(shard)), name]  # the first takes any word
+                            for i, (shard, name) in enumerate(zip(shards, names))],
+                 "lengths": [len(tokens(doc[1])) for doc in docs]}
+        files[policy.search_index(lang)] = _script("window.__searchIndex=", index, "")
+    return files
+
+
+def _item_tokens(item, state) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """An item's name tokens by language, and the tokens of its other texts in every language
+    (tags stripped), remembered by the texts they come from."""
+    names = _name(item).values
+    texts = [v for t in _texts(item) for v in t.values.values()]
+    key = "\0".join([*names, *names.values(), "\0", *texts])
+    kept = state.get("search", key)
+    if kept is None:
+        name_tokens = {lang: " ".join(dict.fromkeys(tokens(v))) for lang, v in names.items()}
+        body = " ".join(dict.fromkeys(tokens(" ".join(Markup(t).striptags() for t in texts))))
+        kept = (name_tokens, body)
+        state.put("search", key, kept)
+    name_tokens, body = kept
+    return {lang: tuple(v.split()) for lang, v in name_tokens.items()}, tuple(body.split())
+
+
+def _with_names(base: dict[str, list[int]], found: list, lang: str) -> dict[str, list[int]]:
+    """The postings of `lang`'s index: the base ones with the TITLE bit where a token is in the
+    item's name in `lang` (or the language shown instead) and OTHER where in another language's."""
+    terms = dict(base)
+    for doc, (names, _) in enumerate(found):
+        shown = lang if lang in names else next(iter(names), lang)
+        bits: dict[str, int] = {}
+        for name_lang, toks in names.items():
+            for token in toks:
+                bits[token] = bits.get(token, 0) | (TITLE if name_lang == shown else OTHER)
+        for token, bit in bits.items():
+            if bit & TITLE:
+                bit = TITLE  # a name's word found in the title is not also "the other name"
+            postings = terms[token]
+            if postings is base[token]:
+                postings = terms[token] = list(postings)
+            at = bisect.bisect_left(postings, doc * 8)
+            postings[at] |= bit
+    return terms
+
+
+def _encode(postings: list[int]) -> str:
+    """Gaps from the previous doc (small numbers, short text): doc * 8 + fields - previous doc * 8.
+    In map() over C functions: an index holds millions of them."""
+    gaps = map(operator.sub, postings, [0, *map(operator.and_, postings[:-1], repeat(-8))])
+    return ",".join(map(str, gaps))
+
+
+def _shards(text: dict[str, str]) -> list[dict[str, str]]:
+    """The terms in order, cut into shards of SHARD_MIN to SHARD_MAX bytes. After SHARD_MIN, a
+    cut falls after a term whose hash is below its share of SHARD_SPREAD: the cuts depend on the
+    terms themselves, not on what came before, so an edit moves no cut far from it."""
+    shards, current, size = [], {}, 0
+    for term in sorted(text):
+        current[term] = text[term]
+        entry = len(term.encode()) + len(text[term]) + 6
+        size += entry
+        if size >= SHARD_MAX or (size >= SHARD_MIN and zlib.crc32(term.encode()) < 2**32 * entry / SHARD_SPREAD):
+            shards.append(current)
+            current, size = {}, 0
+    if current or not shards:
+        shards.append(current)
+    return shards
+
+
+def _parts(folder: str, prefix: str, bodies: list[str], files: dict[str, bytes]) -> list[str]:
+    """Write each part as a script named by its content; their names, in order."""
+    names = []
+    for body in bodies:
+        name = f"{prefix}-{hashlib.sha256(body.encode()).hexdigest()[:12]}"
+        files[f"{folder}/{name}.js"] = _script(f'__searchPart("{name}",', body, ")")
+        names.append(name)
+    return names
+
+
+def _script(start: str, value, end: str) -> bytes:
+    body = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     # "</" cannot end a script it is not in, but U+2028/9 are line ends to older parsers
-    return f"window.__searchIndex={body};\n".replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
+    text = f"{start}{body}{end};\n"
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
 
 
-def _fields(title: str, other: str, texts: tuple[str, ...], districts: tuple[str, ...]) -> tuple:
-    """(token, mask of the fields it occurs in) for one item, in order of first occurrence.
-    The body is every other text a reader might search for, tags stripped."""
-    body = " ".join([Markup(t).striptags() for t in texts] + list(districts))
-    fields: dict[str, int] = {}
-    for field, text in ((TITLE, title), (OTHER, other), (BODY, body)):
-        for token in tokens(text):
-            fields[token] = fields.get(token, 0) | field
-    return tuple(fields.items())
-
-
-def _every_language(texts: list[m.Text], lang: str) -> tuple[str, ...]:
-    """Each text in `lang` first, then in the other languages that differ from it."""
-    first = [t.pick(lang)[0] for t in texts]
-    return tuple(first) + tuple(v for t, shown in zip(texts, first) for v in t.values.values() if v != shown)
+def _doc(item, lang: str, policy: UrlPolicy) -> list:
+    name = _name(item)
+    title = name.pick(lang)[0]
+    other = next((v for k, v in name.values.items() if k != lang and v != title), "")
+    districts = [d.name.pick(lang)[0] for d in _districts(item)]
+    path = policy.href("index.html", policy.page(lang, item.kind, item.id))
+    return [item.kind, title, other, districts, path, _snippet(_texts(item), lang)]
 
 
 def _snippet(texts: list[m.Text], lang: str) -> str:
@@ -113,20 +209,10 @@ def _snippet(texts: list[m.Text], lang: str) -> str:
     return join_cjk_text(text)[:SNIPPET_CHARS]
 
 
-def _items(site: m.Site):
-    collections = site.collections()
-    for kind in KINDS:
-        yield from collections[kind]
-
-
-def _names(item, lang: str) -> tuple[str, str]:
-    """The item's name in `lang` (or the other language), and its other-language name if different."""
+def _name(item) -> m.Text:
     if item.kind == "source":
-        return item.title, ""
-    name = item.title if item.kind == "initiative" else item.name
-    title = name.pick(lang)[0]
-    other = next((v for k, v in name.values.items() if k != lang and v != title), "")
-    return title, other
+        return m.Text({lang: item.title for lang in languages.TABLE})
+    return item.title if item.kind == "initiative" else item.name
 
 
 def _districts(item) -> list:
@@ -136,7 +222,7 @@ def _districts(item) -> list:
 
 
 def _texts(item) -> list[m.Text]:
-    """The item's texts besides its name, for the body field."""
+    """The item's texts besides its name, for the body field (its districts' names included)."""
     texts = [item.summary] if hasattr(item, "summary") else []
     if item.kind == "zone":
         texts += item.covers + item.focus
@@ -145,11 +231,4 @@ def _texts(item) -> list[m.Text]:
         texts += [f.label for f in item.figures] + [p.name for p in item.announced_by]
     elif item.kind == "source":
         texts += [item.publisher] + ([item.note] if item.note else [])
-    return texts
-
-
-def _postings(found: list[int]) -> list[int]:
-    """Each doc * 8 + fields, in doc order, as the gap from the previous doc (small numbers, short
-    JSON): doc * 8 + fields - previous doc * 8, the previous entry with its fields masked off.
-    In map() over C functions: the Chinese index has a million and a half of them."""
-    return list(map(operator.sub, found, [0, *map(operator.and_, found[:-1], repeat(-8))]))
+    return texts + [d.name for d in _districts(item)]

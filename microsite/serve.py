@@ -50,7 +50,6 @@ from .state import PACKAGE
 from .load import display_path
 from .pipeline import Options
 from .project import site_options
-from .search import keep_tokens
 
 QUIET_MS = 30     # without file events before a rebuild starts (a burst's events come closer)
 BURST_MS = 10_000  # the longest burst grouped before a build starts anyway
@@ -436,7 +435,6 @@ def run(args) -> int:
         print(f"serve: {problem}", file=sys.stderr)
         return 2
     site = DevSite(site_options(args, content=args.content.resolve(), out=out))
-    keep_tokens()
     gc.disable()  # DevSite._collect runs it when the server is idle
     server = DevServer(site)
     signal.signal(signal.SIGINT, site.interrupt)

@@ -42,7 +42,7 @@ from .diagnostics import Diagnostic, Diagnostics
 from .track import Key, Values
 
 PACKAGE = Path(__file__).resolve().parent
-FORMAT = 2                       # of the state file: another format is read as no state
+FORMAT = 3                       # of the state file: another format is read as no state
 COARSE_RACY_NS = 2_000_000_000   # file systems with whole-second times (FAT, some network ones)
 FINE_RACY_NS = 100_000_000       # the others: well past the kernel's coarse clock tick
 ENGINE = ("code", "python", "libraries")
@@ -115,6 +115,7 @@ class BuildState:
     inputs: dict[str, tuple] | None = None         # "content/site.yaml" -> signature + (hash or "",)
     result: dict | None = None                     # what the build said: diagnostics, pages
     outputs: dict[str, Output] = field(default_factory=dict)
+    groups: dict[str, tuple] = field(default_factory=dict)  # a maker's path -> the files it made
     items: dict[str, tuple] | None = None          # a long-lived process's: path -> (signature, RawItem)
     asked: set = field(default_factory=set)        # paths asked for since forget_others
     # The rest is read from the file only when a build gets that far (`_deps`): the no-change
@@ -125,6 +126,7 @@ class BuildState:
     _reads: dict = field(default_factory=dict)     # output path -> array of key indices
     _values: dict = field(default_factory=dict)    # key index -> its digest when last recorded
     _own: dict = field(default_factory=dict)       # path -> {index: digest}: made after _values was
+    _shared: dict = field(default_factory=dict)    # id(reads) -> (reads, digests): a maker's files share them
     _tables: dict = field(default_factory=dict)    # "yaml"/"markdown" -> text hash -> result
     _used: dict = field(default_factory=dict)      # the entries of _tables this build used
 
@@ -203,37 +205,43 @@ class BuildState:
         recorded value compared once, then each output's reads as a set (millions of them)."""
         keys, old = self._deps()._keys, self._values
         stale = frozenset(i for i, d in old.items() if values(keys[i]) != d)
-        return {path for path in self.verified(out)
-                if path not in self._own and stale.isdisjoint(self._reads[path])}
+        fresh = {id(a): stale.isdisjoint(a) for a in _distinct(self._reads.values())}
+        return {path for path in self.verified(out) if path not in self._own and fresh[id(self._reads[path])]}
 
-    def record(self, out: Path, made: dict[str, tuple[str, array | None]], values: Values, policy: str) -> None:
+    def record(self, out: Path, made: dict[str, tuple[str, array | None]], values: Values, policy: str,
+               groups: dict[str, tuple]) -> None:
         """The outputs now in `out`: path -> (hash, reads as `intern` gave them; None: as recorded
-        before), each with its signature as written, and the digest of every value they read."""
+        before), each with its signature as written, and the digest of every value they read;
+        `groups`: the makers that made several files, by path, with their files."""
         self._deps()
         reads = {path: self._reads[path] if found is None else found for path, (_, found) in made.items()}
-        self.outputs, self._reads, self._own, self.policy = {}, reads, {}, policy
+        self.outputs, self._reads, self._own, self.policy, self.groups = {}, reads, {}, policy, groups
         for path, (digest, _) in made.items():
             self._written(out, path, digest)
         self.consolidate(values)
 
     def record_one(self, out: Path, path: str, digest: str, reads: array, values: Values) -> None:
         """One output as now written in `out`; it keeps its reads' digests itself until
-        `consolidate` (the dev server makes outputs one by one, see devbuild.py)."""
-        self._reads[path] = found = reads
-        self._own[path] = {i: values(self._keys[i]) for i in found}
+        `consolidate` (the dev server makes outputs one by one, see devbuild.py). The files of
+        one maker share their reads, and so the digests."""
+        own = self._shared.get(id(reads))
+        if own is None or own[0] is not reads:
+            own = self._shared[id(reads)] = (reads, {i: values(self._keys[i]) for i in reads})
+        self._own[path], self._reads[path] = own[1], reads
         self._written(out, path, digest)
 
     def forget(self, path: str) -> None:
         """An output removed from the folder."""
         self.outputs.pop(path, None)
+        self.groups.pop(path, None)
         self._deps()._reads.pop(path, None)
         self._own.pop(path, None)
 
     def consolidate(self, values: Values) -> None:
         """Once every output has been checked against (or made from) the model of `values`."""
         keys = self._deps()._keys
-        live = set().union(*self._reads.values())
-        self._values, self._own = {i: values(keys[i]) for i in live}, {}
+        live = set().union(*_distinct(self._reads.values()))
+        self._values, self._own, self._shared = {i: values(keys[i]) for i in live}, {}, {}
 
     def _written(self, out: Path, path: str, digest: str) -> None:
         st = os.stat(os.path.join(out, path))
@@ -289,7 +297,7 @@ class BuildState:
         self._deps()._compact()
         deps = {"keys": self._keys, "reads": self._reads, "values": self._values, "tables": self._used}
         data = {"format": FORMAT, "fingerprint": self.fingerprint, "policy": self.policy,
-                "inputs": self.inputs, "result": self.result, "outputs": self.outputs,
+                "inputs": self.inputs, "result": self.result, "outputs": self.outputs, "groups": self.groups,
                 "deps": pickle.dumps(deps, protocol=pickle.HIGHEST_PROTOCOL)}
         self._tables, self._used = self._used, {}
         try:
@@ -302,14 +310,20 @@ class BuildState:
 
     def _compact(self) -> None:
         """Drop the keys no output reads any more, once they are half the table."""
-        live = sorted(set().union(*self._reads.values()))
+        live = sorted(set().union(*_distinct(self._reads.values())))
         if len(self._keys) <= 2 * len(live) + 1024 or self._own:
             return
         new = {old: i for i, old in enumerate(live)}
         self._keys = [self._keys[i] for i in live]
         self._index = {k: i for i, k in enumerate(self._keys)}
-        self._reads = {p: array("I", map(new.__getitem__, a)) for p, a in self._reads.items()}
+        renumbered = {id(a): array("I", map(new.__getitem__, a)) for a in _distinct(self._reads.values())}
+        self._reads = {p: renumbered[id(a)] for p, a in self._reads.items()}
         self._values = {new[i]: d for i, d in self._values.items() if i in new}
+
+
+def _distinct(arrays) -> list[array]:
+    """Each array once: the files of one maker share theirs (the search index's hundreds)."""
+    return list({id(a): a for a in arrays}.values())
 
 
 def _holds(root: str, path: str, output: Output) -> bool:
@@ -343,8 +357,8 @@ def open_state(options) -> BuildState:
         return state
     state.blob = data["deps"]
     if old == now:
-        state.policy, state.inputs, state.result, state.outputs = (
-            data["policy"], data["inputs"], data["result"], data["outputs"])
+        state.policy, state.inputs, state.result, state.outputs, state.groups = (
+            data["policy"], data["inputs"], data["result"], data["outputs"], data["groups"])
     else:  # the parse results hold; what the outputs read does not matter any more
         state._deps()._reads, state._values = {}, {}
     return state

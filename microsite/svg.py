@@ -30,11 +30,10 @@ BAR_ROW, BAR_HEIGHT, BAR_LABEL_SHARE, BAR_VALUE_ROOM = 28, 18, 0.4, 40
 
 @dataclass(frozen=True)
 class Shape:
-    """One district's boundary, already parsed."""
+    """One area's boundary, already parsed. The file's other properties (names, for its editors)
+    are not read: the content names the areas, in every language."""
 
     code: str
-    name_en: str
-    name_zh: str
     rings: tuple[Ring, ...]  # outer rings as (lon, lat); holes dropped
 
 
@@ -77,9 +76,8 @@ def _feature_shape(index: int, feature: object) -> Shape:
     if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
         raise ValueError(f"{where}: not a Feature with properties")
     props = feature["properties"]
-    for key in ("code", "name_en", "name_zh"):
-        if not isinstance(props.get(key), str) or not props[key].strip():
-            raise ValueError(f"{where}: property {key!r} must be a non-empty string")
+    if not isinstance(props.get("code"), str) or not props["code"].strip():
+        raise ValueError(f"{where}: property 'code' must be a non-empty string")
     where = f"feature {index} ({props['code']})"
     geometry = feature.get("geometry")
     kind = geometry.get("type") if isinstance(geometry, dict) else None
@@ -97,7 +95,7 @@ def _feature_shape(index: int, feature: object) -> Shape:
         rings.append(_ring(where, polygon[0]))  # first ring is outer; holes dropped
     if not rings:
         raise ValueError(f"{where}: MultiPolygon without polygons")
-    return Shape(props["code"], props["name_en"], props["name_zh"], tuple(rings))
+    return Shape(props["code"], tuple(rings))
 
 
 def _ring(where: str, positions: object) -> Ring:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from .kinds import KINDS
+
 ROOT = Path(__file__).resolve().parent.parent
 DISTRICTS = [("huangpu", "310101", "Huangpu", "黄浦区"), ("xuhui", "310104", "Xuhui", "徐汇区"),
              ("changning", "310105", "Changning", "长宁区"), ("jingan", "310106", "Jing'an", "静安区"),
@@ -53,7 +55,7 @@ def write_content(out: Path, initiatives: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     if out.exists():
         shutil.rmtree(out)
-    for folder in ("batches", "districts", "zones", "themes", "initiatives", "sources", "geo"):
+    for folder in [kind.folder for kind in KINDS] + ["geo"]:
         (out / folder).mkdir(parents=True)
     shutil.copy(ROOT / "content/geo/shanghai-districts.geojson", out / "geo")
     themes = sorted(p.stem for p in (ROOT / "content/themes").glob("*.yaml"))
@@ -69,7 +71,8 @@ def write_content(out: Path, initiatives: int, seed: int = 1) -> None:
         "title": {"en": "Synthetic zones", "zh": "合成区域"},
         "description": {"en": "Synthetic content for benchmarks.", "zh": "用于基准测试的合成内容。"},
         "intro": {"en": _cite("Synthetic content.", sources[0]), "zh": _cite("合成内容。", sources[0])},
-        "sources": [sources[0]]})
+        "sources": [sources[0]], "map": {"file": "geo/shanghai-districts.geojson"},
+        "zone_kinds": {"innovation-zone": {"en": "Innovation zone", "zh": "创新区"}}})
     for order, (batch, date) in enumerate((("first", dt.date(2024, 8, 15)), ("second", dt.date(2025, 10, 15))), 1):
         _dump(out / "batches" / f"{batch}.yaml", {
             "name": {"en": f"Batch {order}", "zh": f"第{order}批"}, "announced": date, "order": order,

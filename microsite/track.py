@@ -21,8 +21,9 @@ import datetime as dt
 import hashlib
 
 from . import model as m
+from .kinds import KINDS, collections
 
-ITEM_TYPES = (m.Source, m.Theme, m.Batch, m.District, m.Zone, m.Initiative, m.Media)
+ITEM_TYPES = tuple(kind.model for kind in KINDS) + (m.Media,)  # a media file: an output's one read
 _ITEM_TYPES = frozenset(ITEM_TYPES)
 Key = tuple  # (owner, field, language or None)
 
@@ -90,9 +91,6 @@ class View:
 class SiteView(View):
     """The whole model: its lists and tables, each read recorded whole."""
 
-    def collections(self) -> dict[str, list]:
-        return {kind: getattr(self, name) for kind, name in m.COLLECTIONS.items()}
-
     @property
     def settings(self) -> View:  # the same object in every build: only its fields count
         return self._rec.wrap(self._obj.settings)
@@ -137,7 +135,7 @@ class Values:
 
     def __init__(self, site: m.Site) -> None:
         self.owners: dict[str, object] = {"site": site, "settings": site.settings}
-        for items in site.collections().values():
+        for items in collections(site).values():
             self.owners.update((f"{x.kind}:{x.id}", x) for x in items)
         self.owners.update((f"media:{path}", x) for path, x in site.media.items())
         self._found: dict[Key, bytes] = {}

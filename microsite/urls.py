@@ -1,7 +1,7 @@
 """The URL policy: the one place that decides every path and every href in the site.
 
-Every page is written as `<folder>/index.html` (with the non-default languages under a
-`<lang>/` prefix). Links between pages are always relative to the page they are on, so the site
+Every page is written as `<folder>/index.html` (with every language but the site's first under
+a `<lang>/` prefix). Links between pages are always relative to the page they are on, so the site
 works at a domain root, under any sub-path and from disk. The two targets differ only here:
 
 - hosted: a link to a folder page ends in `/` (`../districts/yangpu/`), as web servers expect;
@@ -13,13 +13,13 @@ only when a base URL is set.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import unescape
 from urllib.parse import urlsplit
 
-# The folder of each kind's pages, and of the listing page of that kind.
-FOLDERS = {"batch": "batches", "district": "districts", "zone": "zones", "theme": "themes",
-           "initiative": "initiatives", "source": "sources"}
+from . import languages
+from .kinds import BY_NAME
+
 # Pages that are not items: name -> path below the language root.
 SPECIAL = {"home": "index.html", "search": "search/index.html", "404": "404.html",
            "translations": "translations/index.html"}
@@ -29,18 +29,18 @@ SPECIAL = {"home": "index.html", "search": "search/index.html", "404": "404.html
 class UrlPolicy:
     offline: bool = False
     base_url: str | None = None     # ends in "/"
-    default_language: str = "en"
+    root_language: str = field(default_factory=lambda: languages.codes()[0])  # the others are under <code>/
 
     def page(self, lang: str, kind: str, item_id: str | None = None) -> str:
         """The output path of a page, e.g. ('zh', 'district', 'yangpu') -> zh/districts/yangpu/index.html."""
         if kind in SPECIAL:
             path = SPECIAL[kind]
-        elif kind in FOLDERS:
-            folder = FOLDERS[kind]
+        elif kind in BY_NAME:  # an item's page, or with no id its kind's listing
+            folder = BY_NAME[kind].folder
             path = f"{folder}/{item_id}/index.html" if item_id else f"{folder}/index.html"
         else:
             raise KeyError(f"no page of kind {kind!r}")
-        return path if lang == self.default_language else f"{lang}/{path}"
+        return path if lang == self.root_language else f"{lang}/{path}"
 
     def search_index(self, lang: str) -> str:
         """The search index script, beside the search page. Not fingerprinted: it changes with

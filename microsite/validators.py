@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from . import languages
 from .check import Problem
 from .project import checkers_folder
 
@@ -72,13 +73,14 @@ def sample_pages(out: Path) -> list[str]:
     """A deterministic sample: per language and template kind, the first page and the largest.
 
     axe takes about half a second a page on a 2-core machine; the whole site would take minutes.
-    The kind is read from the path: 'zh/districts/yangpu/index.html' is (zh, districts/*).
+    The kind is read from the path: 'zh/districts/yangpu/index.html' is (zh, districts/*), and a
+    page outside every language's folder is in the root language ("").
     """
     groups: dict[tuple[str, str], list[Path]] = defaultdict(list)
     for path in sorted(out.rglob("*.html")):
         parts = path.relative_to(out).parts
-        lang = "zh" if parts[0] == "zh" else "en"
-        rest = [p for p in parts[lang == "zh":] if p != "index.html"]
+        lang = parts[0] if len(parts) > 1 and parts[0] in languages.TABLE else ""
+        rest = [p for p in parts[bool(lang):] if p != "index.html"]
         kind = rest[0] + "/*" * (len(rest) > 1) if rest else "home"
         groups[lang, kind].append(path)
     chosen = set()

@@ -7,7 +7,9 @@
 
   const form = document.getElementById("initiative-filters");
   if (!form) return;
-  const LISTS = { district: "districts", zone: "zones", theme: "themes", batch: "batch" };
+  // each <select>'s name -> the data- attribute of the items holding the ids it chooses among
+  // (a site without batches has no batch <select>)
+  const LISTS = Object.fromEntries(Array.from(form.querySelectorAll("select[data-list]"), (s) => [s.name, s.dataset.list]));
   const items = Array.from(document.querySelectorAll("li[data-themes]"));
   const status = form.querySelector("[role=status]");
 

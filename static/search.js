@@ -1,8 +1,9 @@
 // Site search, in the header box of every page and in full on the search page (?q=…).
 //
-// The index (microsite/search.py) is a script, not JSON, so that it loads from file:// too; it
-// is inserted on the first focus or keystroke and sets window.__searchIndex. Result links are
-// the body's data-root (the way back to the site root) plus each result's path.
+// The index (microsite/search.py) is made of scripts, not JSON, so that it loads from file://
+// too: its entry is inserted on the first focus or keystroke and sets window.__searchIndex; the
+// parts a query needs follow. Result links are the body's data-root (the way back to the site
+// root) plus each result's path.
 // Every string from the index reaches the page through textContent, never as HTML.
 (function () {
   "use strict";
@@ -26,34 +27,119 @@
   }
 
   // -- the index --------------------------------------------------------------------------
+  //
+  // index.js holds what every query needs (where each shard of the terms starts, the docs'
+  // title lengths, the file of every chunk of docs); a query loads the shards that can hold its
+  // words, then the chunks of the docs it shows. Each part is a script that hands its data to
+  // __searchPart. A word's prefix matches load at most MAX_SHARDS shards: beyond that (one
+  // letter on a large site) the word matches whole terms only.
+
+  const MAX_SHARDS = 4;
+  const parts = new Map(); // file name -> promise of its data
+  const arrived = {};
+  window.__searchPart = function (name, data) { arrived[name] = data; };
+
+  function loadScript(src, name) {
+    return new Promise(function (resolve, reject) {
+      const script = document.createElement("script");
+      script.src = src;
+      script.onload = function () { resolve(name ? arrived[name] : window.__searchIndex); };
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
 
   let loading = null;
 
   function loadIndex() {
     if (!loading) {
-      loading = new Promise(function (resolve, reject) {
-        const script = document.createElement("script");
-        script.src = document.body.dataset.searchIndex;
-        script.onload = function () {
-          const index = window.__searchIndex;
-          index.keys = Object.keys(index.terms);
-          resolve(index);
-        };
-        script.onerror = reject;
-        document.head.appendChild(script);
+      loading = loadScript(document.body.dataset.searchIndex).then(function (index) {
+        index.terms = new Map(); // shard number -> {term: postings text}
+        index.decoded = new Map(); // term -> [posting, …]
+        return index;
       });
     }
     return loading;
+  }
+
+  function loadPart(name) {
+    if (!parts.has(name)) {
+      parts.set(name, loadScript(document.body.dataset.searchIndex.replace(/index\.js$/, name + ".js"), name));
+    }
+    return parts.get(name);
+  }
+
+  // The last shard whose first term is at most `term`.
+  function shardOf(index, term) {
+    let lo = 0, hi = index.shards.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (index.shards[mid][0] <= term) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  // [first, last, exact]: the shards that hold the terms starting with `word` (or, when
+  // `exact`, the term itself, as also when those would be more than MAX_SHARDS).
+  function shardRange(index, word, exact) {
+    const first = shardOf(index, word);
+    const last = exact ? first : shardOf(index, word + "\uffff");
+    return last - first < MAX_SHARDS ? [first, last, exact] : [first, first, true];
+  }
+
+  function loadShards(index, words) {
+    const wanted = [];
+    for (const [word, exact] of words) {
+      const [first, last] = shardRange(index, word, exact);
+      for (let i = first; i <= last; i++) {
+        if (index.terms.has(i)) continue;
+        wanted.push(loadPart(index.shards[i][1]).then(function (terms) { index.terms.set(i, terms); }));
+      }
+    }
+    return Promise.all(wanted);
+  }
+
+  // The docs of `numbers`, loaded: doc number -> doc.
+  function loadDocs(index, numbers) {
+    const chunks = Array.from(new Set(numbers.map(function (n) { return Math.floor(n / index.chunk); })));
+    return Promise.all(chunks.map(function (c) { return loadPart(index.chunks[c]); })).then(function (loaded) {
+      const docs = new Map();
+      for (const n of numbers) docs.set(n, loaded[chunks.indexOf(Math.floor(n / index.chunk))][n % index.chunk]);
+      return docs;
+    });
+  }
+
+  function postings(index, term, text) {
+    let found = index.decoded.get(term);
+    if (!found) {
+      found = text.split(",").map(Number);
+      index.decoded.set(term, found);
+    }
+    return found;
+  }
+
+  // The loaded terms starting with `word` (or equal to it, see shardRange): [term, postings text].
+  function termsOf(index, word, exact) {
+    const [first, last, whole] = shardRange(index, word, exact);
+    if (whole) {
+      const terms = index.terms.get(first) || {};
+      return Object.prototype.hasOwnProperty.call(terms, word) ? [[word, terms[word]]] : [];
+    }
+    const out = [];
+    for (let i = first; i <= last; i++) {
+      const terms = index.terms.get(i) || {};
+      for (const term in terms) if (term.startsWith(word)) out.push([term, terms[term]]);
+    }
+    return out;
   }
 
   // Doc number -> [weight of the best field where a term starting with `word` occurs (or, when
   // `exact`, the term `word` itself), the terms that matched].
   function matchesOf(index, word, exact) {
     const found = new Map();
-    for (const key of exact ? [word] : index.keys) {
-      if (!key.startsWith(word)) continue;
+    for (const [key, text] of termsOf(index, word, exact)) {
       let doc = 0;
-      for (const posting of index.terms[key]) {
+      for (const posting of postings(index, key, text)) {
         doc += Math.floor(posting / 8);
         const fields = posting % 8;
         const weight = fields & TITLE ? 100 : fields & OTHER ? 10 : 1;
@@ -65,7 +151,6 @@
     }
     return found;
   }
-
   // One wrong, missing, extra or swapped letter: is `word` that close to the start of `key`?
   // (Optimal string alignment distance of word and key's prefixes one letter around its length.)
   function near(word, key) {
@@ -88,12 +173,12 @@
     return false;
   }
 
-  // A Latin word of four letters or more that starts no term: the terms one letter away, at a
-  // tenth of the weight, so a typo still finds ("yanpu" finds Yangpu) but never outranks.
+  // A Latin word of four letters or more that starts no term: the terms one letter away that
+  // share its first two letters, at a tenth of the weight, so a typo still finds ("yanpu" finds
+  // Yangpu) but never outranks.
   function fuzzy(index, word) {
     const found = new Map();
-    if (word.length < 4 || HAN.test(word)) return found;
-    for (const key of index.keys) {
+    for (const [key] of termsOf(index, word.slice(0, 2), false)) {
       if (HAN.test(key) || key.length < word.length - 1 || !near(word, key)) continue;
       for (const [doc, [weight]] of matchesOf(index, key, true)) {
         const entry = found.get(doc) || [0, []];
@@ -105,29 +190,46 @@
     return found;
   }
 
+  function fuzzyWord(word) {
+    return word.length >= 4 && !HAN.test(word);
+  }
+
   // Docs holding every query word (as a prefix), best first: title matches, then other-name
-  // matches, then body; equal scores put the shorter title (the closer match) first. Each result
-  // is {doc, terms}: the index's terms that matched, to say why when the snippet cannot.
+  // matches, then body; equal scores put the shorter title (the closer match) first. Resolves to
+  // [{doc: doc number, terms}]: the index's terms that matched, to say why when the snippet cannot.
   function search(index, query) {
     const words = Array.from(new Set(tokens(query)));
-    if (!words.length) return [];
-    let scores = null;
-    for (const word of words) {
-      let found = matchesOf(index, word, false);
-      if (!found.size) found = fuzzy(index, word);
-      const next = new Map();
-      for (const [doc, [weight, terms]] of found) {
-        if (scores !== null && !scores.has(doc)) continue;
-        const [score, before] = scores ? scores.get(doc) : [0, []];
-        next.set(doc, [score + weight, before.concat(terms)]);
+    if (!words.length) return Promise.resolve([]);
+    const wanted = words.map(function (w) { return [w, false]; });
+    return loadShards(index, wanted).then(function () {
+      const typos = words.filter(function (w) { return fuzzyWord(w) && !matchesOf(index, w, false).size; });
+      return loadShards(index, typos.map(function (w) { return [w.slice(0, 2), false]; }));
+    }).then(function () {
+      let scores = null;
+      for (const word of words) {
+        let found = matchesOf(index, word, false);
+        if (!found.size && fuzzyWord(word)) found = fuzzy(index, word);
+        const next = new Map();
+        for (const [doc, [weight, terms]] of found) {
+          if (scores !== null && !scores.has(doc)) continue;
+          const [score, before] = scores ? scores.get(doc) : [0, []];
+          next.set(doc, [score + weight, before.concat(terms)]);
+        }
+        scores = next;
       }
-      scores = next;
-    }
-    const ranked = Array.from(scores, function ([doc, [score, terms]]) {
-      return { doc: doc, score: score, terms: terms, length: tokens(index.docs[doc][1]).length };
+      const ranked = Array.from(scores, function ([doc, [score, terms]]) {
+        return { doc: doc, score: score, terms: Array.from(new Set(terms)), length: index.lengths[doc] };
+      });
+      ranked.sort(function (a, b) { return b.score - a.score || a.length - b.length || a.doc - b.doc; });
+      return ranked;
     });
-    ranked.sort(function (a, b) { return b.score - a.score || a.length - b.length || a.doc - b.doc; });
-    return ranked.map(function (r) { return { doc: index.docs[r.doc], terms: Array.from(new Set(r.terms)) }; });
+  }
+
+  // The results from `from` to `to` with their docs: [{doc: [kind, title, …], terms}].
+  function withDocs(index, results) {
+    return loadDocs(index, results.map(function (r) { return r.doc; })).then(function (docs) {
+      return results.map(function (r) { return { doc: docs.get(r.doc), terms: r.terms }; });
+    });
   }
 
   // -- showing results ----------------------------------------------------------------------
@@ -248,22 +350,25 @@
 
   Combobox.prototype.update = function () {
     const query = this.input.value;
+    const words = Array.from(new Set(tokens(query)));
     loadIndex().then((index) => {
-      if (query !== this.input.value) return; // a newer keystroke is on its way
-      const words = Array.from(new Set(tokens(query)));
-      const results = words.length ? search(index, query) : [];
-      this.list.replaceChildren();
-      results.slice(0, SHOWN).forEach((result, i) => {
-        const option = document.createElement("li");
-        option.id = "search-option-" + i;
-        option.setAttribute("role", "option");
-        option.setAttribute("aria-selected", "false");
-        option.append.apply(option, resultContent(result, words, this.form));
-        this.list.appendChild(option);
+      return search(index, query).then((results) => {
+        return withDocs(index, results.slice(0, SHOWN)).then((shown) => {
+          if (query !== this.input.value) return; // a newer keystroke is on its way
+          this.list.replaceChildren();
+          shown.forEach((result, i) => {
+            const option = document.createElement("li");
+            option.id = "search-option-" + i;
+            option.setAttribute("role", "option");
+            option.setAttribute("aria-selected", "false");
+            option.append.apply(option, resultContent(result, words, this.form));
+            this.list.appendChild(option);
+          });
+          this.status.textContent = words.length ? countMessage(index, results.length) : "";
+          this.select(-1);
+          if (shown.length) this.open(); else this.close();
+        });
       });
-      this.status.textContent = words.length ? countMessage(index, results.length) : "";
-      this.select(-1);
-      if (results.length) this.open(); else this.close();
     });
   };
 
@@ -309,22 +414,42 @@
     }
   };
 
-  // -- the search page: every result for ?q= ---------------------------------------------------
+  // -- the search page: every result for ?q=, PAGE at a time ------------------------------------
+
+  const PAGE = 50;
 
   function showPage(form, app) {
     const query = new URLSearchParams(window.location.search).get("q") || "";
     form.querySelector("#search-input").value = query;
     if (!tokens(query).length) return;
+    const words = Array.from(new Set(tokens(query)));
+    const list = app.querySelector("#search-page-results");
+    const more = app.querySelector("#search-page-more");
     loadIndex().then(function (index) {
-      const words = Array.from(new Set(tokens(query)));
-      const results = search(index, query);
-      const list = app.querySelector("#search-page-results");
-      for (const result of results) {
-        const item = document.createElement("li");
-        item.append.apply(item, resultContent(result, words, form));
-        list.appendChild(item);
-      }
-      app.querySelector("#search-page-status").textContent = countMessage(index, results.length);
+      return search(index, query).then(function (results) {
+        app.querySelector("#search-page-status").textContent = countMessage(index, results.length);
+        let shown = 0;
+        const next = function () {
+          const page = results.slice(shown, shown + PAGE);
+          shown += page.length;
+          return withDocs(index, page).then(function (found) {
+            for (const result of found) {
+              const item = document.createElement("li");
+              item.append.apply(item, resultContent(result, words, form));
+              list.appendChild(item);
+            }
+            more.hidden = shown >= results.length;
+          });
+        };
+        more.addEventListener("click", function () {
+          const first = shown;
+          next().then(function () { // the first new result takes the focus, for keyboards and screen readers
+            const link = list.children[first] && list.children[first].querySelector("a");
+            if (link) link.focus();
+          });
+        });
+        return next();
+      });
     });
   }
 

@@ -6,7 +6,7 @@ import zipfile
 from conftest import FIXTURES, copy_fixture
 from microsite.check import check_links
 
-ZIP = "linked-innovation-zones-offline.zip"
+ZIP = "fixture-zones-offline.zip"  # the fixture's `name`, then -offline
 
 
 def test_two_bundles_are_byte_identical_and_every_link_resolves(cli, tmp_path, monkeypatch):
@@ -21,11 +21,11 @@ def test_two_bundles_are_byte_identical_and_every_link_resolves(cli, tmp_path, m
         infos = archive.infolist()
         names = [i.filename for i in infos]
         assert names == sorted(names)
-        assert all(n.startswith("linked-innovation-zones-offline/") for n in names)
+        assert all(n.startswith("fixture-zones-offline/") for n in names)
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) and i.external_attr >> 16 == 0o100644 for i in infos)
         assert not any(n.endswith(".microsite-build") for n in names)  # build bookkeeping
         archive.extractall(tmp_path / "unzipped")
-    out = tmp_path / "unzipped" / "linked-innovation-zones-offline"
+    out = tmp_path / "unzipped" / "fixture-zones-offline"
     assert (out / "index.html").is_file() and (out / "zh" / "index.html").is_file()
     assert check_links(out, offline=True) == []
 

@@ -74,3 +74,7 @@ def test_the_settled_facts_stay_settled(real_site):
         facts = (real_site / f"zones/{zone}-innovation-zone/index.html").read_text(encoding="utf-8")
         assert "<dd>about " in facts, zone
     assert "<dd>about 1 km²</dd>" in (real_site / "zones/jiading-comprehensive-bonded-zone/index.html").read_text(encoding="utf-8")
+    # the second batch's notice number, from the Changning DRC's official notice (changning-drc-2025-12-08)
+    for page in ("batches/second/index.html", "zh/batches/second/index.html"):
+        text = (real_site / page).read_text(encoding="utf-8")
+        assert "沪自贸组〔2025〕2号" in text and "zwgk.shcn.gov.cn" in text, page

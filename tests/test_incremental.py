@@ -9,7 +9,7 @@ import jinja2
 import pytest
 
 from conftest import ROOT, copy_fixture
-from microsite import markup, search
+from microsite import markup
 from microsite.devbuild import DevBuild
 from microsite.pipeline import Options, build
 from microsite.write import read_marker
@@ -48,10 +48,8 @@ CHANGES = {
 
 @pytest.mark.parametrize("change", sorted(CHANGES))
 @pytest.mark.parametrize("offline, dev", [(False, False), (True, False), (False, True)])
-def test_incremental_build_equals_clean_build(change, offline, dev, tmp_path, monkeypatch):
-    """dev: as the dev server builds (devbuild.py: in place, or files made later; tokens kept)."""
-    if dev:
-        monkeypatch.setattr(search, "_KEPT", {})
+def test_incremental_build_equals_clean_build(change, offline, dev, tmp_path):
+    """dev: as the dev server builds (devbuild.py: in place, or files made later)."""
     content = copy_fixture("site", tmp_path)
     templates = tmp_path / "templates"
     static = tmp_path / "static"

@@ -84,10 +84,35 @@ def test_version(cli, capsys):
     assert capsys.readouterr().out.split()[-1] == __version__
 
 
-def test_two_boundaries_files_are_an_error(cli, new_site):
+def test_the_map_file_may_have_any_name_site_yaml_gives_it(cli, new_site):
+    geo = new_site / "content" / "geo"
+    (geo / "example-region.geojson").rename(geo / "harbour-boundaries.geojson")
+    settings = new_site / "content" / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "geo/example-region.geojson", "geo/harbour-boundaries.geojson"), encoding="utf-8")
+    run = cli("build", "--strict")
+    assert run.code == 0, run.err
+    home = (new_site / "site" / "index.html").read_text(encoding="utf-8")
+    assert 'class="district-map"' in home and "Boundaries: drawn by hand for this example." in home
+
+
+def test_a_boundaries_file_site_yaml_does_not_name_is_a_warning(cli, new_site):
     geo = new_site / "content" / "geo"
     shutil.copy(geo / "example-region.geojson", geo / "second.geojson")
     run = cli("build")
-    assert run.code == 1
-    assert ("content/geo/second.geojson:1:1: error: bad-geodata: more than one boundaries file in geo/: "
-            "geo/example-region.geojson, geo/second.geojson (keep one)") in run.err
+    assert run.code == 0
+    assert ("content/geo/second.geojson:1:1: warning: map-file: no map is drawn from this boundaries "
+            "file: site.yaml does not name it (name it in site.yaml: 'map: {file: geo/second.geojson}', "
+            "or delete it)") in run.err
+    assert cli("build", "--strict").code == 1
+
+
+def test_a_map_file_that_is_missing_is_a_warning_at_its_name(cli, new_site):
+    geo = new_site / "content" / "geo"
+    (geo / "example-region.geojson").rename(geo / "renamed.geojson")
+    run = cli("build")
+    assert run.code == 0
+    assert ("content/site.yaml:17:9: warning: map-file: the map file 'geo/example-region.geojson' does "
+            "not exist, so the site has no map [map.file] (files in geo/: geo/renamed.geojson)") in run.err
+    assert "content/geo/renamed.geojson:1:1: warning: map-file" in run.err
+    assert 'class="district-map"' not in (new_site / "site" / "index.html").read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ def test_page_paths_per_language():
     assert HOSTED.page("en", "district", "yangpu") == "districts/yangpu/index.html"
     assert HOSTED.page("zh", "district") == "zh/districts/index.html"
     assert HOSTED.page("zh", "404") == "zh/404.html"
-    assert UrlPolicy(default_language="zh").page("zh", "zone", "x") == "zones/x/index.html"
+    assert UrlPolicy(root_language="zh").page("zh", "zone", "x") == "zones/x/index.html"
     with pytest.raises(KeyError):
         HOSTED.page("en", "nonsense")
 

@@ -21,7 +21,8 @@ BASE = {
     "site.yaml": "title: {en: Broken-case base, zh: 基础站点}\n"
                  "description: {en: The valid site every broken case starts from., zh: 每个损坏用例的起点。}\n"
                  "intro: {en: Two districts and one zone., zh: 两个区和一个区域。}\n"
-                 "sources: [news-2024-01-02]\n",
+                 "sources: [news-2024-01-02]\n"
+                 "zone_kinds: {innovation-zone: {en: Innovation zone, zh: 创新区}}\n",
     "sources/news-2024-01-02.yaml": "title: Alpha announces its zone\n"
                                     "publisher: {en: Example News, zh: 示例新闻}\n"
                                     "url: https://example.org/news\n"
@@ -96,7 +97,7 @@ def body_block(markdown: str) -> str:
 
 
 def setting(line: str) -> str:
-    """site.yaml with one more line (line 5)."""
+    """site.yaml with one more line (line 6)."""
     return BASE["site.yaml"] + line + "\n"
 
 
@@ -258,10 +259,10 @@ CASES: dict[str, tuple] = {
                              1, ["sources/news-2024-01-02.yaml:3:6: error: wrong-type"]),
     "value-bad-languages": ("a language the generator does not know",
                             {"site.yaml": BASE["site.yaml"] + "languages: [en, fr]\n"}, 1,
-                            ["site.yaml:5:17: error: wrong-type"]),
+                            ["site.yaml:6:17: error: wrong-type"]),
     "value-bad-severity": ("a severity that does not exist",
                            {"site.yaml": BASE["site.yaml"] + "severity: {uncited-source: fatal}\n"}, 1,
-                           ["site.yaml:5:28: error: wrong-type"]),
+                           ["site.yaml:6:28: error: wrong-type"]),
     # --- ids -----------------------------------------------------------------------------------
     "id-dot-dot-field": ("an id field that climbs out of its folder", {"districts/alpha.yaml": district_id("../alpha")},
                          1, ["districts/alpha.yaml:1:5: error: bad-id"]),
@@ -368,18 +369,18 @@ CASES: dict[str, tuple] = {
                            1, ["sources/news-2024-01-02.yaml:3:6: error: wrong-type", "names no host"]),
     "url-base-javascript": ("a base URL with the javascript: scheme",
                             {"site.yaml": setting('base_url: "javascript:alert(1)//"')}, 1,
-                            ["site.yaml:5:11: error: wrong-type", "does not start with http:// or https://"]),
+                            ["site.yaml:6:11: error: wrong-type", "does not start with http:// or https://"]),
     "url-base-newline": ("a base URL that would forge a robots.txt line",
                          {"site.yaml": setting('base_url: "https://example.org/\\nDisallow: /"')}, 1,
-                         ["site.yaml:5:11: error: wrong-type", "U+000A"]),
+                         ["site.yaml:6:11: error: wrong-type", "U+000A"]),
     "url-base-space": ("a base URL with a space", {"site.yaml": setting('base_url: "https://example.org/a b/"')}, 1,
-                       ["site.yaml:5:11: error: wrong-type", "U+0020"]),
+                       ["site.yaml:6:11: error: wrong-type", "U+0020"]),
     "url-base-query": ("a base URL with a query", {"site.yaml": setting("base_url: https://example.org/?page=1")}, 1,
-                       ["site.yaml:5:11: error: wrong-type", "has a query or fragment"]),
+                       ["site.yaml:6:11: error: wrong-type", "has a query or fragment"]),
     "url-base-unicode": ("a base URL that is not ASCII", {"site.yaml": setting("base_url: https://例子.org/区/")}, 1,
-                         ["site.yaml:5:11: error: wrong-type", "is not plain ASCII"]),
+                         ["site.yaml:6:11: error: wrong-type", "is not plain ASCII"]),
     "url-base-ftp": ("a base URL with another scheme", {"site.yaml": setting("base_url: ftp://example.org/")}, 1,
-                     ["site.yaml:5:11: error: wrong-type"]),
+                     ["site.yaml:6:11: error: wrong-type"]),
     # --- embedded resources and links in Markdown ---------------------------------------------
     "markdown-image-protocol-relative": ("an image from another host without a scheme",
                                          {"initiatives/alpha-trade.yaml": body("![a pixel](//evil.example/pixel.png)")},
@@ -429,9 +430,9 @@ CASES: dict[str, tuple] = {
     "yaml11-binary": ("an order written 0b11, which YAML 1.1 reads as 3", {"themes/trade.yaml": order("0b11")}, 1,
                       ["themes/trade.yaml:3:8: error: wrong-type", "found the text '0b11'"]),
     "yaml11-yes": ("strict: yes, which YAML 1.1 reads as true", {"site.yaml": setting("strict: yes")}, 1,
-                   ["site.yaml:5:9: error: wrong-type", "found the text 'yes'"]),
+                   ["site.yaml:6:9: error: wrong-type", "found the text 'yes'"]),
     "yaml11-off": ("strict: off, which YAML 1.1 reads as false", {"site.yaml": setting("strict: off")}, 1,
-                   ["site.yaml:5:9: error: wrong-type", "found the text 'off'"]),
+                   ["site.yaml:6:9: error: wrong-type", "found the text 'off'"]),
     "number-5001-digits": ("an order of 5,001 digits (was reported as a bad date)",
                            {"themes/trade.yaml": order("9" * 5001)}, 1,
                            ["themes/trade.yaml:3:8: error: bad-number: a number of 5,001 characters"]),
@@ -440,10 +441,10 @@ CASES: dict[str, tuple] = {
     # --- the severity table ---------------------------------------------------------------------
     "severity-ignores-error": ("a severity that would silence an error",
                                {"site.yaml": setting("severity: {bad-id: ignore}")}, 1,
-                               ["site.yaml:5:20: error: bad-severity: 'bad-id' is an error and cannot be set to ignore"]),
+                               ["site.yaml:6:20: error: bad-severity: 'bad-id' is an error and cannot be set to ignore"]),
     "severity-error-to-warning": ("a severity that would turn an error into a warning",
                                   {"site.yaml": setting("severity: {unknown-field: warning}")}, 1,
-                                  ["site.yaml:5:27: error: bad-severity"]),
+                                  ["site.yaml:6:27: error: bad-severity"]),
     # --- links among the files ------------------------------------------------------------------
     "file-symlink-loop": ("a link to itself where a file belongs", {"districts/gamma.yaml": ("symlink", "gamma.yaml")},
                           1, ["districts/gamma.yaml: error: not-a-file", "link loop"]),
