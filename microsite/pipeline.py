@@ -23,6 +23,7 @@ from .diagnostics import Diagnostics
 from .i18n import load_catalogues
 from .links import check_relative_links
 from .load import display_path, load_content
+from .media import media_makers
 from .render import Page, Renderer, plan_pages, render_pages, render_whole
 from .resolve import resolve
 from .project import theme_folder, user_cache
@@ -94,13 +95,13 @@ class Plan:
     state: BuildState            # whose tables remember the search index's tokens
 
     def whole_model_makers(self) -> dict[str, Callable]:
-        """Search indexes, feeds, sitemap and data exports: each path, with what makes it from a
+        """Search indexes, feeds, sitemap, data exports and media files: each path, with what makes it from a
         (recorded) view of the model. A maker may make several files (a group, named by the
         path it is listed under): the search index makes every language's parts at once."""
         search = self.policy.search_index(self.site.settings.languages[0])
         makers = {search: partial(search_files, policy=self.policy, state=self.state,
                                   catalogues=self.renderer.catalogues)}
-        return makers | publish_makers(self.site, self.policy)
+        return makers | publish_makers(self.site, self.policy) | media_makers(self.site)
 
     def make(self, target: Page | Callable) -> tuple[bytes, frozenset]:
         """One page's bytes, and what its making read."""
