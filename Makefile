@@ -57,5 +57,5 @@ screenshots: $(DEV) browser
 	$(PY) tools/screenshots.py
 
 clean:
-	rm -rf site dist schema .pytest_cache .hypothesis .ruff_cache .mypy_cache
+	rm -rf site .site.standby dist schema .pytest_cache .hypothesis .ruff_cache .mypy_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

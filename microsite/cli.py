@@ -23,7 +23,7 @@ from .load import display_path, folder_problem
 from .pipeline import build
 from .project import add_site_options, find_site, locate, site_options
 from .urls import url_problem
-from .write import marker_file_digest, output_lock, remove_stage
+from .write import marker_file_digest, output_lock, remove_standby
 
 EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column) or a
 file system that failed the build, 2 usage errors, 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
@@ -171,20 +171,21 @@ def _guarded(args, run) -> int:
     """Run a build (or check) with its output folder to itself (write.output_lock), ending in a
     diagnostic, never a traceback, when the output folder is unusable, the file system fails
     or a signal stops it. Whatever happens, the output folder holds one whole build, and the
-    stage folder is removed on any failure."""
+    standby folder is removed on any failure."""
     problem = _output_problem(args)
     if problem:
         return _failed(args, problem)
     on_main_thread = threading.current_thread() is threading.main_thread()
     previous = {sig: signal.signal(sig, _stop) for sig in _STOPPING} if on_main_thread else {}
-    marker = stage = None  # which build the folder held when this one got it; its stage
+    marker = stage = None  # which build the folder held when this one got it; its standby
     try:
         with output_lock(args.out, lambda: _waiting(args.out)):
             marker = marker_file_digest(args.out)
             try:
                 return run(args)
-            finally:  # a build that ends by an exception leaves its stage (write.write_site)
-                stage = remove_stage(args.out)
+            except BaseException:  # it may have left the standby half updated (write.py)
+                stage = remove_standby(args.out)
+                raise
     except KeyboardInterrupt:
         return _stopped(args.out, marker, "Ctrl-C (SIGINT)", 130)
     except _Terminated:
@@ -258,18 +259,18 @@ def _inside_input(args) -> str:
 
 
 def _unwritable(out: Path) -> str:
-    """Why the stage folder beside `out` (write.py) could not be made, or ""."""
+    """Why the standby folder beside `out` (write.py) could not be made, or ""."""
     absolute = Path(os.path.abspath(out))
     parent = absolute.parent
     while not os.path.lexists(parent):
         parent = parent.parent
     if not parent.is_dir():
         return f"is below {display_path(parent)}, which is a file"
-    names = [f".{absolute.name}.new-{os.getpid()}", *absolute.relative_to(parent).parts]
+    names = [f".{absolute.name}.standby", *absolute.relative_to(parent).parts]
     limit = os.pathconf(parent, "PC_NAME_MAX")
     if max(len(os.fsencode(name)) for name in names) > limit:
         return (f"has a name too long for the file system (at most {limit} bytes, "
-                "with room for the stage folder's suffix .new-<pid>)")
+                "with room for the standby folder's affixes: .<name>.standby)")
     if not os.access(parent, os.W_OK):
         return f"is in {display_path(parent)}, which cannot be written (a read-only file system, or not yours)"
     return ""
@@ -292,8 +293,8 @@ _OS_ERRORS: dict[int | None, tuple[str, str]] = {
 
 
 def _os_problem(err: OSError, stage: Path | None) -> Diagnostics:
-    """The diagnostic of a failing file system, at the file it names, or else at the stage folder
-    the build was writing when it failed."""
+    """The diagnostic of a failing file system, at the file it names, or else at the standby
+    folder the build was writing when it failed."""
     what, hint = _OS_ERRORS.get(err.errno, (err.strerror or str(err), "check the path and the disk"))
     path = Path(os.fsdecode(err.filename)) if err.filename else stage
     where = display_path(path) if path else ""

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from . import media
 from .diagnostics import Diagnostics
 
 _TARGET = re.compile(r'<(?:a|img) [^>]*?(?:href|src)="([^"]*)"')
@@ -25,6 +26,7 @@ class RelativeLink:
     line: int
     column: int
     field: str
+    folder: str = ""   # of the content file holding the text, below the content folder (media.py)
 
 
 def relative_links(html_text: str) -> list[str]:
@@ -39,9 +41,18 @@ def relative_links(html_text: str) -> list[str]:
 
 
 def check_relative_links(links: list[RelativeLink], page_path, outputs: set[str], diags: Diagnostics) -> None:
-    """Each link resolved from the page it is shown on (`page_path(lang, kind, id)`) must name a
-    file of `outputs`, or a folder holding an index.html."""
+    """Each link into the media folder, read from its content file, must name a media file;
+    any other, resolved from the page it is shown on (`page_path(lang, kind, id)`), a file of
+    `outputs` or a folder holding an index.html."""
     for link in links:
+        in_media = media.target(link.folder, link.href)
+        if in_media:
+            if in_media not in outputs:
+                diags.add(link.file, link.line, link.column, "markdown-link",
+                          f"the link '{link.href}' names {in_media}, which the content folder does not have",
+                          field=link.field, hint="add the file, or correct the path: it is read from "
+                          "the folder of the file holding the text (../media/… from an item)")
+            continue
         page = page_path(link.lang, *link.owner)
         target = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(urlsplit(link.href).path)))
         if target in outputs or posixpath.join(target, "index.html") in outputs:

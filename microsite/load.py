@@ -29,7 +29,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 SETTINGS_FILE = "site.yaml"
-DATA_FOLDERS = {"geo"}  # folders of non-YAML data the site uses as is
+DATA_FOLDERS = {"geo", "media"}  # folders of files the site uses as they are (media.py)
 IGNORED_NAMES = {"README.md", ".DS_Store"}
 
 Path_ = tuple  # a path into the data: ("figures", 0, "value")
@@ -183,9 +183,15 @@ def _listing(folder: Path, diags: Diagnostics) -> list[os.DirEntry] | None:
 
 
 def _load_data_folder(root: Path, folder: Path, out: dict[str, bytes], diags: Diagnostics) -> None:
+    """Every file below the folder, by its path below root (media may sit in subfolders)."""
     for entry in _listing(folder, diags) or ():
         path = Path(entry.path)
-        if entry.name.startswith(".") or not _is_file(entry):
+        if entry.name.startswith(".") or entry.name in IGNORED_NAMES:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _load_data_folder(root, path, out, diags)
+            continue
+        if not _is_file(entry):
             continue
         if not _inside(root, path):
             diags.add(display_path(path), 0, 0, "outside-content",
@@ -199,7 +205,7 @@ def _load_data_folder(root: Path, folder: Path, out: dict[str, bytes], diags: Di
             continue
         if path.suffix in (".json", ".geojson") and _too_deep(data, display_path(path), diags):
             continue
-        out[f"{folder.name}/{entry.name}"] = data
+        out[path.relative_to(root).as_posix()] = data
 
 
 MAX_DATA_DEPTH = 16  # arrays and objects; a GeoJSON MultiPolygon needs 7

@@ -42,12 +42,29 @@ CITE_PLACEHOLDER = "@cite:"   # href="@cite:<source id>" until the page numbers 
 _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _INLINE_TAGS = r"(?:</?(?:a|em|strong|code|span|abbr)\b[^>]*>)*"
 _CJK_BREAK = re.compile(f"([{_CJK}]{_INLINE_TAGS})[ \t]*\n\\s*({_INLINE_TAGS}[{_CJK}])")
+_PRE = re.compile(r"(<pre>.*?</pre>)", re.S)
 _CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")  # in plain text: YAML folds a break into a space
 
 _TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "h2", "h3",
-         "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "img", "hr", "abbr", "span", "sup"}
-_ATTRS = {"a": {"href", "title", "class", "rel"}, "sup": {"class"}, "img": {"src", "alt", "title"},
-          "th": {"scope"}, "abbr": {"title"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}}
+         "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "img", "hr", "abbr", "span", "sup",
+         "div", "section"}
+# What survives the sanitiser: the attributes the extensions write, and those an attribute list
+# (`{: .class #id lang=zh}`) may set. Values are checked by _attribute; no inline style (the
+# pages' Content-Security-Policy would refuse it): a column's alignment is a class.
+_TEXT_ATTRS = {"class", "id", "lang"}
+_ATTRS = {tag: set(_TEXT_ATTRS) for tag in _TAGS} | {
+    "a": _TEXT_ATTRS | {"href", "title", "rel", "aria-label"}, "img": _TEXT_ATTRS | {"src", "alt", "title", "width", "height"},
+    "th": _TEXT_ATTRS | {"scope"}, "abbr": _TEXT_ATTRS | {"title"},
+    "section": {"class", "aria-label"}, "div": {"class", "role", "tabindex", "aria-label"}}
+_ATTRIBUTE_VALUES = {
+    "class": re.compile(r"[a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)*"),
+    "lang": re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{1,8})*"),
+    "id": re.compile(r"[^\s\"'<>&]{1,80}"),
+    "width": re.compile(r"[1-9][0-9]{0,4}"), "height": re.compile(r"[1-9][0-9]{0,4}"),
+    "aria-label": re.compile(r"@[a-z-]+(?::[0-9]+)?"),   # a label placeholder (LABEL), filled per page
+    "role": re.compile(r"region"), "tabindex": re.compile(r"0"),
+}
+LABEL = re.compile(r'aria-label="@([a-z-]+)(?::([0-9]+))?"')  # the render stage writes the words
 
 
 class Context:
@@ -68,13 +85,18 @@ class _Links(Treeprocessor):
         self.ctx = ctx
 
     def run(self, root: etree.Element) -> None:
+        citations = {id(a) for sup in root.iter("sup") if sup.get("class") == "cite" for a in sup}
         for el in root.iter():
             if el.tag == "h1":
                 el.tag = "h2"  # the page's title is its only h1
-            elif el.tag == "a":
+            elif el.tag == "a" and id(el) not in citations:  # _Citations' own, placeholders
                 self._link(el)
             elif el.tag == "img":
                 self._image(el)
+            elif el.tag in ("th", "td") and el.get("style", "").startswith("text-align: "):
+                align = el.attrib.pop("style")[len("text-align: "):].rstrip(";")
+                el.set("class", f"align-{align}")
+        _shape_blocks(root)
 
     def _report(self, code: str, message: str, hint: str = "") -> None:
         self.ctx.found.append((code, message, hint, None))
@@ -105,6 +127,39 @@ class _Links(Treeprocessor):
             self._report("unsafe-link", f"the image source {problem}",
                          hint="images must be files of the site: no page may load anything from another host")
             el.attrib.pop("src", None)
+
+
+def _shape_blocks(root: etree.Element) -> None:
+    """Tables in a scroll box of their own (a wide one must not widen a 320 px page); footnotes
+    in a labelled section, each link to a note and back with a name a screen reader can say
+    ("Note 2", not "2"). Labels are placeholders (LABEL): the page's language writes them."""
+    for parent in list(root.iter()):
+        for at, el in enumerate(parent):
+            if el.tag == "table":
+                box = etree.Element("div", {"class": "table-scroll fit", "role": "region", "tabindex": "0",
+                                            "aria-label": "@table"})
+                box.append(el)
+                box.tail, el.tail = el.tail, None
+                parent[at] = box
+            elif el.tag == "div" and el.get("class") == "footnote":
+                el.tag, el.attrib = "section", {"class": "footnotes", "aria-label": "@notes"}
+                for rule in el.findall("hr"):
+                    el.remove(rule)
+                for number, note in enumerate(el.iter("li"), 1):
+                    for back in note.iter("a"):
+                        if back.get("class") == "footnote-backref":
+                            back.attrib.pop("title", None)
+                            back.set("aria-label", f"@note-back:{number}")
+            elif el.tag == "a" and el.get("class") == "footnote-ref":
+                el.set("aria-label", f"@note:{el.text}")
+                parent.set("class", "note")  # the <sup> around it
+
+
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    """The sanitiser's check of an attribute's value: those an attribute list may set must have
+    the expected shape (a class name, a language tag, a number), or are dropped."""
+    shape = _ATTRIBUTE_VALUES.get(name)
+    return value if shape is None or shape.fullmatch(value) else None
 
 
 def _scheme(url: str) -> str | None:
@@ -157,8 +212,11 @@ class Converter:
     def __init__(self, ctx: Context, cache: BuildState) -> None:
         self.ctx = ctx
         self.cache = cache
-        self.md = markdown.Markdown(extensions=["tables", "sane_lists", _Safe(ctx)],
-                                    output_format="html")
+        self.md = markdown.Markdown(
+            extensions=["tables", "sane_lists", "fenced_code", "footnotes", "attr_list", _Safe(ctx)],
+            # notes numbered in the order the text refers to them; ids without a colon
+            extension_configs={"footnotes": {"SEPARATOR": "-", "USE_DEFINITION_ORDER": False}},
+            output_format="html")
 
     def convert(self, text: str, file: str, field: str, place: Placer) -> tuple[str, list[str]]:
         """The text's HTML and the ids of the sources it cites (known ones, first-cited first).
@@ -211,7 +269,7 @@ class Converter:
             converted = self.md.reset().convert(text)
         except RecursionError:  # a shape the limits above did not foresee: fail this text alone
             return "", (("markdown-too-complex", "the text is nested too deeply to convert", LIMITS_HINT, None),), (), ()
-        html = nh3.clean(converted, tags=_TAGS, attributes=_ATTRS, link_rel=None,
+        html = nh3.clean(converted, tags=_TAGS, attributes=_ATTRS, attribute_filter=_attribute, link_rel=None,
                          url_schemes=SAFE_SCHEMES | {"@site"}, strip_comments=True)
         cites, uncited = scan_citations(text)
         found = self.ctx.found + [("uncited-paragraph", "a paragraph that cites no source", _CITE_HINT, at)
@@ -222,45 +280,58 @@ class Converter:
 _CITE_HINT = "cite the source of its claims where they are made: [@source-id] or [@source-id, locator]"
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
+_NOTE_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
+_NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _NOT_PROSE = re.compile(r"^\s*(?:#|\||(?:[-*_]\s*){3,}$)")  # headings, table rows, rules
 
 
 def scan_citations(text: str) -> tuple[tuple, tuple]:
     """Every citation's source id with its (line, column) in the text, and the (line, column) of
     every prose paragraph or list item that has no citation. Blocks are split as Markdown does:
-    by blank lines, each item of a list on its own; headings, tables, rules and code are not prose."""
-    cites, uncited = [], []
+    by blank lines, each item of a list on its own; headings, tables, rules and code are not prose.
+    A footnote (`[^1]: …`) is a block of its own, and a block that refers to a note that cites
+    counts as citing: a claim may carry its source in its note."""
+    cites, blocks = [], []   # blocks: ((line, column), cites, notes referred to, note defined)
     block: list[tuple[int, str]] = []   # the lines of the paragraph or list item being read
     fenced = False
 
     def close() -> None:
-        if block and not any(CITATION.search(line) for _, line in block):
+        if block:
             first, line = block[0]
-            uncited.append((first, len(line) - len(line.lstrip())))
+            note = _NOTE_DEFINITION.match(line)
+            blocks.append(((first, len(line) - len(line.lstrip())), any(CITATION.search(x) for _, x in block),
+                           {ref for _, x in block for ref in _NOTE_REFERENCE.findall(x)}, note and note.group(1)))
         block.clear()
 
     for number, line in enumerate(text.split("\n")):
-        for match in CITATION.finditer(line):
-            for part in _CITE_PART.finditer(line, match.start(), match.end()):
-                cites.append((part.group(1), (number, part.start())))
         if _FENCE.match(line):
             close()
             fenced = not fenced
-        elif fenced or _NOT_PROSE.match(line) or not line.strip():
+            continue
+        if fenced:
+            continue  # code: `[@id]` in it is shown as written
+        for match in CITATION.finditer(line):
+            for part in _CITE_PART.finditer(line, match.start(), match.end()):
+                cites.append((part.group(1), (number, part.start())))
+        if _NOT_PROSE.match(line) or not line.strip():
             close()
         else:
             # a list item starts a new unit only in a list: inside a paragraph, a line that opens
             # with "2024. " is part of the paragraph, as Python-Markdown reads it
-            if block and _LIST_ITEM.match(line) and _LIST_ITEM.match(block[0][1]):
+            if block and (_LIST_ITEM.match(line) and _LIST_ITEM.match(block[0][1]) or _NOTE_DEFINITION.match(line)):
                 close()
             block.append((number, line))
     close()
-    return tuple(cites), tuple(uncited)
+    citing_notes = {note for _, cited, _, note in blocks if note and cited}
+    return tuple(cites), tuple(at for at, cited, refs, _ in blocks if not cited and not refs & citing_notes)
 
 
 def join_cjk_lines(html: str) -> str:
-    """Join the lines of a paragraph where both sides of the break are Chinese."""
-    return _CJK_BREAK.sub(r"\1\2", html)
+    """Join the lines of a paragraph where both sides of the break are Chinese; code blocks
+    (`<pre>`, odd parts of the split) keep their lines."""
+    parts = _PRE.split(html)
+    parts[::2] = [_CJK_BREAK.sub(r"\1\2", part) for part in parts[::2]]
+    return "".join(parts)
 
 
 def join_cjk_text(text: str) -> str:

@@ -161,6 +161,14 @@ class Initiative:
     kind = "initiative"
 
 
+@dataclass(eq=False)
+class Media:
+    """A file of the content's media folder (media.py), copied into the site as it is."""
+    id: str                # its path below the content folder, the same in the site: "media/chart.png"
+    data: bytes
+    kind = "media"
+
+
 @dataclass
 class Settings:
     title: Text
@@ -199,3 +207,4 @@ class Site:
     matrix: dict = field(default_factory=dict)  # (district id, theme id) -> [initiatives]
     missing_translations: list = field(default_factory=list)  # (file, line, field, language)
     relative_links: list = field(default_factory=list)  # links.RelativeLink: checked against the plan
+    media: dict = field(default_factory=dict)   # path -> Media

@@ -23,6 +23,7 @@ from .diagnostics import Diagnostics
 from .i18n import load_catalogues
 from .links import check_relative_links
 from .load import display_path, load_content
+from .media import media_makers
 from .project import theme_folder, user_cache
 from .publish import publish_makers
 from .render import Page, Renderer, plan_pages, render_pages, render_whole
@@ -94,13 +95,13 @@ class Plan:
     state: BuildState            # whose tables remember the search index's tokens
 
     def whole_model_makers(self) -> dict[str, Callable]:
-        """Search indexes, feeds, sitemap and data exports: each path, with what makes it from a
+        """Search indexes, feeds, sitemap, data exports and media files: each path, with what makes it from a
         (recorded) view of the model. A maker may make several files (a group, named by the
         path it is listed under): the search index makes every language's parts at once."""
         search = self.policy.search_index(self.site.settings.languages[0])
         makers = {search: partial(search_files, policy=self.policy, state=self.state,
                                   catalogues=self.renderer.catalogues)}
-        return makers | publish_makers(self.site, self.policy)
+        return makers | publish_makers(self.site, self.policy) | media_makers(self.site)
 
     def make_files(self, path: str, target: Page | Callable) -> tuple[dict[str, bytes], frozenset]:
         """The files of an output (a page, a whole-model file, or a maker's group) by path, and
@@ -201,8 +202,10 @@ def build(options: Options) -> Result:
     result = Result(diags, site, output)
     if result.ok:
         assert output is not None and plan is not None, "an ok result has an output, made from a plan"
-        result.stats = write_site(options.out, output.files, output.reused)
+        previous = state.outputs
+        result.stats = write_site(options.out, output.files, output.reused, state.standby_holds)
         state.record(options.out, output.made, plan.values, repr(plan.policy), output.groups)
+        state.exchanged(previous if result.stats.exchanged else {}, result.stats.linked)
         state.note_result(scan, options.folders(), context, diags, output.pages)
     state.save()  # after a failure too: the folder is as it was, the parse results worth keeping
     result.seconds = time.perf_counter() - started

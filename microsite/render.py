@@ -25,13 +25,15 @@ from . import model as m
 from .i18n import Catalogue
 from .kinds import BY_FOLDER, BY_NAME, KINDS, MENU
 from .languages import TABLE as LANGUAGES
-from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, PLACEHOLDER, join_cjk_text
+from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, LABEL, PLACEHOLDER, join_cjk_text
+from .media import PLACEHOLDER as MEDIA_PLACEHOLDER
 from .palette import stylesheet_path
 from .svg import Region, bar_chart, district_map
 from .track import Recorder, SiteView
 from .urls import SPECIAL, UrlPolicy
 
 _PLACEHOLDER_HREF = re.compile(r'href="' + re.escape(PLACEHOLDER) + r'([^"]*)"')
+_MEDIA_URL = re.compile(r'(href|src)="' + re.escape(MEDIA_PLACEHOLDER) + r'([^"#]*)')
 _CITE_HREF = re.compile(r'<a href="' + re.escape(CITE_PLACEHOLDER) + r'([a-z0-9-]+)">([^<]*)</a>')
 
 
@@ -261,6 +263,8 @@ class _PageHelpers:
         cites must pass its item's sources and show them with the `sources` macro."""
         value, lang = text.pick(self.page.lang)
         value = _PLACEHOLDER_HREF.sub(lambda mt: f'href="{self._internal(mt.group(1))}"', value)
+        value = _MEDIA_URL.sub(lambda mt: f'{mt.group(1)}="{self.r.policy.href(self.page.path, mt.group(2))}', value)
+        value = LABEL.sub(lambda mt: f'aria-label="{escape(self._label(*mt.groups()))}"', value)
         numbers = {s.id: n for n, s in enumerate(sources, 1)}
         value = _CITE_HREF.sub(lambda mt: self._citation(mt.group(1), mt.group(2), numbers), value)
         return self._marked(Markup(value), lang, block=True)
@@ -272,6 +276,16 @@ class _PageHelpers:
         self._cited[source_id].append(anchor)
         label = f"{self.t.number(n)}, {locator}" if locator else self.t.number(n)
         return f'<a href="#source-{source_id}" id="{anchor}">{label}</a>'
+
+    def _label(self, name: str, n: str | None) -> str:
+        """The words of a label a Markdown text holds as a placeholder (markup.LABEL)."""
+        if name == "note":
+            return self.t("note.ref", n=n)
+        if name == "note-back":
+            return self.t("note.back", n=n)
+        if name == "notes":
+            return self.t("note.list")
+        return self.t("markdown.table")
 
     def backlinks(self, source) -> Markup:
         """Links from a source list's entry back to its citations on this page."""

@@ -12,7 +12,7 @@ from collections import defaultdict
 from operator import attrgetter
 from typing import Any
 
-from . import languages, model as m
+from . import languages, media, model as m
 from .diagnostics import Diagnostics
 from .kinds import BUILD_ORDER, BY_FOLDER, BY_NAME, KINDS
 from .links import RelativeLink, relative_links
@@ -102,6 +102,7 @@ class _Resolver:
             place = _placer(item.at(path), item.at(path, key=True), "\n" in source)
             out[lang], ids = self.md.convert(source, item.file, f"{name}.{lang}", place)
             self.links += _relative(item, f"{name}.{lang}", lang, source, out[lang], place)
+            out[lang] = media.placeholders(out[lang], _folder(item))
             if cited is not None:
                 cited.extend(i for i in ids if i not in cited)
         return m.Text(out)
@@ -127,8 +128,13 @@ def _relative(item: RawItem, field: str, lang: str, source: str, html_text: str,
     for href in relative_links(html_text):
         at = source.find("(" + href) + 1
         where = place((source.count("\n", 0, at), at - source.rfind("\n", 0, at) - 1) if at else None)
-        found.append(RelativeLink(owner, lang, href, item.file, *where, field))
+        found.append(RelativeLink(owner, lang, href, item.file, *where, field, _folder(item)))
     return found
+
+
+def _folder(item: RawItem) -> str:
+    """The folder of an item's file below the content folder ("" for site.yaml)."""
+    return "" if item.kind == "site" else item.kind
 
 
 def _placer(value_at: tuple[int, int], key_at: tuple[int, int], block: bool) -> Placer:
@@ -171,7 +177,10 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     if settings is None:
         return None
     kinds: dict[str, Any] = {folder: _sorted(folder, r.objects[folder].values(), plain) for folder in BUILD_ORDER}
-    site = m.Site(settings=settings, shapes=_shapes(content, settings_clean, diags), relative_links=r.links, **kinds)
+    site = m.Site(settings=settings, shapes=_shapes(content, settings_clean, diags), relative_links=r.links,
+                  media={path: m.Media(path, data) for path, data in content.data_files.items()
+                         if path.startswith(media.FOLDER + "/")},
+                  **kinds)
     _link_back(site, plain)
     _check_codes(site, diags)
     site.missing_translations = _warn_translations(r, content, settings.languages)

@@ -51,6 +51,7 @@ from .load import display_path
 from .pipeline import Options
 from .project import site_options
 from .state import PACKAGE
+from .write import standby_folder
 
 QUIET_MS = 30     # without file events before a rebuild starts (a burst's events come closer)
 BURST_MS = 10_000  # the longest burst grouped before a build starts anyway
@@ -93,9 +94,9 @@ class DevSite:
         self._stepping = False          # a _step is scheduled
         self._garbage = 0               # builds since the cycle collector last ran (_collect)
         self._built = 0.0               # time.monotonic() at the end of the last build
-        # The output folder, and the sibling folder write.py puts the next build in before the swap.
+        # The output folder, and its standby beside it (write.py).
         self._out = str(options.out)
-        self._out_prefixes = (self._out + os.sep, str(options.out.parent / f".{options.out.name}.new-"))
+        self._out_prefixes = (self._out + os.sep, str(standby_folder(options.out)))
 
     def rebuild(self) -> None:
         """Build; on failure keep the last good build and record why. Never raises."""

@@ -1,6 +1,7 @@
 """The build state: everything known about the last build into an output folder, in one place.
 
-One file per output folder, in the cache folder (`state-<hash of the folder>.pickle`), holds:
+One file per output folder, in the cache folder (`state-<hash of the folder>.pickle`, with the
+parts only a build that runs needs in `….deps.pickle` beside it), holds:
 
 - the **fingerprint** of what made it: the generator's code, the templates and catalogues, the
   static files, the Python version, the version of every installed distribution, and the options
@@ -116,11 +117,12 @@ class BuildState:
     result: dict | None = None                     # what the build said: diagnostics, pages
     outputs: dict[str, Output] = field(default_factory=dict)
     groups: dict[str, tuple] = field(default_factory=dict)  # a maker's path -> the files it made
+    standby: dict[str, Output] = field(default_factory=dict)  # the standby folder's files (write.py)
     items: dict[str, tuple] | None = None          # a long-lived process's: path -> (signature, RawItem)
     asked: set = field(default_factory=set)        # paths asked for since forget_others
-    # The rest is read from the file only when a build gets that far (`_deps`): the no-change
-    # check needs none of it. Read keys are stored once each, outputs hold their indices.
-    blob: bytes | None = None
+    # The rest is read from its own file only when a build gets that far (`_deps`): the
+    # no-change check needs none of it. Read keys are stored once each, outputs hold their indices.
+    deps: str | None = None                        # the token naming the saved deps file to read
     _keys: list = field(default_factory=list)      # index -> read key (track.py)
     _index: dict = field(default_factory=dict)     # read key -> index
     _reads: dict = field(default_factory=dict)     # output path -> array of key indices
@@ -131,11 +133,17 @@ class BuildState:
     _used: dict = field(default_factory=dict)      # the entries of _tables this build used
 
     def _deps(self) -> BuildState:
-        """The reads, values and tables, unpickled on first use."""
-        if self.blob is not None:
-            data, self.blob = pickle.loads(self.blob), None
-            self._keys, self._reads, self._values, self._tables = (
-                data["keys"], data["reads"], data["values"], data["tables"])
+        """The reads, values, tables and standby records, read on first use; when their file is
+        not the one the state names (gone, or from another build), nothing of the last build's
+        output is reused."""
+        if self.deps is not None:
+            token, self.deps = self.deps, None
+            data = read_state(_deps_path(self.path))
+            if data is None or data.get("token") != token:
+                self.outputs = {}
+                return self
+            self._keys, self._reads, self._values, self._tables, self.standby = (
+                data["keys"], data["reads"], data["values"], data["tables"], data["standby"])
             self._index = {k: i for i, k in enumerate(self._keys)}
         return self
 
@@ -192,6 +200,16 @@ class BuildState:
         """Whether `out` holds the recorded output `path` as it was written."""
         output = self.outputs.get(path)
         return output is not None and _holds(str(out), path, output)
+
+    def standby_holds(self, folder: Path, path: str, digest: str) -> bool:
+        """Whether the standby folder holds `path` with this hash as it was recorded (write.py)."""
+        found = self._deps().standby.get(path)
+        return found is not None and found.hash == digest and _holds(str(folder), path, found)
+
+    def exchanged(self, previous: dict[str, Output], linked: list[str]) -> None:
+        """After the write stage exchanged the folders: the standby holds the previous outputs as
+        recorded, and the files it shares with the output folder as the output folder has them."""
+        self.standby = previous | {path: self.outputs[path] for path in linked}
 
     def reads(self, path: str) -> list[Key]:
         """The keys of the values the output's rendering read."""
@@ -299,16 +317,19 @@ class BuildState:
         if self.path is None:
             return
         self._deps()._compact()
-        deps = {"keys": self._keys, "reads": self._reads, "values": self._values, "tables": self._used}
+        token = os.urandom(8).hex()
+        deps = {"format": FORMAT, "fingerprint": {}, "token": token, "keys": self._keys, "reads": self._reads,
+                "values": self._values, "tables": self._used, "standby": self.standby}
         data = {"format": FORMAT, "fingerprint": self.fingerprint, "policy": self.policy,
                 "inputs": self.inputs, "result": self.result, "outputs": self.outputs, "groups": self.groups,
-                "deps": pickle.dumps(deps, protocol=pickle.HIGHEST_PROTOCOL)}
+                "deps": token}
         self._tables, self._used = self._used, {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            temporary.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(temporary, self.path)
+            for path, value in ((_deps_path(self.path), deps), (self.path, data)):  # the file naming it last
+                temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+                os.replace(temporary, path)
         except OSError:
             pass
 
@@ -359,13 +380,17 @@ def open_state(options) -> BuildState:
     old = state.previous = data["fingerprint"]
     if any(old.get(part) != now[part] for part in ENGINE):
         return state
-    state.blob = data["deps"]
+    state.deps = data["deps"]
     if old == now:
         state.policy, state.inputs, state.result, state.outputs, state.groups = (
             data["policy"], data["inputs"], data["result"], data["outputs"], data["groups"])
     else:  # the parse results hold; what the outputs read does not matter any more
-        state._deps()._reads, state._values = {}, {}
+        state._deps()._reads, state._values, state.standby = {}, {}, {}
     return state
+
+
+def _deps_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".deps.pickle")
 
 
 def read_state(path: Path | None) -> dict | None:

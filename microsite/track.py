@@ -23,7 +23,7 @@ import hashlib
 from . import model as m
 from .kinds import KINDS, collections
 
-ITEM_TYPES = tuple(kind.model for kind in KINDS)
+ITEM_TYPES = tuple(kind.model for kind in KINDS) + (m.Media,)  # a media file: an output's one read
 _ITEM_TYPES = frozenset(ITEM_TYPES)
 Key = tuple  # (owner, field, language or None)
 
@@ -95,6 +95,10 @@ class SiteView(View):
     def settings(self) -> View:  # the same object in every build: only its fields count
         return self._rec.wrap(self._obj.settings)
 
+    def media_file(self, path: str) -> View:
+        """One media file, not the folder: adding a file changes nothing another one read."""
+        return self._rec.wrap(self._obj.media[path])
+
     @property
     def matrix(self) -> dict:
         self._rec.reads.add(("site", "matrix", None))
@@ -133,6 +137,7 @@ class Values:
         self.owners: dict[str, object] = {"site": site, "settings": site.settings}
         for items in collections(site).values():
             self.owners.update((f"{x.kind}:{x.id}", x) for x in items)
+        self.owners.update((f"media:{path}", x) for path, x in site.media.items())
         self._found: dict[Key, bytes] = {}
 
     def __call__(self, key: Key) -> bytes:
@@ -167,6 +172,8 @@ def stable(value) -> str:
         return "{" + ",".join(stable(getattr(value, f.name)) for f in dataclasses.fields(value)) + "}"
     if kind is dt.date:
         return value.isoformat()
+    if kind is bytes:  # a media file's: its digest, not a repr four times its size
+        return hashlib.sha256(value).hexdigest()
     return repr(value)
 
 

@@ -115,6 +115,8 @@ def url_problem(url: str, kind: str) -> str:
     bad = _UNSAFE_CHARACTERS.search(url)
     if bad:
         return f"contains the character U+{ord(bad.group()):04X} (whitespace or a control character)"
+    if kind in ("link", "embed") and url.startswith("@"):
+        return "starts with @, which marks the generator's own placeholders (citations, kind:id links, media)"
     match = _SCHEME.match(url)
     scheme = match.group(1).lower() if match else None
     if kind == "embed":

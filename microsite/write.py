@@ -1,14 +1,18 @@
 """Write stage: put a finished site in place without ever leaving a half-written one.
 
-The new site is written into a sibling folder, then exchanged with the old one in a single
-atomic rename (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames). A build killed at any
-moment leaves the previous site whole. Files the build state (state.py) knows to be in the folder
-as this build would write them are hard-linked into the new one instead of written again. A
-marker file lists every file's hash: it tells a previous build's folder apart from a folder we
-must not touch.
+Two folders take turns: the output folder, which readers see, and its *standby* beside it
+(`.site.standby` for `site`), which holds the site of the build before. A build brings the
+standby up to the new site, writing only the files that differ from what it holds, then exchanges
+the two in a single atomic rename (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames).
+The previous site becomes the standby for the next build. A build killed at any moment leaves
+the output folder whole, the old site or the new one; a standby it left half-updated is set
+right by the next build, which trusts a standby file only when the build state (state.py)
+recorded it as written and its signature still shows it unchanged, and removes what it does not
+expect there. A marker file lists every file's hash: it tells a previous build's folder apart
+from a folder we must not touch.
 
 The dev server asks for `in_place` instead: changed files replace their old versions one by one
-(each whole, by rename) and files no longer made are deleted, with no stage. Its requests wait
+(each whole, by rename) and files no longer made are deleted, with no standby. Its requests wait
 while it builds, so none sees a mix; a server killed in between leaves files that the build
 state does not recognise as written, so the next build makes them again.
 """
@@ -22,7 +26,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MARKER = ".microsite-build"
@@ -33,6 +37,8 @@ class WriteStats:
     written: int = 0
     unchanged: int = 0
     marker: str = ""   # digest of the marker file the folder now holds (marker_file_digest)
+    linked: list[str] = field(default_factory=list)  # files now shared by the folder and its standby
+    exchanged: bool = False  # the standby holds the previous site (it did not exist before)
 
 
 def out_dir_problem(out: Path, content: Path, repo: Path) -> str:
@@ -52,16 +58,16 @@ def out_dir_problem(out: Path, content: Path, repo: Path) -> str:
 
 
 def write_site(out: Path, files: dict[str, bytes | None], reused: dict[str, str],
-               in_place: bool = False) -> WriteStats:
+               standby: Callable[[Path, str, str], bool] | None = None, in_place: bool = False) -> WriteStats:
     """Write `files` (output path -> bytes) as the new content of `out`, atomically (or in
     place, see above, when asked and `out` holds a previous build).
 
     A file given as None is kept as the folder has it; `reused` (path -> hash) holds the files
-    the build state vouches for, these included.
+    the build state vouches for, these included. `standby(folder, path, hash)` says whether the
+    standby folder holds a file as the build state recorded it (None: trust none of it).
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned_stages(out)
     hashes = {path: reused[path] if data is None else hashlib.sha256(data).hexdigest()
               for path, data in sorted(files.items())}
     marker = {"files": hashes}
@@ -69,27 +75,51 @@ def write_site(out: Path, files: dict[str, bytes | None], reused: dict[str, str]
         return _update_in_place(out, files, hashes, reused, marker)
     if all(reused.get(path) == digest for path, digest in hashes.items()) and read_marker(out) == marker:
         return WriteStats(unchanged=len(hashes), marker=marker_file_digest(out))  # already this site
-    stage = _stage(out)
-    if stage.exists():
-        shutil.rmtree(stage)
+    spare = standby_folder(out)
+    spare.mkdir(exist_ok=True)
     stats = WriteStats()
-    for path in sorted(files):
-        data = files[path]
-        target = stage / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if reused.get(path) == hashes[path] and _link(out / path, target):
+    present = _files_below(spare)
+    for path in sorted(present - set(hashes) - {MARKER}):
+        remove_file(spare, path)
+    holds = standby or (lambda folder, path, digest: False)
+    for path, digest in hashes.items():
+        if path in present and holds(spare, path, digest):
             stats.unchanged += 1
             continue
-        if data is None:  # reused, but the file could not be linked: copy it
-            shutil.copyfile(out / path, target)
-        else:
-            target.write_bytes(data)
+        target = spare / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = files[path]
+        if data is None and _link(out / path, target):  # the output folder has it: share it
+            stats.linked.append(path)
+            stats.unchanged += 1
+            continue
+        replace_file(target, (out / path).read_bytes() if data is None else data)
         stats.written += 1
-    stats.marker = write_marker(stage, marker)
-    _swap(stage, out)
-    if stage.exists():
-        shutil.rmtree(stage)  # after an exchange, the stage holds the previous site
+    stats.marker = write_marker(spare, marker)
+    stats.exchanged = _swap(spare, out)
     return stats
+
+
+def standby_folder(out: Path) -> Path:
+    """The folder beside the (resolved) output folder that holds the build before (see above)."""
+    return out.parent / f".{out.name}.standby"
+
+
+def _files_below(folder: Path) -> set[str]:
+    """Every file below `folder` by its path relative to it ('/'-separated); none if no folder."""
+    found: set[str] = set()
+
+    def walk(path: str, prefix: str) -> None:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, prefix + entry.name + "/")
+                else:
+                    found.add(prefix + entry.name)
+
+    if folder.is_dir():
+        walk(str(folder), "")
+    return found
 
 
 def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str, str],
@@ -152,20 +182,15 @@ def marker_file_digest(out: Path) -> str:
         return ""
 
 
-def _stage(out: Path) -> Path:
-    """The folder this process writes a new site into, beside the (resolved) output folder."""
-    return out.parent / f".{out.name}.new-{os.getpid()}"
-
-
-def remove_stage(out: Path) -> Path | None:
-    """After a build into `out` failed or was stopped: remove the stage it was writing (a part of
-    the new site, or, stopped after the exchange, the previous one). The stage's path, if there
-    was one: a full disk fails a write, not the open, so its error names no file."""
-    stage = _stage(Path(os.path.realpath(out)))
-    if not os.path.lexists(stage):
+def remove_standby(out: Path) -> Path | None:
+    """After a build into `out` failed or was stopped: remove the standby it may have left half
+    updated (the next build makes it again). Its path, if there was one: a full disk fails a
+    write, not the open, so its error names no file."""
+    spare = standby_folder(Path(os.path.realpath(out)))
+    if not os.path.lexists(spare):
         return None
-    shutil.rmtree(stage, ignore_errors=True)
-    return stage
+    shutil.rmtree(spare, ignore_errors=True)
+    return spare
 
 
 @contextlib.contextmanager
@@ -208,24 +233,6 @@ def _nearest_folder(path: Path) -> Path:
     return path
 
 
-def _remove_abandoned_stages(out: Path) -> None:
-    """Stages left by killed builds: their process is gone, so nobody will finish them."""
-    for stage in out.parent.glob(f".{out.name}.new-*"):
-        pid = stage.name.rpartition("-")[2]
-        if pid.isdigit() and not _running(int(pid)):
-            shutil.rmtree(stage, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def read_marker(out: Path) -> dict[str, dict[str, str]]:
     """The previous build's file hashes (empty when there is none)."""
     try:
@@ -238,22 +245,28 @@ def read_marker(out: Path) -> dict[str, dict[str, str]]:
 
 
 def _link(existing: Path, target: Path) -> bool:
-    """Reuse an unchanged file of the previous build instead of writing it again."""
+    """Share an unchanged file of the output folder instead of writing it again (by a temporary
+    name renamed over the old file, as replace_file)."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        os.link(existing, target)
-        return True
+        os.link(existing, temporary)
     except OSError:
         return False
+    os.replace(temporary, target)
+    return True
 
 
-def _swap(stage: Path, out: Path) -> None:
+def _swap(spare: Path, out: Path) -> bool:
+    """Put `spare` in place of `out`; True when `out` existed and `spare` now holds it."""
     if not out.exists():
-        os.rename(stage, out)
-    elif not _exchange(stage, out):
+        os.rename(spare, out)
+        return False
+    if not _exchange(spare, out):
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         os.rename(out, old)
-        os.rename(stage, out)
-        os.rename(old, stage)
+        os.rename(spare, out)
+        os.rename(old, spare)
+    return True
 
 
 def _exchange(a: Path, b: Path) -> bool:

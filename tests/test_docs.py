@@ -44,15 +44,16 @@ def code_texts(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict[str, Path]:
-    """The folders a doc's path may be in: the repository, the content, the package, the second
-    test site's content, and what the build and the schema command write (the reference site and
-    the test fixture)."""
+    """The folders a doc's path may be in: the repository, the content, the package, the starter
+    site, the second test site's content, and what the build and the schema command write (the
+    reference site and the test fixture)."""
     work = tmp_path_factory.mktemp("docs")
     assert main(["build", "--content", str(ROOT / "content"), "--out", str(work / "site"),
                  "--base-url", "https://example.org/"]) == 0  # with the sitemap
     assert main(["build", "--content", str(ROOT / "tests/fixtures/site"), "--out", str(work / "fixture")]) == 0
     assert main(["schema", "--out", str(work / "schema")]) == 0
-    return {"": [ROOT, ROOT / "content", ROOT / "microsite", ROOT / "tests/fixtures/yunlan-bay", work / "site",
+    return {"": [ROOT, ROOT / "content", ROOT / "microsite", ROOT / "microsite/starter",
+                 ROOT / "microsite/starter/content", ROOT / "tests/fixtures/yunlan-bay", work / "site",
                  work / "fixture"],
             "site": [work / "site"], "schema": [work / "schema"]}
 

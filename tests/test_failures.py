@@ -35,7 +35,10 @@ def build_process(content: Path, out: Path) -> subprocess.Popen:
 
 
 def test_a_killed_build_leaves_the_previous_site_whole(tmp_path):
-    old, new = synthetic(tmp_path / "old", 1), synthetic(tmp_path / "new", 2)
+    """Killed while it brings the standby (the site before the previous one, write.py) up to the
+    new site: the output folder is the old site or the new one, and the next builds set the
+    standby right whatever it holds."""
+    old, other, new = (synthetic(tmp_path / name, seed) for name, seed in (("old", 1), ("other", 3), ("new", 2)))
     reference = tmp_path / "reference"
     started = time.monotonic()
     assert build_process(new, reference / "site").wait() == 0
@@ -45,27 +48,28 @@ def test_a_killed_build_leaves_the_previous_site_whole(tmp_path):
     for attempt in range(KILLS):
         parent = tmp_path / f"run{attempt}"
         out = parent / "site"
-        assert build_process(old, out).wait() == 0
+        for content in (old, other, old):  # the standby now holds the other site
+            assert build_process(content, out).wait() == 0
         old_site = tree_hash(out)
         process = build_process(new, out)
         time.sleep(rng.uniform(0, duration))
         process.kill()  # SIGKILL: no handler, no cleanup
         process.wait()
         assert tree_hash(out) in (old_site, new_site), f"a half-written site after a kill (attempt {attempt})"
-        leftovers = {p.name for p in parent.iterdir()} - {"site"}
-        assert leftovers <= {f".site.new-{process.pid}"}, leftovers
-        # the next build clears the stage the killed one abandoned
+        assert {p.name for p in parent.iterdir()} <= {"site", ".site.standby"}
         assert build_process(new, out).wait() == 0
-        assert [p.name for p in parent.iterdir()] == ["site"] and tree_hash(out) == new_site
+        assert sorted(p.name for p in parent.iterdir()) == [".site.standby", "site"] and tree_hash(out) == new_site
+        assert build_process(old, out).wait() == 0  # from the standby the killed build left
+        assert tree_hash(out) == old_site
 
 
 def test_a_build_writes_nothing_outside_its_output(cli, tmp_path):
     content = synthetic(tmp_path / "content", 1)
     content_before = tree_hash(content)
     out = tmp_path / "site"
-    for _ in range(2):  # a fresh build, then one over the previous build
-        assert cli("build", "--content", content, "--out", out).code == 0
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+    for names in (["content", "site"], [".site.standby", "content", "site"]):  # fresh, then over the previous
+        assert cli("build", "--content", content, "--no-cache", "--out", out).code == 0
+        assert sorted(p.name for p in tmp_path.iterdir()) == names
     assert tree_hash(content) == content_before
 
 
@@ -113,3 +117,23 @@ def test_the_policy_blocks_inline_scripts_and_other_hosts_in_chromium(offline, r
     page.close()
     assert (injected, fetched, image) == (0, "refused", "refused")
     assert len(violations) >= 3, violations
+
+
+def test_a_standby_changed_by_anything_but_a_build_is_set_right(tmp_path):
+    """The standby (write.py) holds the site before the previous one: the next build writes into
+    it only what differs, so a file something else changed, removed or added there must not
+    reach the output folder."""
+    old, new = synthetic(tmp_path / "old", 1), synthetic(tmp_path / "new", 2)
+    clean = tmp_path / "clean" / "site"
+    assert build_process(old, clean).wait() == 0
+    old_site = tree_hash(clean)
+    out = tmp_path / "run" / "site"
+    for content in (old, new):
+        assert build_process(content, out).wait() == 0
+    spare = out.parent / ".site.standby"
+    assert tree_hash(spare) == old_site  # the site before, whole
+    (spare / "index.html").write_text("changed", encoding="utf-8")
+    (spare / "404.html").unlink()
+    (spare / "initiatives" / "stray.html").write_text("stray", encoding="utf-8")
+    assert build_process(old, out).wait() == 0
+    assert tree_hash(out) == old_site

@@ -314,7 +314,7 @@ OUTPUT_CASES = {  # name -> (--out, the diagnostic), exit 1
                                       f"notes.txt/out: it is below notes.txt, which is a file {BUILD_HINT}")),
     "name-too-long": ("o" * 250, (f"{'o' * 250}: error: bad-output: refusing to write the site into {'o' * 250}: "
                                  "it has a name too long for the file system (at most 255 bytes, with room for "
-                                 f"the stage folder's suffix .new-<pid>) {BUILD_HINT}")),
+                                 f"the standby folder's affixes: .<name>.standby) {BUILD_HINT}")),
     "inside-content": ("c/districts/site", ("c/districts/site: error: bad-output: refusing to write the site into "
                                            "c/districts/site: it is inside the content folder c (the next build "
                                            f"would read it as input) {BUILD_HINT}")),

@@ -43,6 +43,7 @@ CHANGES = {
     "template": lambda c, t, s: edit(t / "initiative.html", "<article>", '<article class="x">'),
     "catalogue": lambda c, t, s: edit(t / "locales/en.yaml", "nav.home: Home", "nav.home: Start"),
     "static file": lambda c, t, s: edit(s / "style.css", "--text: #1b1f24;", "--text: #111111;"),
+    "media file": lambda c, t, s: edit(c / "media/figures.csv", "7000+", "7,000+"),
 }
 
 

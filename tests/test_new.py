@@ -113,7 +113,7 @@ def test_a_map_file_that_is_missing_is_a_warning_at_its_name(cli, new_site):
     (geo / "example-region.geojson").rename(geo / "renamed.geojson")
     run = cli("build")
     assert run.code == 0
-    assert ("content/site.yaml:17:9: warning: map-file: the map file 'geo/example-region.geojson' does "
+    assert ("content/site.yaml:21:9: warning: map-file: the map file 'geo/example-region.geojson' does "
             "not exist, so the site has no map [map.file] (files in geo/: geo/renamed.geojson)") in run.err
     assert "content/geo/renamed.geojson:1:1: warning: map-file" in run.err
     assert 'class="district-map"' not in (new_site / "site" / "index.html").read_text(encoding="utf-8")

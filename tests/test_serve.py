@@ -160,7 +160,7 @@ def test_a_burst_of_saves_is_one_rebuild_and_editor_files_are_not_changes(served
     ("content/initiatives/.beta.yaml.swp", True), ("content/initiatives/beta.yaml~", True),
     ("content/initiatives/.#beta.yaml", True), ("content/initiatives/4913", True),
     ("content/initiatives/beta.yaml.tmp", True), ("templates/#base.html#", True),
-    ("out/index.html", True), (".out.new-123/index.html", True),
+    ("out/index.html", True), (".out.standby/index.html", True),
     ("content/initiatives/beta.yaml", False), ("templates/base.html", False),
     ("outside/index.html", False),
 ])
