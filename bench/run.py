@@ -164,8 +164,9 @@ def machine(hugo: Path) -> list[str]:
                 if line.startswith("MemTotal")), 0)
     hugo_says = subprocess.run([str(hugo), "version"], capture_output=True, text=True, check=True).stdout
     hugo_version = hugo_says.split()[1].split("-")[0].lstrip("v")
+    system = f"{platform.system()} {platform.release()}"
     return [f"- Date: {dt.date.today().isoformat()}",
-            f"- Machine: {os.cpu_count()} CPUs ({cpu}), {mem / 1024:.1f} GiB memory, {platform.system()} {platform.release()}",
+            f"- Machine: {os.cpu_count()} CPUs ({cpu}), {mem / 1024:.1f} GiB memory, {system}",
             f"- Python {platform.python_version()}; Hugo {hugo_version}"]
 
 

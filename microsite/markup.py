@@ -42,7 +42,7 @@ CITE_PLACEHOLDER = "@cite:"   # href="@cite:<source id>" until the page numbers 
 _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _INLINE_TAGS = r"(?:</?(?:a|em|strong|code|span|abbr)\b[^>]*>)*"
 _CJK_BREAK = re.compile(f"([{_CJK}]{_INLINE_TAGS})[ \t]*\n\\s*({_INLINE_TAGS}[{_CJK}])")
-_PRE = re.compile(r"(<pre>.*?</pre>)", re.S)
+_PRE = re.compile(r"(<pre>.*?</pre>)", re.DOTALL)
 _CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")  # in plain text: YAML folds a break into a space
 
 _TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "h2", "h3",

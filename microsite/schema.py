@@ -1,8 +1,9 @@
 """Validate stage: the fields of each kind, checked against the parsed YAML.
 
 One table of field specs (each kind's `fields` in kinds.py, `SETTINGS` here) serves both the
-validator and the JSON Schema that editors use while typing, so the two cannot disagree. Validation reports every problem in a file, each
-at its line and column, and returns clean values (Text for human-readable fields, dates, ids).
+validator and the JSON Schema that editors use while typing, so the two cannot disagree.
+Validation reports every problem in a file, each at its line and column, and returns clean values
+(Text for human-readable fields, dates, ids).
 """
 from __future__ import annotations
 

@@ -137,6 +137,7 @@ class BuildState:
         not the one the state names (gone, or from another build), nothing of the last build's
         output is reused."""
         if self.deps is not None:
+            assert self.path is not None, "only a state read from its file names a deps file"
             token, self.deps = self.deps, None
             data = read_state(_deps_path(self.path))
             if data is None or data.get("token") != token:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_fixture, page
 from microsite.cli import main
 from microsite.validators import check_accessibility, validate_html
+
+from conftest import copy_fixture, page
 
 RICH = "initiatives/alpha-trade-platform"
 RICH_BODY = """\
@@ -169,9 +170,9 @@ def test_a_footnote_is_checked_as_a_paragraph_and_lends_its_citation_to_the_text
     (content / f"{RICH}.yaml").write_text(UNCITED, encoding="utf-8")
     run = cli("build", "--content", content, "--out", tmp_path / "out")
     found = [line for line in run.err.splitlines() if "uncited-paragraph" in line]
-    assert found == [f"  {content}/{RICH}.yaml:13:5: warning: uncited-paragraph: a paragraph that cites "
+    assert found == [(f"  {content}/{RICH}.yaml:13:5: warning: uncited-paragraph: a paragraph that cites "
                      "no source [body.en] (cite the source of its claims where they are made: [@source-id] "
-                     "or [@source-id, locator])"]
+                     "or [@source-id, locator])")]
 
 
 def test_a_link_written_as_one_of_the_generators_placeholders_is_refused(cli, tmp_path):
@@ -186,8 +187,8 @@ def test_a_link_written_as_one_of_the_generators_placeholders_is_refused(cli, tm
     assert run.code == 1 and "Traceback" not in run.err
     found = [line.split(": error: ")[1] for line in run.err.splitlines() if ": error: " in line]
     assert found == [
-        "unsafe-link: the image source starts with @, which marks the generator's own placeholders "
+        ("unsafe-link: the image source starts with @, which marks the generator's own placeholders "
         "(citations, kind:id links, media) [body.en] (images must be files of the site: no page may "
-        "load anything from another host)",
-        "unsafe-link: the link starts with @, which marks the generator's own placeholders "
-        "(citations, kind:id links, media) [body.en] (use http, https, mailto, a relative URL or district:<id>)"]
+        "load anything from another host)"),
+        ("unsafe-link: the link starts with @, which marks the generator's own placeholders "
+        "(citations, kind:id links, media) [body.en] (use http, https, mailto, a relative URL or district:<id>)")]

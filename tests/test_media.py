@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import page
 from microsite.check import check_links
 from microsite.devbuild import DevBuild
 from microsite.pipeline import Options, build
+
+from conftest import page
 from test_incremental import tree
 from test_markdown import RICH, png, rich_content
 
