@@ -253,6 +253,8 @@ def _link(existing: Path, target: Path) -> bool:
     except OSError:
         return False
     os.replace(temporary, target)
+    if temporary.exists():  # target was a link to that file already: rename() then keeps both names
+        temporary.unlink()
     return True
 
 

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from microsite import markup, state
 from microsite.devbuild import DevBuild
@@ -105,6 +105,8 @@ _runs = itertools.count()
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 20), st.sampled_from(["en", "zh"]),
                                 st.sampled_from(TEXTS)), min_size=1, max_size=6))
+# The third build finds the standby's file already a link to the output's (a temporary name was left)
+@example(edits=[("title", 0, "en", "Alpha One"), ("title", 0, "en", "Alpha One"), ("title", 0, "en", "Beta Two")])
 def test_every_rebuild_equals_a_clean_build(edits, tmp_path):
     root = tmp_path / f"run-{next(_runs)}"
     content, templates, static = custom_site(root)
