@@ -10,6 +10,7 @@ initiative's page links to them and their pages list its initiatives, as ours do
 Markdown: Hugo renders it, as we do. Related initiatives come from our model (resolve.py), so
 Hugo shows the same five with the same bounded cost instead of running its own, costlier search.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,10 +30,16 @@ SKELETON = Path(__file__).resolve().parent / "hugo"
 LANGUAGES = ("en", "zh")
 TAXONOMIES = ("districts", "zones", "themes", "batches", "sources")
 # The listings and special pages, as Hugo sections: name -> (English title, Chinese title).
-SECTIONS = {"initiatives": ("Initiatives", "举措"), "search": ("Search", "搜索"),
-            "translations": ("Translations", "翻译"), "districts": ("Districts", "区"),
-            "zones": ("Zones", "区域"), "themes": ("Themes", "主题"), "batches": ("Batches", "批次"),
-            "sources": ("Sources", "来源")}
+SECTIONS = {
+    "initiatives": ("Initiatives", "举措"),
+    "search": ("Search", "搜索"),
+    "translations": ("Translations", "翻译"),
+    "districts": ("Districts", "区"),
+    "zones": ("Zones", "区域"),
+    "themes": ("Themes", "主题"),
+    "batches": ("Batches", "批次"),
+    "sources": ("Sources", "来源"),
+}
 
 
 def pick(value, lang: str) -> str:
@@ -44,8 +51,10 @@ def pick(value, lang: str) -> str:
 
 def read_folder(content: Path, kind: str) -> dict[str, dict]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return {path.stem: yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-            for path in sorted((content / kind).glob("*.yaml"))}
+    return {
+        path.stem: yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        for path in sorted((content / kind).glob("*.yaml"))
+    }
 
 
 def write_page(path: Path, front: dict, body: str = "") -> None:
@@ -73,9 +82,15 @@ def initiative_front(item: dict, lang: str, zone_district: dict[str, str], relat
     """Front matter of one initiative: its districts include those of its zones, as in our model."""
     zones = item.get("zones", [])
     districts = sorted(set(item.get("districts", [])) | {zone_district[z] for z in zones})
-    front = {"title": pick(item["title"], lang), "districts": districts, "zones": zones,
-             "themes": item["themes"], "sources": item["sources"], "related": related,
-             "batches": [item["batch"]] if item.get("batch") else []}
+    front = {
+        "title": pick(item["title"], lang),
+        "districts": districts,
+        "zones": zones,
+        "themes": item["themes"],
+        "sources": item["sources"],
+        "related": related,
+        "batches": [item["batch"]] if item.get("batch") else [],
+    }
     for key in ("date", "status"):
         if item.get(key):
             front[key] = item[key]
@@ -94,8 +109,12 @@ def term_front(kind: str, item: dict, lang: str) -> dict:
     elif kind == "batches":
         front.update(weight=item["order"], announced=item["announced"])
     elif kind == "sources":
-        front.update(publisher=pick(item["publisher"], lang), link=item["url"], date=item["date"],
-                     source_language=item["language"])
+        front.update(
+            publisher=pick(item["publisher"], lang),
+            link=item["url"],
+            date=item["date"],
+            source_language=item["language"],
+        )
     if "sources" in item and kind != "sources":
         front["cites"] = item["sources"]
     return front
@@ -115,8 +134,7 @@ def convert(content: Path, out: Path) -> None:
     zone_district = {zone_id: zone["district"] for zone_id, zone in items["zones"].items()}
     related = related_ids(content)
     for n, lang in enumerate(LANGUAGES):
-        write_page(pages / f"_index.{lang}.md", {"title": pick(site["title"], lang)},
-                   pick(site["intro"], lang))
+        write_page(pages / f"_index.{lang}.md", {"title": pick(site["title"], lang)}, pick(site["intro"], lang))
         for section, titles in SECTIONS.items():
             write_page(pages / section / f"_index.{lang}.md", {"title": titles[n]})
         for kind in TAXONOMIES:
@@ -124,8 +142,11 @@ def convert(content: Path, out: Path) -> None:
                 body = pick(item.get("summary") or item.get("note"), lang) if kind != "themes" else ""
                 write_page(pages / kind / item_id / f"_index.{lang}.md", term_front(kind, item, lang), body)
         for item_id, item in items["initiatives"].items():
-            write_page(pages / "initiatives" / f"{item_id}.{lang}.md",
-                       initiative_front(item, lang, zone_district, related[item_id]), pick(item["body"], lang))
+            write_page(
+                pages / "initiatives" / f"{item_id}.{lang}.md",
+                initiative_front(item, lang, zone_district, related[item_id]),
+                pick(item["body"], lang),
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ with nothing changed and a rebuild after one initiative's title changed, and the
 finished output (the floor). Prints a table of medians and writes it into docs/benchmarks.md
 below the hand-written introduction.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,14 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 HUGO_VERSION = "0.168.0"
 RESULTS_MARKER = "<!-- Everything below is written by `python -m bench.run`. -->"
 STEPS = ("cold", "no change", "one change")
-CHANGED = "initiative-000000"   # the initiative whose title the one-change rebuild edits
+CHANGED = "initiative-000000"  # the initiative whose title the one-change rebuild edits
 
 
 @dataclass(frozen=True)
 class Sample:
-    wall: float   # seconds
-    cpu: float    # user + system seconds of the process and the children it waited for
-    rss: int      # peak resident set of its largest process, bytes
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process and the children it waited for
+    rss: int  # peak resident set of its largest process, bytes
 
 
 def measure(cmd: list[str], cwd: Path, env: dict) -> Sample:
@@ -75,12 +76,13 @@ def hugo_binary() -> Path:
 @dataclass
 class Tool:
     """One generator: how to build, where its output and caches are, which file to edit."""
+
     name: str
     cmd: list[str]
     cwd: Path
     out: Path
     caches: list[Path]
-    changed: Path     # the file holding the initiative the one-change rebuild edits
+    changed: Path  # the file holding the initiative the one-change rebuild edits
     env: dict
 
     def cold(self) -> Sample:
@@ -113,14 +115,24 @@ def tools(work: Path, content: Path, hugo_site: Path, hugo: Path) -> list[Tool]:
     env = {**os.environ, "XDG_CACHE_HOME": str(work / "xdg-cache")}
     ours_out, hugo_out = work / "out-ours", work / "out-hugo"
     return [
-        Tool("ours", [sys.executable, str(ROOT / "build.py"), "build", "--content", str(content),
-                      "--out", str(ours_out)], ROOT, ours_out,
-             [work / "xdg-cache", ROOT / ".cache" / "build", content / ".cache", work / ".out-ours.standby"],
-             content / "initiatives" / f"{CHANGED}.yaml", env),
-        Tool("hugo", [str(hugo), "--quiet", "--destination", str(hugo_out), "--cacheDir",
-                      str(work / "hugo-cache")], hugo_site, hugo_out,
-             [work / "hugo-cache", hugo_site / "resources"],
-             hugo_site / "content" / "initiatives" / f"{CHANGED}.en.md", env),
+        Tool(
+            "ours",
+            [sys.executable, str(ROOT / "build.py"), "build", "--content", str(content), "--out", str(ours_out)],
+            ROOT,
+            ours_out,
+            [work / "xdg-cache", ROOT / ".cache" / "build", content / ".cache", work / ".out-ours.standby"],
+            content / "initiatives" / f"{CHANGED}.yaml",
+            env,
+        ),
+        Tool(
+            "hugo",
+            [str(hugo), "--quiet", "--destination", str(hugo_out), "--cacheDir", str(work / "hugo-cache")],
+            hugo_site,
+            hugo_out,
+            [work / "hugo-cache", hugo_site / "resources"],
+            hugo_site / "content" / "initiatives" / f"{CHANGED}.en.md",
+            env,
+        ),
     ]
 
 
@@ -151,27 +163,48 @@ def bench_size(size: int, runs: int, work: Path, hugo: Path) -> dict:
             steps["one change"].append(tool.change(edited, new))
             steps["copy"].append(tool.copy(work))
             result["pages"][tool.name] = output_size(tool.out)
-            print(f"  {size} initiatives, run {run + 1}/{runs}, {tool.name}: "
-                  + ", ".join(f"{s} {v[-1].wall:.2f} s" for s, v in steps.items()), flush=True)
+            print(
+                f"  {size} initiatives, run {run + 1}/{runs}, {tool.name}: "
+                + ", ".join(f"{s} {v[-1].wall:.2f} s" for s, v in steps.items()),
+                flush=True,
+            )
     for name, steps in samples.items():
-        result["median"][name] = {step: Sample(statistics.median(s.wall for s in v),
-                                               statistics.median(s.cpu for s in v),
-                                               int(statistics.median(s.rss for s in v)))
-                                  for step, v in steps.items()}
+        result["median"][name] = {
+            step: Sample(
+                statistics.median(s.wall for s in v),
+                statistics.median(s.cpu for s in v),
+                int(statistics.median(s.rss for s in v)),
+            )
+            for step, v in steps.items()
+        }
     return result
 
 
 def machine(hugo: Path) -> list[str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), 0)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem = next(
+        (
+            int(line.split()[1]) // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     hugo_says = subprocess.run([str(hugo), "version"], capture_output=True, text=True, check=True).stdout
     hugo_version = hugo_says.split()[1].split("-")[0].lstrip("v")
     system = f"{platform.system()} {platform.release()}"
-    return [f"- Date: {dt.date.today().isoformat()}",
-            f"- Machine: {os.cpu_count()} CPUs ({cpu}), {mem / 1024:.1f} GiB memory, {system}",
-            f"- Python {platform.python_version()}; Hugo {hugo_version}"]
+    return [
+        f"- Date: {dt.date.today().isoformat()}",
+        f"- Machine: {os.cpu_count()} CPUs ({cpu}), {mem / 1024:.1f} GiB memory, {system}",
+        f"- Python {platform.python_version()}; Hugo {hugo_version}",
+    ]
 
 
 def ratio(ours: float, hugo: float) -> str:
@@ -180,35 +213,59 @@ def ratio(ours: float, hugo: float) -> str:
 
 def report(results: list[dict], runs: int, hugo: Path) -> str:
     """The results as Markdown tables: sizes, then times and memory with ratios to Hugo."""
-    lines = [*machine(hugo), f"- Medians of {runs} run(s) per figure", "",
-             "### Output", "", "| initiatives | HTML pages (ours / Hugo) | bytes (ours / Hugo) |",
-             "| ---: | ---: | ---: |"]
+    lines = [
+        *machine(hugo),
+        f"- Medians of {runs} run(s) per figure",
+        "",
+        "### Output",
+        "",
+        "| initiatives | HTML pages (ours / Hugo) | bytes (ours / Hugo) |",
+        "| ---: | ---: | ---: |",
+    ]
     for r in results:
         (op, ob), (hp, hb) = r["pages"]["ours"], r["pages"]["hugo"]
         lines.append(f"| {r['size']:,} | {op:,} / {hp:,} | {ob / 1e6:.1f} MB / {hb / 1e6:.1f} MB |")
-    lines += ["", "### Times", "",
-              "| initiatives | step | ours wall | Hugo wall | ratio | ours CPU | Hugo CPU | ratio |",
-              "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        "### Times",
+        "",
+        "| initiatives | step | ours wall | Hugo wall | ratio | ours CPU | Hugo CPU | ratio |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in results:
         o, h = r["median"]["ours"], r["median"]["hugo"]
         for step in (*STEPS, "copy"):
             label = "copy output (floor)" if step == "copy" else step
-            lines.append(f"| {r['size']:,} | {label} | {o[step].wall:.2f} s | {h[step].wall:.2f} s | "
-                         f"{ratio(o[step].wall, h[step].wall)} | {o[step].cpu:.2f} s | {h[step].cpu:.2f} s | "
-                         f"{ratio(o[step].cpu, h[step].cpu)} |")
-    lines += ["", "### Peak memory (cold build, largest process)", "",
-              "| initiatives | ours | Hugo | ratio |", "| ---: | ---: | ---: | ---: |"]
+            lines.append(
+                f"| {r['size']:,} | {label} | {o[step].wall:.2f} s | {h[step].wall:.2f} s | "
+                f"{ratio(o[step].wall, h[step].wall)} | {o[step].cpu:.2f} s | {h[step].cpu:.2f} s | "
+                f"{ratio(o[step].cpu, h[step].cpu)} |"
+            )
+    lines += [
+        "",
+        "### Peak memory (cold build, largest process)",
+        "",
+        "| initiatives | ours | Hugo | ratio |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
     for r in results:
         o, h = r["median"]["ours"]["cold"].rss, r["median"]["hugo"]["cold"].rss
         lines.append(f"| {r['size']:,} | {o / 2**20:,.0f} MiB | {h / 2**20:,.0f} MiB | {ratio(o, h)} |")
     if len(results) > 1:
-        lines += ["", "### Scaling (cold wall time, larger size / smaller size)", "",
-                  "| sizes | size ratio | ours | Hugo |", "| --- | ---: | ---: | ---: |"]
+        lines += [
+            "",
+            "### Scaling (cold wall time, larger size / smaller size)",
+            "",
+            "| sizes | size ratio | ours | Hugo |",
+            "| --- | ---: | ---: | ---: |",
+        ]
         for small, large in pairwise(results):
             so, lo = small["median"]["ours"]["cold"].wall, large["median"]["ours"]["cold"].wall
             sh, lh = small["median"]["hugo"]["cold"].wall, large["median"]["hugo"]["cold"].wall
-            lines.append(f"| {large['size']:,} / {small['size']:,} | {large['size'] / small['size']:.0f}× | "
-                         f"{ratio(lo, so)} | {ratio(lh, sh)} |")
+            lines.append(
+                f"| {large['size']:,} / {small['size']:,} | {large['size'] / small['size']:.0f}× | "
+                f"{ratio(lo, so)} | {ratio(lh, sh)} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -223,11 +280,17 @@ def write_report(path: Path, table: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    p.add_argument("--sizes", default="1000,10000,50000", metavar="N,N,…",
-                   help="numbers of initiatives (default 1000,10000,50000)")
+    p.add_argument(
+        "--sizes", default="1000,10000,50000", metavar="N,N,…", help="numbers of initiatives (default 1000,10000,50000)"
+    )
     p.add_argument("--runs", type=int, default=3, help="runs per figure; the median is shown (default 3)")
-    p.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", metavar="FILE",
-                   help="Markdown file for the results (default docs/benchmarks.md)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "docs" / "benchmarks.md",
+        metavar="FILE",
+        help="Markdown file for the results (default docs/benchmarks.md)",
+    )
     p.add_argument("--work", type=Path, metavar="DIR", help="scratch folder (default: a temporary one)")
     args = p.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))

@@ -10,6 +10,7 @@ index bytes it loaded (the entry and the parts its words and results need), then
 --repeat runs once they are loaded. Prints index bytes beside the site's HTML bytes. Not a test:
 nothing here asserts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,10 @@ from microsite.diagnostics import format_console  # noqa: E402
 from microsite.pipeline import Options, build  # noqa: E402
 from microsite.synthetic import write_content  # noqa: E402
 
-QUERIES = {"": ["trade", "data finance", "t", "inno", "yangpu", "port logistics customs"],
-           "zh/": ["贸易", "数据金融", "杨浦", "数", "创新政策市场"]}
+QUERIES = {
+    "": ["trade", "data finance", "t", "inno", "yangpu", "port logistics customs"],
+    "zh/": ["贸易", "数据金融", "杨浦", "数", "创新政策市场"],
+}
 
 # Runs in the page: type one query into the header box of a freshly opened page and wait for the
 # live region (written last, even when nothing is found): the first query's time, loading
@@ -52,6 +55,7 @@ TIMING = """async ([query, repeat]) => {
 
 def measure(site: Path, repeat: int) -> None:
     from playwright.sync_api import sync_playwright
+
     html = sum(p.stat().st_size for p in site.rglob("*.html"))
     print(f"HTML of the whole site: {html / 1e6:.1f} MB")
     with sync_playwright() as p:
@@ -59,15 +63,19 @@ def measure(site: Path, repeat: int) -> None:
         for prefix, queries in QUERIES.items():
             folder = site / prefix / "search"
             whole = sum(f.stat().st_size for f in folder.glob("*.js"))
-            print(f"\n{prefix or 'en/'} index: {whole / 1e6:.2f} MB in {len(list(folder.glob('*.js')))} files "
-                  f"({whole / html:.1%} of the HTML); entry {(folder / 'index.js').stat().st_size / 1e3:.0f} KB")
+            print(
+                f"\n{prefix or 'en/'} index: {whole / 1e6:.2f} MB in {len(list(folder.glob('*.js')))} files "
+                f"({whole / html:.1%} of the HTML); entry {(folder / 'index.js').stat().st_size / 1e3:.0f} KB"
+            )
             for query in queries:
                 page = chromium.new_page()
                 page.goto((site / prefix / "index.html").as_uri())
                 first, ms, status, scripts = page.evaluate(TIMING, [query, repeat])
                 loaded = sum((site / prefix / src).resolve().stat().st_size for src in scripts if "search/" in src)
-                print(f"  {query!r:28} first {first:6.1f} ms, loading {loaded / 1e3:5.0f} KB; "
-                      f"then median {ms:5.1f} ms   {status}")
+                print(
+                    f"  {query!r:28} first {first:6.1f} ms, loading {loaded / 1e3:5.0f} KB; "
+                    f"then median {ms:5.1f} ms   {status}"
+                )
                 page.close()
         chromium.close()
 

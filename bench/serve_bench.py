@@ -6,6 +6,7 @@ Runs `python build.py serve` over a copy of the real content and over synthetic 
 (microsite/synthetic.py), edits one initiative's title (a few pages change) and the site title
 (every page changes), and polls the page until the new text is served. Prints a table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,15 +69,29 @@ def measure(name: str, content: Path, work: Path, repeat: int):
     ident = yaml.safe_load(initiative.read_text(encoding="utf-8")).get("id", initiative.stem)
     port = free_port()
     log = (work / f"{name}.log").open("wb")
-    server = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", str(port),
-                               "--content", str(copy), "--out", str(work / f"{name}-out")],
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "build.py"),
+            "serve",
+            "--port",
+            str(port),
+            "--content",
+            str(copy),
+            "--out",
+            str(work / f"{name}-out"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         first = wait_for(port, "/", "</html>", 900)
         pages = sum(1 for _ in (work / f"{name}-out").rglob("*.html"))
         yield name, pages, "start to first page", [first]
-        edits = [("one initiative's title", initiative, f"/initiatives/{ident}/"),
-                 ("site title (every page)", copy / "site.yaml", "/")]
+        edits = [
+            ("one initiative's title", initiative, f"/initiatives/{ident}/"),
+            ("site title (every page)", copy / "site.yaml", "/"),
+        ]
         for label, path, url in edits:
             times = []
             for n in range(repeat):
@@ -93,8 +108,9 @@ def measure(name: str, content: Path, work: Path, repeat: int):
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--initiatives", type=int, default=10000,
-                   help="synthetic initiatives (default 10000; 0: the real content only)")
+    p.add_argument(
+        "--initiatives", type=int, default=10000, help="synthetic initiatives (default 10000; 0: the real content only)"
+    )
     p.add_argument("--repeat", type=int, default=3, help="edits of each kind (default 3)")
     args = p.parse_args()
     print(f"{'content':<18} {'pages':>6}  {'edit':<26} {'median ms':>9} {'min ms':>7} {'max ms':>7}")
@@ -103,14 +119,28 @@ def main() -> int:
         sites = [("real", ROOT / "content")]
         if args.initiatives:
             synthetic = work / "synthetic"
-            subprocess.run([sys.executable, "-m", "microsite.synthetic", "--initiatives", str(args.initiatives),
-                            "--out", str(synthetic)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "microsite.synthetic",
+                    "--initiatives",
+                    str(args.initiatives),
+                    "--out",
+                    str(synthetic),
+                ],
+                cwd=ROOT,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             sites.append((f"synthetic {args.initiatives}", synthetic))
         for name, content in sites:
             for site, pages, label, times in measure(name, content, work, args.repeat):
                 ms = [t * 1000 for t in times]
-                print(f"{site:<18} {pages:>6}  {label:<26} {statistics.median(ms):>9.0f} "
-                      f"{min(ms):>7.0f} {max(ms):>7.0f}", flush=True)
+                print(
+                    f"{site:<18} {pages:>6}  {label:<26} {statistics.median(ms):>9.0f} {min(ms):>7.0f} {max(ms):>7.0f}",
+                    flush=True,
+                )
     return 0
 
 

@@ -1,4 +1,5 @@
 """`python -m microsite …`: the same command line as the `microsite` command and build.py."""
+
 import sys
 
 from .cli import main

@@ -4,6 +4,7 @@ The site is built for opening from disk (every link ends in index.html) into a t
 then zipped with sorted entries, one fixed timestamp and fixed permissions, so two runs on the
 same content give identical zips (a checksum can be published beside it).
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,7 @@ from .project import site_options
 from .write import MARKER
 
 DateTime = tuple[int, int, int, int, int, int]  # a zip entry's: year, month, day, hour, minute, second
-ZIP_EPOCH: DateTime = (1980, 1, 1, 0, 0, 0)     # the earliest time a zip entry can hold
+ZIP_EPOCH: DateTime = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 
 
 def run(args) -> int:
@@ -46,14 +47,15 @@ def write_zip(folder: Path, target: Path) -> None:
     stamp = _timestamp()
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                   if p.is_file() and p.name != MARKER)   # the marker is the build's bookkeeping
+    files = sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != MARKER
+    )  # the marker is the build's bookkeeping
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name in files:
             info = zipfile.ZipInfo(f"{target.stem}/{name}", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3                    # Unix, so the permissions below are read
-            info.external_attr = 0o100644 << 16       # a regular file, rw-r--r--
+            info.create_system = 3  # Unix, so the permissions below are read
+            info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
             archive.writestr(info, (folder / name).read_bytes())
     os.replace(partial, target)
 

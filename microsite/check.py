@@ -10,6 +10,7 @@
 Every problem names the output page; the console, GitHub annotations and the JSON report show
 the build's diagnostics and then the checks' problems.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,9 +31,9 @@ from .project import site_options
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    page: str       # output path of the page, e.g. "districts/yangpu/index.html"
+    page: str  # output path of the page, e.g. "districts/yangpu/index.html"
     line: int
-    code: str       # broken-link, missing-anchor, duplicate-id, html-error, an axe rule id, …
+    code: str  # broken-link, missing-anchor, duplicate-id, html-error, an axe rule id, …
     message: str
     column: int = 0
 
@@ -84,8 +85,9 @@ def check_links(out: Path, offline: bool = False, parsed: dict[str, _Page] | Non
     parsed = parse_pages(out) if parsed is None else parsed
     problems = []
     for rel, page in parsed.items():
-        problems += [Problem(rel, line, "duplicate-id", f"the id '{value}' is used twice")
-                     for value, line in page.duplicates]
+        problems += [
+            Problem(rel, line, "duplicate-id", f"the id '{value}' is used twice") for value, line in page.duplicates
+        ]
         for href, line in page.links:
             problem = _check_one(out, rel, href, parsed, offline)[1]
             if problem:
@@ -108,17 +110,20 @@ def orphan_pages(out: Path, parsed: dict[str, _Page]) -> list[str]:
     return [rel for rel in parsed if rel not in reached and posixpath.basename(rel) != "404.html"]
 
 
-def _check_one(out: Path, rel: str, href: str, parsed: dict,
-               offline: bool) -> tuple[str | None, tuple[str, str] | None]:
+def _check_one(
+    out: Path, rel: str, href: str, parsed: dict, offline: bool
+) -> tuple[str | None, tuple[str, str] | None]:
     """(the output file a link points to, or None when it leaves the site or is broken;
     the problem with it, or None)."""
     parts = urlsplit(href)
     if parts.scheme or parts.netloc:
-        return None, None if parts.scheme in ("http", "https", "mailto") else ("broken-link", f"'{href}' leaves the site")
+        return None, None if parts.scheme in ("http", "https", "mailto") else (
+            "broken-link",
+            f"'{href}' leaves the site",
+        )
     if href.startswith("/"):
         return None, ("broken-link", f"'{href}' is absolute to the host root; links must be relative")
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), unquote(parts.path))) \
-        if parts.path else rel
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), unquote(parts.path))) if parts.path else rel
     if target.startswith(".."):
         return None, ("broken-link", f"'{href}' points above the site root")
     path = out / target
@@ -137,7 +142,7 @@ def _check_one(out: Path, rel: str, href: str, parsed: dict,
 
 
 CHECKS = ("links", "html", "a11y", "repro", "offline")
-REPRO_SHOWN = 10            # differing files listed by the repro check; the rest are counted
+REPRO_SHOWN = 10  # differing files listed by the repro check; the rest are counted
 DEFAULT_EPOCH = "1700000000"  # SOURCE_DATE_EPOCH for the repro builds when none is set
 
 
@@ -146,15 +151,19 @@ class CheckResult:
     name: str
     problems: list[Problem] = field(default_factory=list)
     skipped: bool = False
-    note: str = ""          # what was covered, e.g. "58 of 286 pages (sample)"
+    note: str = ""  # what was covered, e.g. "58 of 286 pages (sample)"
 
     @property
     def status(self) -> str:
         return "skipped" if self.skipped else "failed" if self.problems else "passed"
 
     def as_json(self) -> dict:
-        return {"name": self.name, "status": self.status, "note": self.note,
-                "problems": [asdict(p) for p in self.problems]}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "note": self.note,
+            "problems": [asdict(p) for p in self.problems],
+        }
 
 
 def run(args) -> int:
@@ -175,8 +184,7 @@ def run(args) -> int:
     _print(args.format, _as_diagnostics(args.out, results))
     result.diagnostics.extend(orphans)
     if args.report:
-        args.report.write_text(report_json(result.diagnostics, checks=[r.as_json() for r in results]),
-                               encoding="utf-8")
+        args.report.write_text(report_json(result.diagnostics, checks=[r.as_json() for r in results]), encoding="utf-8")
     print(_summary(result.output.pages, results))
     return 1 if any(r.problems for r in results) or orphans.errors else 0
 
@@ -194,9 +202,14 @@ def _orphan_warnings(args, settings, parsed: dict[str, _Page]) -> Diagnostics:
     found here because only the written pages show what links to what."""
     diags = Diagnostics()
     for page in orphan_pages(args.out, parsed):
-        diags.add(f"{display_path(args.out)}/{page}", 0, 0, "orphan-page",
-                  "no chain of links from the home page reaches this page",
-                  hint="link it from a listing or a template")
+        diags.add(
+            f"{display_path(args.out)}/{page}",
+            0,
+            0,
+            "orphan-page",
+            "no chain of links from the home page reaches this page",
+            hint="link it from a listing or a template",
+        )
     diags.settle(args.strict or settings.strict, settings.severity)
     return diags
 
@@ -208,24 +221,28 @@ def _options(args, out: Path, offline: bool, cache: bool = True) -> Options:
 # validators.py imports Problem from this module, so it is imported where it is used.
 def _check_html(args) -> CheckResult:
     from .validators import validate_html
+
     return CheckResult("html", validate_html(args.out))
 
 
 def _check_a11y(args) -> CheckResult:
     from .validators import check_accessibility, sample_pages
+
     pages = sample_pages(args.out)
     total = len(list(args.out.rglob("*.html")))
-    return CheckResult("a11y", check_accessibility(args.out, pages),
-                       note=f"{len(pages)} of {total} pages: the first and the largest of each "
-                            f"template kind in each language, in light and dark mode")
+    return CheckResult(
+        "a11y",
+        check_accessibility(args.out, pages),
+        note=f"{len(pages)} of {total} pages: the first and the largest of each "
+        f"template kind in each language, in light and dark mode",
+    )
 
 
 def _check_repro(args) -> CheckResult:
     with tempfile.TemporaryDirectory(prefix="microsite-repro-") as tmp, _source_date_epoch():
         first, second = Path(tmp) / "first", Path(tmp) / "second"
         # the first from scratch, the second as builds usually run: state.py at work
-        failed = (_build_into(args, first, args.offline, cache=False)
-                  or _build_into(args, second, args.offline))
+        failed = _build_into(args, first, args.offline, cache=False) or _build_into(args, second, args.offline)
         return CheckResult("repro", failed or compare_folders(first, second))
 
 
@@ -241,8 +258,7 @@ def _build_into(args, out: Path, offline: bool, cache: bool = True) -> list[Prob
     return [] if built.ok else [Problem("", 0, "build-failed", f"the build failed: {summary(built.diagnostics)}")]
 
 
-RUNNERS = {"html": _check_html, "a11y": _check_a11y,
-           "repro": _check_repro, "offline": _check_offline}
+RUNNERS = {"html": _check_html, "a11y": _check_a11y, "repro": _check_repro, "offline": _check_offline}
 
 
 @contextmanager
@@ -260,8 +276,7 @@ def _source_date_epoch():
 def compare_folders(first: Path, second: Path) -> list[Problem]:
     """Files that differ between two builds (missing on one side or other bytes), at the first
     differing line; the first REPRO_SHOWN are listed and the rest counted."""
-    files = sorted({p.relative_to(root).as_posix() for root in (first, second)
-                    for p in root.rglob("*") if p.is_file()})
+    files = sorted({p.relative_to(root).as_posix() for root in (first, second) for p in root.rglob("*") if p.is_file()})
     problems = []
     for rel in files:
         a, b = first / rel, second / rel
@@ -271,12 +286,12 @@ def compare_folders(first: Path, second: Path) -> list[Problem]:
         x, y = a.read_bytes(), b.read_bytes()
         if x != y:
             at = next((i for i, (c, d) in enumerate(zip(x, y, strict=False)) if c != d), min(len(x), len(y)))
-            problems.append(Problem(rel, x.count(b"\n", 0, at) + 1, "not-reproducible",
-                                    f"two builds differ from byte {at}"))
+            problems.append(
+                Problem(rel, x.count(b"\n", 0, at) + 1, "not-reproducible", f"two builds differ from byte {at}")
+            )
     if len(problems) > REPRO_SHOWN:
         rest = len(problems) - REPRO_SHOWN
-        problems = problems[:REPRO_SHOWN] + [
-            Problem("", 0, "not-reproducible", f"and {rest} more files differ")]
+        problems = problems[:REPRO_SHOWN] + [Problem("", 0, "not-reproducible", f"and {rest} more files differ")]
     return problems
 
 
@@ -288,8 +303,9 @@ def _as_diagnostics(out: Path, results: list[CheckResult]) -> Diagnostics:
         # the offline build's pages are in a temporary folder: name them as the hosted ones
         prefix = "in the offline build: " if r.name == "offline" else ""
         for p in r.problems:
-            diags.items.append(Diagnostic(f"{folder}/{p.page}" if p.page else "", p.line, p.column,
-                                          p.code, prefix + p.message))
+            diags.items.append(
+                Diagnostic(f"{folder}/{p.page}" if p.page else "", p.line, p.column, p.code, prefix + p.message)
+            )
     diags.items.sort()
     return diags
 
@@ -305,5 +321,4 @@ def _summary(pages: int, results: list[CheckResult]) -> str:
     notes = [f"{r.name}: {r.note}" for r in results if r.note and not r.skipped]
     failed = sum(bool(r.problems) for r in results)
     verdict = f"{failed} check{'s' * (failed != 1)} failed" if failed else "all checks passed"
-    return f"checked {pages} pages: {verdict} (problems: {', '.join(parts)})" + \
-        "".join(f"\n  {n}" for n in notes)
+    return f"checked {pages} pages: {verdict} (problems: {', '.join(parts)})" + "".join(f"\n  {n}" for n in notes)

@@ -3,6 +3,7 @@
 Exit codes: 0 built (or checked) cleanly, 1 content or check problems (and a file system that
 fails the build), 2 usage errors, 130 and 143 a build stopped by Ctrl-C (SIGINT) or SIGTERM.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,60 +33,97 @@ A build that does not finish writes nothing: the previous output stays as it was
 
 def _output_arguments(p: argparse.ArgumentParser) -> None:
     """Besides the site options: where build and check write, and how they report."""
-    p.add_argument("--out", type=Path, metavar="DIR",
-                   help="output folder (default: SITE/site); replaced atomically, only by a clean build")
-    p.add_argument("--offline", action="store_true",
-                   help="build for opening from disk: every link ends in .html")
-    p.add_argument("--report", type=Path, metavar="FILE",
-                   help="also write every diagnostic as JSON to FILE")
-    p.add_argument("--format", choices=("console", "github"), default="console",
-                   help="console: grouped by file; github: ::error annotations for pull requests")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: SITE/site); replaced atomically, only by a clean build",
+    )
+    p.add_argument("--offline", action="store_true", help="build for opening from disk: every link ends in .html")
+    p.add_argument("--report", type=Path, metavar="FILE", help="also write every diagnostic as JSON to FILE")
+    p.add_argument(
+        "--format",
+        choices=("console", "github"),
+        default="console",
+        help="console: grouped by file; github: ::error annotations for pull requests",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(description="Build a static microsite from YAML content.", epilog=EPILOG)
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
-    b = commands.add_parser("build", help="build the site (the default command)", epilog=EPILOG,
-                            description="Build content/ into site/.")
+    b = commands.add_parser(
+        "build", help="build the site (the default command)", epilog=EPILOG, description="Build content/ into site/."
+    )
     add_site_options(b)
     _output_arguments(b)
-    b.add_argument("--explain", metavar="PATH",
-                   help="build nothing; say why the output file PATH (e.g. districts/beta/index.html) "
-                        "would be made again, or kept, by the next build")
-    c = commands.add_parser("check", help="build, then check the output (links, HTML, accessibility, reproducibility)",
-                            description="Build the site, then check links and anchors, HTML validity "
-                                        "(Nu checker), accessibility (axe-core in Chromium), that two "
-                                        "builds are byte-identical, and the offline bundle's links.")
+    b.add_argument(
+        "--explain",
+        metavar="PATH",
+        help="build nothing; say why the output file PATH (e.g. districts/beta/index.html) "
+        "would be made again, or kept, by the next build",
+    )
+    c = commands.add_parser(
+        "check",
+        help="build, then check the output (links, HTML, accessibility, reproducibility)",
+        description="Build the site, then check links and anchors, HTML validity "
+        "(Nu checker), accessibility (axe-core in Chromium), that two "
+        "builds are byte-identical, and the offline bundle's links.",
+    )
     add_site_options(c)
     _output_arguments(c)
-    c.add_argument("--skip", action="append", default=[], metavar="CHECK",
-                   choices=("html", "a11y", "repro", "offline"),
-                   help="leave out one check (html, a11y, repro, offline); may be repeated")
-    d = commands.add_parser("bundle", help="write the offline HTML bundle as a zip into dist/",
-                            description="Build the site for opening from disk and zip it, "
-                                        "deterministically, into dist/.")
+    c.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="CHECK",
+        choices=("html", "a11y", "repro", "offline"),
+        help="leave out one check (html, a11y, repro, offline); may be repeated",
+    )
+    d = commands.add_parser(
+        "bundle",
+        help="write the offline HTML bundle as a zip into dist/",
+        description="Build the site for opening from disk and zip it, deterministically, into dist/.",
+    )
     add_site_options(d)
     d.add_argument("--dist", type=Path, metavar="DIR", help="folder for the zip (default: SITE/dist)")
-    v = commands.add_parser("serve", help="serve the site locally, rebuilding and reloading on change",
-                            description="Build, serve on loopback, watch the sources, rebuild on "
-                                        "change and reload open pages.")
+    v = commands.add_parser(
+        "serve",
+        help="serve the site locally, rebuilding and reloading on change",
+        description="Build, serve on loopback, watch the sources, rebuild on change and reload open pages.",
+    )
     add_site_options(v)
     v.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: SITE/site)")
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     v.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     v.add_argument("--open", action="store_true", help="open the site in a browser")
-    n = commands.add_parser("new", help="write a new, minimal site into a folder",
-                            description="Write a small working site (settings, one item of each kind "
-                                        "and a map) into DIR, ready for `build --strict`.")
+    n = commands.add_parser(
+        "new",
+        help="write a new, minimal site into a folder",
+        description="Write a small working site (settings, one item of each kind "
+        "and a map) into DIR, ready for `build --strict`.",
+    )
     n.add_argument("dir", type=Path, metavar="DIR", help="the new site's folder (absent or empty)")
-    s = commands.add_parser("schema", help="write the JSON Schema of every content kind",
-                            description="Write one JSON Schema per content kind, for editors.")
-    s.add_argument("--out", type=Path, default=Path("schema"), metavar="DIR",
-                   help="folder for the *.schema.json files (default: schema/)")
-    s.add_argument("--content", type=Path, metavar="DIR",
-                   help="content folder whose site.yaml declares the zone kinds the schemas offer "
-                        "(default: the site's, when the working folder is in one)")
+    s = commands.add_parser(
+        "schema",
+        help="write the JSON Schema of every content kind",
+        description="Write one JSON Schema per content kind, for editors.",
+    )
+    s.add_argument(
+        "--out",
+        type=Path,
+        default=Path("schema"),
+        metavar="DIR",
+        help="folder for the *.schema.json files (default: schema/)",
+    )
+    s.add_argument(
+        "--content",
+        type=Path,
+        metavar="DIR",
+        help="content folder whose site.yaml declares the zone kinds the schemas offer "
+        "(default: the site's, when the working folder is in one)",
+    )
     return top
 
 
@@ -99,15 +137,18 @@ def main(argv: list[str] | None = None) -> int:
         return _schema(args.out, args.content or _site_content())
     if args.command == "new":
         from .new import new
+
         return new(args.dir, top.prog)
     problem = locate(args)
     if problem:
         top.error(problem)
     if args.command == "bundle":
         from .bundle import run
+
         return run(args)
     if args.command == "serve":
         from .serve import run
+
         return run(args)
     usage = _usage_problem(args)
     if usage:
@@ -115,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "check":
         from .check import run
+
         return _guarded(args, run)
     return _guarded(args, _build)
 
@@ -148,8 +190,10 @@ def _missing_asset(templates: Path, static: Path) -> str:
             continue
         for name in _ASSET.findall(text):
             if not (static / name).is_file():
-                return (f"--static {static}: the folder has no {name}, which {template} uses; "
-                        f"pass the folder of the site's stylesheets and scripts")
+                return (
+                    f"--static {static}: the folder has no {name}, which {template} uses; "
+                    f"pass the folder of the site's stylesheets and scripts"
+                )
     return ""
 
 
@@ -219,8 +263,11 @@ os.register_at_fork(after_in_child=_default_stops_in_child)
 
 
 def _waiting(out: Path) -> None:
-    print(f"waiting for the build already writing into {printable(display_path(out))} to finish",
-          file=sys.stderr, flush=True)
+    print(
+        f"waiting for the build already writing into {printable(display_path(out))} to finish",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _stopped(out: Path, marker: str | None, by: str, code: int) -> int:
@@ -238,22 +285,36 @@ def _output_problem(args) -> Diagnostics:
     out, diags = args.out, Diagnostics()
     loop = "is a symbolic-link loop"
     if folder_problem(args.content) == loop:  # load.py says so too, but out_dir_problem resolves it first
-        diags.add(display_path(args.content), 0, 0, "no-content", f"the content folder {loop}",
-                  hint="pass --content DIR with a folder holding site.yaml")
+        diags.add(
+            display_path(args.content),
+            0,
+            0,
+            "no-content",
+            f"the content folder {loop}",
+            hint="pass --content DIR with a folder holding site.yaml",
+        )
         return diags
     reason = loop if folder_problem(out) == loop else _inside_input(args) or _unwritable(out)
     if reason:
-        diags.add(display_path(out), 0, 0, "bad-output",
-                  f"refusing to write the site into {display_path(out)}: it {reason}",
-                  hint="choose an empty folder or a previous build's folder with --out")
+        diags.add(
+            display_path(out),
+            0,
+            0,
+            "bad-output",
+            f"refusing to write the site into {display_path(out)}: it {reason}",
+            hint="choose an empty folder or a previous build's folder with --out",
+        )
     return diags
 
 
 def _inside_input(args) -> str:
     absolute = Path(os.path.abspath(args.out))
     for name, folder in (("content", args.content), ("templates", args.templates), ("static", args.static)):
-        if absolute.is_relative_to(os.path.abspath(folder)) or \
-                folder.exists() and absolute.resolve().is_relative_to(folder.resolve()):
+        if (
+            absolute.is_relative_to(os.path.abspath(folder))
+            or folder.exists()
+            and absolute.resolve().is_relative_to(folder.resolve())
+        ):
             return f"is inside the {name} folder {display_path(folder)} (the next build would read it as input)"
     return ""
 
@@ -269,8 +330,10 @@ def _unwritable(out: Path) -> str:
     names = [f".{absolute.name}.standby", *absolute.relative_to(parent).parts]
     limit = os.pathconf(parent, "PC_NAME_MAX")
     if max(len(os.fsencode(name)) for name in names) > limit:
-        return (f"has a name too long for the file system (at most {limit} bytes, "
-                "with room for the standby folder's affixes: .<name>.standby)")
+        return (
+            f"has a name too long for the file system (at most {limit} bytes, "
+            "with room for the standby folder's affixes: .<name>.standby)"
+        )
     if not os.access(parent, os.W_OK):
         return f"is in {display_path(parent)}, which cannot be written (a read-only file system, or not yours)"
     return ""
@@ -299,8 +362,7 @@ def _os_problem(err: OSError, stage: Path | None) -> Diagnostics:
     path = Path(os.fsdecode(err.filename)) if err.filename else stage
     where = display_path(path) if path else ""
     diags = Diagnostics()
-    diags.add(where, 0, 0, "file-system", f"the build failed: {what}",
-              hint=hint)
+    diags.add(where, 0, 0, "file-system", f"the build failed: {what}", hint=hint)
     return diags
 
 
@@ -324,6 +386,7 @@ def _build(args) -> int:
     options = site_options(args, out=args.out, offline=args.offline, skip_unchanged=True, progress=bar)
     if getattr(args, "explain", None):
         from .explain import explain
+
         return explain(options, args.explain)
     result = _without_cycle_collection(build, options)
     if bar:
@@ -332,9 +395,11 @@ def _build(args) -> int:
     _print_diagnostics(args, diags)
     if result.ok:
         s, o = result.stats, result.output
-        print(f"built {o.pages} pages ({o.rendered} rendered, {o.pages - o.rendered} unchanged); "
-              f"{len(o.files)} files ({s.written} written, {s.unchanged} unchanged) "
-              f"in {result.seconds:.2f} s{' (no input changed)' * result.skipped}; {summary(diags)}")
+        print(
+            f"built {o.pages} pages ({o.rendered} rendered, {o.pages - o.rendered} unchanged); "
+            f"{len(o.files)} files ({s.written} written, {s.unchanged} unchanged) "
+            f"in {result.seconds:.2f} s{' (no input changed)' * result.skipped}; {summary(diags)}"
+        )
         return 0
     print(f"build failed: {summary(diags)}; nothing was written", file=sys.stderr)
     return 1
@@ -357,6 +422,7 @@ def _without_cycle_collection(function, *args):
 class ProgressBar:
     """`rendering [#####     ] 1,024/20,942 pages` on one terminal line, once the build has
     run for DELAY seconds (short builds show nothing); cleared before the summary line."""
+
     DELAY, WIDTH = 1.0, 30
 
     def __init__(self, stream) -> None:
@@ -386,6 +452,7 @@ def _declared(content: Path | None) -> dict[str, list[str]]:
     from .load import load_content
     from .resolve import default_language
     from .schema import validate
+
     diags = Diagnostics()
     settings = load_content(content, diags).settings if content and (content / "site.yaml").is_file() else None
     clean = validate(settings, diags, default_language(settings)) if settings else None
@@ -394,6 +461,7 @@ def _declared(content: Path | None) -> dict[str, list[str]]:
 
 def _schema(out: Path, content: Path | None) -> int:
     from .schema import json_schemas
+
     out.mkdir(parents=True, exist_ok=True)
     schemas = json_schemas(_declared(content))
     for name, schema in schemas.items():

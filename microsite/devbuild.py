@@ -19,6 +19,7 @@ in place. When it fails, no file pending from the build before is made any more 
 template that has changed since). A template error on a pending page is reported like a failed
 build; nothing more is made from that build, and the next one is full.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,14 +52,14 @@ class DevBuild:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.state = open_state(options)
-        self.state.items = {}                        # content files read before, by signature
-        self.plan: Plan | None = None                # the last good build's
+        self.state.items = {}  # content files read before, by signature
+        self.plan: Plan | None = None  # the last good build's
         # files of self.plan still to check (and make if changed), with what makes each
         self.pending: dict[str, Page | Callable] = {}
-        self.failed: Diagnostics | None = None       # a pending page's template error: the next build is whole
-        self.made: list[str] = []                    # pending files made since the last build
-        self.checked = 0                             # pending files checked since then
-        self.making = 0.0                            # seconds spent on pending files since then
+        self.failed: Diagnostics | None = None  # a pending page's template error: the next build is whole
+        self.made: list[str] = []  # pending files made since the last build
+        self.checked = 0  # pending files checked since then
+        self.making = 0.0  # seconds spent on pending files since then
 
     @property
     def _good(self) -> Plan:

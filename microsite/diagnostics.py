@@ -4,6 +4,7 @@ Every stage appends `Diagnostic`s to one `Diagnostics` list; nothing is counted 
 At the end the build applies the configured severities (strict mode, per-code overrides) and
 decides. Output formats: console (grouped by file, one-line summary), GitHub annotations, JSON.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,12 +56,12 @@ def _escape(match: re.Match) -> str:
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
-    file: str          # path relative to the content folder's parent, or "" for the build itself
-    line: int          # 1-based; 0 when the problem has no line (a missing file, a whole item)
-    column: int        # 1-based; 0 when unknown
+    file: str  # path relative to the content folder's parent, or "" for the build itself
+    line: int  # 1-based; 0 when the problem has no line (a missing file, a whole item)
+    column: int  # 1-based; 0 when unknown
     code: str
     message: str
-    field: str = ""    # dotted path of the field, e.g. "body.zh" or "themes[1]"
+    field: str = ""  # dotted path of the field, e.g. "body.zh" or "themes[1]"
     hint: str = ""
     severity: str = ERROR
 
@@ -73,8 +74,9 @@ class Diagnostic:
 
     def printable(self) -> Diagnostic:
         """The same diagnostic with every text safe to print (see `printable`)."""
-        texts: dict[str, Any] = {f.name: printable(getattr(self, f.name)) for f in fields(self)
-                                 if isinstance(getattr(self, f.name), str)}
+        texts: dict[str, Any] = {
+            f.name: printable(getattr(self, f.name)) for f in fields(self) if isinstance(getattr(self, f.name), str)
+        }
         return replace(self, **texts)
 
     def text(self) -> str:
@@ -89,8 +91,7 @@ class Diagnostics:
     def __init__(self) -> None:
         self.items: list[Diagnostic] = []
 
-    def add(self, file: str, line: int, column: int, code: str, message: str,
-            field: str = "", hint: str = "") -> None:
+    def add(self, file: str, line: int, column: int, code: str, message: str, field: str = "", hint: str = "") -> None:
         severity = WARNING if code in WARNING_CODES else ERROR
         self.items.append(Diagnostic(file, line, column, code, message, field, hint, severity))
 

@@ -3,6 +3,7 @@
 It reads the build state (state.py) and builds the model, as a build would, but renders and
 writes nothing: the answer is the state's own rule, applied to one file.
 """
+
 from __future__ import annotations
 
 from .diagnostics import Diagnostics, format_console
@@ -28,8 +29,12 @@ def reasons(options: Options, path: str) -> list[str]:
         return [f"{path}: made, like every file: there is no record of a build into {out}"]
     if state.previous != state.fingerprint:
         parts = sorted(k for k in state.fingerprint if state.previous.get(k) != state.fingerprint[k])
-        return [(f"{path}: made, like every file: what the site is made with has changed since the "
-                f"last build ({', '.join(parts)})")]
+        return [
+            (
+                f"{path}: made, like every file: what the site is made with has changed since the "
+                f"last build ({', '.join(parts)})"
+            )
+        ]
     diags = Diagnostics()
     _, plan = prepare(options, diags, state)
     if plan is None:
@@ -46,8 +51,10 @@ def reasons(options: Options, path: str) -> list[str]:
     changed = state.changed(path, plan.values)
     if not changed:
         return [f"{path}: kept: none of the {len(state.reads(path))} values it read has changed"]
-    return [f"{path}: made: {len(changed)} of the {len(state.reads(path))} values it read changed:",
-            *(f"  {describe(key)}" for key in changed)]
+    return [
+        f"{path}: made: {len(changed)} of the {len(state.reads(path))} values it read changed:",
+        *(f"  {describe(key)}" for key in changed),
+    ]
 
 
 def describe(key: tuple) -> str:

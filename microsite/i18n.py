@@ -8,6 +8,7 @@ template uses is a warning. The names of other languages (`language.<code>`) are
 catalogue without one shows the language's own name, so adding a language needs no other
 language's catalogue changed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -69,8 +70,9 @@ def load_catalogues(templates: Path, diags: Diagnostics, langs: tuple[str, ...])
     for lang, strings in raw.items():
         shown = display_path(folder / f"{lang}.yaml")
         for key in sorted(every - set(strings)):
-            diags.add(shown, 0, 0, "catalogue", f"the key '{key}' is missing",
-                      hint=f"add '{key}: …' to the {lang} catalogue")
+            diags.add(
+                shown, 0, 0, "catalogue", f"the key '{key}' is missing", hint=f"add '{key}: …' to the {lang} catalogue"
+            )
             strings[key] = key
         for key in sorted(set(strings) - used):
             if key.startswith((*prefixes, LANGUAGE_NAME)) or key.removesuffix(".one") in used:
@@ -94,5 +96,4 @@ def _used_keys(templates: Path) -> tuple[set[str], tuple[str, ...]]:
 @functools.lru_cache(maxsize=512)
 def _keys_in(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """One file's keys and prefixes; remembered, as the dev server asks again on every build."""
-    return (frozenset(k for k in _KEY_USE.findall(text) if not k.endswith(".")),
-            frozenset(_PREFIX_USE.findall(text)))
+    return (frozenset(k for k in _KEY_USE.findall(text) if not k.endswith(".")), frozenset(_PREFIX_USE.findall(text)))

@@ -4,6 +4,7 @@ YAML is read event by event (never composed recursively), so hostile input canno
 stack: anchors and aliases, explicit tags, several documents and deep nesting are refused with a
 diagnostic at their place. Every value's line and column is kept for the later stages.
 """
+
 from __future__ import annotations
 
 import errno
@@ -38,14 +39,15 @@ Path_ = tuple  # a path into the data: ("figures", 0, "value")
 @dataclass
 class RawItem:
     """One content file, parsed: plain data plus where each value stands."""
-    kind: str                     # "districts", … or "site"
-    id: str                       # the file name without .yaml
-    file: str                     # path shown in diagnostics
+
+    kind: str  # "districts", … or "site"
+    id: str  # the file name without .yaml
+    file: str  # path shown in diagnostics
     data: object
-    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)    # where each key is
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each key is
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each value is
 
-    plain: str = ""               # the language of its plain texts when schema.validate last read it
+    plain: str = ""  # the language of its plain texts when schema.validate last read it
     checked: tuple | None = None  # what schema.validate found, once: (clean values, valid, diagnostics)
     partly_translated: list | None = None  # resolve's: its texts lacking a language, once
 
@@ -104,8 +106,14 @@ def load_content(root: Path, diags: Diagnostics, state: BuildState | None = None
     content = Content(root, None, [], {})
     problem = folder_problem(root)
     if problem:
-        diags.add(display_path(root), 0, 0, "no-content", f"the content folder {problem}",
-                  hint="pass --content DIR with a folder holding site.yaml")
+        diags.add(
+            display_path(root),
+            0,
+            0,
+            "no-content",
+            f"the content folder {problem}",
+            hint="pass --content DIR with a folder holding site.yaml",
+        )
         return content
     root = content.root = root.resolve()
     entries = _listing(root, diags)
@@ -115,8 +123,14 @@ def load_content(root: Path, diags: Diagnostics, state: BuildState | None = None
     if settings.is_file():
         content.settings = _load_item(settings, display_path(settings), "site", "site", diags, state)
     else:
-        diags.add(display_path(settings), 0, 0, "missing-file", "the site settings file is missing",
-                  hint="create site.yaml with title, description and intro")
+        diags.add(
+            display_path(settings),
+            0,
+            0,
+            "missing-file",
+            "the site settings file is missing",
+            hint="create site.yaml with title, description and intro",
+        )
     for entry in map(Path, entries):
         name = entry.name
         if name == SETTINGS_FILE or name in IGNORED_NAMES or name.startswith("."):
@@ -126,16 +140,20 @@ def load_content(root: Path, diags: Diagnostics, state: BuildState | None = None
         elif entry.is_dir() and not entry.is_symlink() and name in DATA_FOLDERS:
             _load_data_folder(root, entry, content.data_files, diags)
         else:
-            diags.add(display_path(entry), 0, 0, "unexpected-file",
-                      f"'{name}' is not a content folder",
-                      hint="content folders are " + ", ".join(sorted(BY_FOLDER) + sorted(DATA_FOLDERS)))
+            diags.add(
+                display_path(entry),
+                0,
+                0,
+                "unexpected-file",
+                f"'{name}' is not a content folder",
+                hint="content folders are " + ", ".join(sorted(BY_FOLDER) + sorted(DATA_FOLDERS)),
+            )
     if state.items is not None:
         state.forget_others()
     return content
 
 
-def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics,
-                 state: BuildState) -> list[RawItem]:
+def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, state: BuildState) -> list[RawItem]:
     items = []
     shown_folder = display_path(folder)  # once: a folder holds thousands of files
     for entry in _listing(folder, diags) or ():  # os.DirEntry: the types come with the listing
@@ -144,11 +162,23 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics,
             continue
         shown = os.path.join(shown_folder, entry.name)
         if path.suffix not in (".yaml", ".yml"):
-            diags.add(shown, 0, 0, "unexpected-file", "only .yaml files belong in a content folder",
-                      hint="move it out of content/ or rename it to .yaml")
+            diags.add(
+                shown,
+                0,
+                0,
+                "unexpected-file",
+                "only .yaml files belong in a content folder",
+                hint="move it out of content/ or rename it to .yaml",
+            )
         elif entry.is_symlink() and not _inside(root, path):
-            diags.add(shown, 0, 0, "outside-content", "this link points outside the content folder",
-                      hint="copy the file into content/ instead of linking to it")
+            diags.add(
+                shown,
+                0,
+                0,
+                "outside-content",
+                "this link points outside the content folder",
+                hint="copy the file into content/ instead of linking to it",
+            )
         elif not _is_file(entry):  # never opened: reading a pipe would block the build
             diags.add(shown, 0, 0, "not-a-file", f"expected a YAML file here, found {_what(path)}")
         else:
@@ -177,8 +207,14 @@ def _listing(folder: Path, diags: Diagnostics) -> list[os.DirEntry] | None:
         with os.scandir(folder) as entries:
             return sorted(entries, key=lambda e: e.name)
     except OSError as err:
-        diags.add(display_path(folder), 0, 0, "unreadable", f"cannot read the folder: {err.strerror}",
-                  hint="check the folder's permissions: the build lists it and reads its files")
+        diags.add(
+            display_path(folder),
+            0,
+            0,
+            "unreadable",
+            f"cannot read the folder: {err.strerror}",
+            hint="check the folder's permissions: the build lists it and reads its files",
+        )
         return None
 
 
@@ -194,14 +230,19 @@ def _load_data_folder(root: Path, folder: Path, out: dict[str, bytes], diags: Di
         if not _is_file(entry):
             continue
         if not _inside(root, path):
-            diags.add(display_path(path), 0, 0, "outside-content",
-                      "this link points outside the content folder")
+            diags.add(display_path(path), 0, 0, "outside-content", "this link points outside the content folder")
             continue
         try:
             data = path.read_bytes()
         except OSError as err:
-            diags.add(display_path(path), 0, 0, "unreadable", f"cannot read the file: {err.strerror}",
-                      hint="check the file's permissions")
+            diags.add(
+                display_path(path),
+                0,
+                0,
+                "unreadable",
+                f"cannot read the file: {err.strerror}",
+                hint="check the file's permissions",
+            )
             continue
         if path.suffix in (".json", ".geojson") and _too_deep(data, display_path(path), diags):
             continue
@@ -223,9 +264,14 @@ def _too_deep(data: bytes, shown: str, diags: Diagnostics) -> bool:
             if depth > MAX_DATA_DEPTH:
                 line = data.count(b"\n", 0, token.start()) + 1
                 column = token.start() - (data.rfind(b"\n", 0, token.start()) + 1) + 1
-                diags.add(shown, line, column, "too-deep",
-                          f"arrays and objects are nested more than {MAX_DATA_DEPTH} levels deep",
-                          hint="GeoJSON coordinates need at most 7 levels; check the file's brackets")
+                diags.add(
+                    shown,
+                    line,
+                    column,
+                    "too-deep",
+                    f"arrays and objects are nested more than {MAX_DATA_DEPTH} levels deep",
+                    hint="GeoJSON coordinates need at most 7 levels; check the file's brackets",
+                )
                 return True
         elif bracket in (b"]", b"}"):
             depth -= 1
@@ -253,8 +299,9 @@ def _inside(root: Path, path: Path) -> bool:
         return True  # stays inside: reported as not a file, where it is
 
 
-def _load_item(path: Path, shown: str, kind: str, item_id: str, diags: Diagnostics,
-               state: BuildState) -> RawItem | None:
+def _load_item(
+    path: Path, shown: str, kind: str, item_id: str, diags: Diagnostics, state: BuildState
+) -> RawItem | None:
     st = None
     try:
         if state.items is not None:
@@ -264,8 +311,9 @@ def _load_item(path: Path, shown: str, kind: str, item_id: str, diags: Diagnosti
                 return item
         raw = path.read_bytes()
     except OSError as err:
-        diags.add(shown, 0, 0, "unreadable", f"cannot read the file: {err.strerror}",
-                  hint="check the file's permissions")
+        diags.add(
+            shown, 0, 0, "unreadable", f"cannot read the file: {err.strerror}", hint="check the file's permissions"
+        )
         return None
     text = _decode(raw, shown, diags)
     if text is None:
@@ -293,10 +341,19 @@ def _parsed(text: str, item: RawItem, diags: Diagnostics, cache: BuildState) -> 
             mark = err.context_mark  # where the unclosed quote or bracket opened, not the file's end
         problem = " ".join(filter(None, [err.context, err.problem]))
         bad_line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
-        hint = "indent with spaces, not tabs" if "\t" in bad_line else \
-            "check the indentation and quote values that contain ': ' or start with a symbol"
-        diags.add(shown, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
-                  "yaml-syntax", f"YAML syntax error: {problem}", hint=hint)
+        hint = (
+            "indent with spaces, not tabs"
+            if "\t" in bad_line
+            else "check the indentation and quote values that contain ': ' or start with a symbol"
+        )
+        diags.add(
+            shown,
+            mark.line + 1 if mark else 0,
+            mark.column + 1 if mark else 0,
+            "yaml-syntax",
+            f"YAML syntax error: {problem}",
+            hint=hint,
+        )
         return None
     except yaml.YAMLError as err:  # reader errors (control characters) carry no problem_mark
         diags.add(shown, 1, 1, "yaml-syntax", f"YAML error: {err}")
@@ -307,25 +364,37 @@ def _parsed(text: str, item: RawItem, diags: Diagnostics, cache: BuildState) -> 
 
 def _decode(raw: bytes, shown: str, diags: Diagnostics) -> str | None:
     if len(raw) > MAX_BYTES:
-        diags.add(shown, 0, 0, "file-too-large",
-                  f"the file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}",
-                  hint="split the item or shorten it")
+        diags.add(
+            shown,
+            0,
+            0,
+            "file-too-large",
+            f"the file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}",
+            hint="split the item or shorten it",
+        )
         return None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 1 and (raw[0] == 0 or raw[1] == 0)):
-        diags.add(shown, 1, 1, "encoding", "the file is UTF-16; content files must be UTF-8",
-                  hint="save the file as UTF-8")
+        diags.add(
+            shown, 1, 1, "encoding", "the file is UTF-16; content files must be UTF-8", hint="save the file as UTF-8"
+        )
         return None
     if b"\x00" in raw:
-        line = raw[:raw.index(b"\x00")].count(b"\n") + 1
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         diags.add(shown, line, 1, "encoding", "the file contains a NUL byte")
         return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
+        line = raw[: err.start].count(b"\n") + 1
         column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
-        diags.add(shown, line, column, "encoding",
-                  f"invalid UTF-8 (byte 0x{raw[err.start]:02x})", hint="save the file as UTF-8")
+        diags.add(
+            shown,
+            line,
+            column,
+            "encoding",
+            f"invalid UTF-8 (byte 0x{raw[err.start]:02x})",
+            hint="save the file as UTF-8",
+        )
         return None
 
 
@@ -335,14 +404,22 @@ def _parse(text: str, item: RawItem) -> object:
     try:
         loader.get_event()  # StreamStart
         if loader.check_event(yaml.StreamEndEvent):
-            raise _YamlProblem("empty-file", "the file is empty", _next_mark(loader),
-                               hint="write the item's fields, or delete the file")
+            raise _YamlProblem(
+                "empty-file",
+                "the file is empty",
+                _next_mark(loader),
+                hint="write the item's fields, or delete the file",
+            )
         loader.get_event()  # DocumentStart
         data = _parse_node(loader, item, ())
         loader.get_event()  # DocumentEnd
         if not loader.check_event(yaml.StreamEndEvent):
-            raise _YamlProblem("several-documents", "the file holds more than one YAML document",
-                               _next_mark(loader), hint="one item per file; remove '---'")
+            raise _YamlProblem(
+                "several-documents",
+                "the file holds more than one YAML document",
+                _next_mark(loader),
+                hint="one item per file; remove '---'",
+            )
     finally:
         loader.dispose()
     return data
@@ -379,8 +456,7 @@ def _parse_node(loader, item: RawItem, path: Path_) -> object:
             value = _scalar(loader, event)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(stack) > MAX_DEPTH:
-                raise _YamlProblem("too-deep", f"values are nested more than {MAX_DEPTH} levels deep",
-                                   event.start_mark)
+                raise _YamlProblem("too-deep", f"values are nested more than {MAX_DEPTH} levels deep", event.start_mark)
             value = {} if isinstance(event, yaml.MappingStartEvent) else []
         else:  # pragma: no cover - the parser emits no other event inside a document
             raise _YamlProblem("yaml-syntax", "unexpected YAML structure", event.start_mark)
@@ -394,12 +470,20 @@ def _parse_node(loader, item: RawItem, path: Path_) -> object:
 
 def _refuse_anchors_and_tags(event) -> None:
     if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-        raise _YamlProblem("yaml-alias", "anchors and aliases (&name, *name) are not supported",
-                           event.start_mark, hint="write the value out in full")
+        raise _YamlProblem(
+            "yaml-alias",
+            "anchors and aliases (&name, *name) are not supported",
+            event.start_mark,
+            hint="write the value out in full",
+        )
     tag = getattr(event, "tag", None)
     if tag not in (None, "!") and not (isinstance(event, yaml.ScalarEvent) and event.implicit[0]):
-        raise _YamlProblem("yaml-tag", f"the tag '{tag}' is not supported", event.start_mark,
-                           hint="remove the tag; content holds plain text, numbers, dates and lists")
+        raise _YamlProblem(
+            "yaml-tag",
+            f"the tag '{tag}' is not supported",
+            event.start_mark,
+            hint="remove the tag; content holds plain text, numbers, dates and lists",
+        )
 
 
 def _mapping_key(loader, event, container: dict, cpath: Path_, item: RawItem) -> str:
@@ -410,9 +494,12 @@ def _mapping_key(loader, event, container: dict, cpath: Path_, item: RawItem) ->
     where = (event.start_mark.line + 1, event.start_mark.column + 1)
     if key in container:
         first = item.keys[cpath + (key,)]
-        raise _YamlProblem("duplicate-key", f"the key '{key}' appears twice in one mapping "
-                           f"(first on line {first[0]})", event.start_mark,
-                           hint="keep one of them; YAML would silently use the last")
+        raise _YamlProblem(
+            "duplicate-key",
+            f"the key '{key}' appears twice in one mapping (first on line {first[0]})",
+            event.start_mark,
+            hint="keep one of them; YAML would silently use the last",
+        )
     item.keys[cpath + (key,)] = where
     return key
 
@@ -442,14 +529,22 @@ def _scalar(loader, event) -> object:
     if not event.style and _yaml11_only(tag, event.value):  # plain: the C parser says "", Python None
         return event.value
     if tag in _NUMBER_TAGS and len(event.value) > MAX_NUMBER:
-        raise _YamlProblem("bad-number", f"a number of {len(event.value):,} characters", event.start_mark,
-                           hint=f"numbers have at most {MAX_NUMBER} characters; quote the value if it is text")
+        raise _YamlProblem(
+            "bad-number",
+            f"a number of {len(event.value):,} characters",
+            event.start_mark,
+            hint=f"numbers have at most {MAX_NUMBER} characters; quote the value if it is text",
+        )
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
         return loader.construct_object(node)
     except (ValueError, OverflowError):
-        raise _YamlProblem("bad-date", f"'{event.value}' is not a real date", event.start_mark,
-                           hint="use YYYY-MM-DD with a valid month and day") from None
+        raise _YamlProblem(
+            "bad-date",
+            f"'{event.value}' is not a real date",
+            event.start_mark,
+            hint="use YYYY-MM-DD with a valid month and day",
+        ) from None
 
 
 def _yaml11_only(tag: str, value: str) -> bool:

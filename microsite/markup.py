@@ -9,6 +9,7 @@ Citations (`[@source-id]`, `[@a, p. 3; @b]`) become placeholder links that the r
 numbers against the page's source list. The Markdown source itself is scanned for their places
 and for paragraphs that cite nothing, so each finding carries its line within the text.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -30,12 +31,12 @@ from .urls import LINK_SCHEMES as SAFE_SCHEMES, url_problem
 
 # Written by the author as `[text](district:yangpu#section)`: any kind's name (kinds.py), then an id.
 INTERNAL_LINK = re.compile(r"^(" + "|".join(BY_NAME) + r"):([a-z0-9-]+)(?:#([\w-]+))?$")
-PLACEHOLDER = "@site:"        # href="@site:district:yangpu#x" until the page knows its place
+PLACEHOLDER = "@site:"  # href="@site:district:yangpu#x" until the page knows its place
 # `[@id]`, `[@id, locator]`, several joined by `;`. A locator holds no brackets or semicolons.
 _ONE_CITE = r"@([a-z0-9]+(?:-[a-z0-9]+)*)(?:,([^\[\];]*))?"
 CITATION = re.compile(r"\[" + _ONE_CITE + r"(?:;\s*" + _ONE_CITE + r")*\]")
 _CITE_PART = re.compile(_ONE_CITE)
-CITE_PLACEHOLDER = "@cite:"   # href="@cite:<source id>" until the page numbers its sources
+CITE_PLACEHOLDER = "@cite:"  # href="@cite:<source id>" until the page numbers its sources
 
 # A line break in the source between two Chinese characters (or full-width punctuation) is not a
 # space: browsers would show one. Inline tags may stand on either side of the break.
@@ -45,24 +46,58 @@ _CJK_BREAK = re.compile(f"([{_CJK}]{_INLINE_TAGS})[ \t]*\n\\s*({_INLINE_TAGS}[{_
 _PRE = re.compile(r"(<pre>.*?</pre>)", re.DOTALL)
 _CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")  # in plain text: YAML folds a break into a space
 
-_TAGS = {"p", "br", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "h2", "h3",
-         "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "img", "hr", "abbr", "span", "sup",
-         "div", "section"}
+_TAGS = {
+    "p",
+    "br",
+    "a",
+    "em",
+    "strong",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "img",
+    "hr",
+    "abbr",
+    "span",
+    "sup",
+    "div",
+    "section",
+}
 # What survives the sanitiser: the attributes the extensions write, and those an attribute list
 # (`{: .class #id lang=zh}`) may set. Values are checked by _attribute; no inline style (the
 # pages' Content-Security-Policy would refuse it): a column's alignment is a class.
 _TEXT_ATTRS = {"class", "id", "lang"}
 _ATTRS = {tag: set(_TEXT_ATTRS) for tag in _TAGS} | {
-    "a": _TEXT_ATTRS | {"href", "title", "rel", "aria-label"}, "img": _TEXT_ATTRS | {"src", "alt", "title", "width", "height"},
-    "th": _TEXT_ATTRS | {"scope"}, "abbr": _TEXT_ATTRS | {"title"},
-    "section": {"class", "aria-label"}, "div": {"class", "role", "tabindex", "aria-label"}}
+    "a": _TEXT_ATTRS | {"href", "title", "rel", "aria-label"},
+    "img": _TEXT_ATTRS | {"src", "alt", "title", "width", "height"},
+    "th": _TEXT_ATTRS | {"scope"},
+    "abbr": _TEXT_ATTRS | {"title"},
+    "section": {"class", "aria-label"},
+    "div": {"class", "role", "tabindex", "aria-label"},
+}
 _ATTRIBUTE_VALUES = {
     "class": re.compile(r"[a-z][a-z0-9-]*(?: [a-z][a-z0-9-]*)*"),
     "lang": re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{1,8})*"),
     "id": re.compile(r"[^\s\"'<>&]{1,80}"),
-    "width": re.compile(r"[1-9][0-9]{0,4}"), "height": re.compile(r"[1-9][0-9]{0,4}"),
-    "aria-label": re.compile(r"@[a-z-]+(?::[0-9]+)?"),   # a label placeholder (LABEL), filled per page
-    "role": re.compile(r"region"), "tabindex": re.compile(r"0"),
+    "width": re.compile(r"[1-9][0-9]{0,4}"),
+    "height": re.compile(r"[1-9][0-9]{0,4}"),
+    "aria-label": re.compile(r"@[a-z-]+(?::[0-9]+)?"),  # a label placeholder (LABEL), filled per page
+    "role": re.compile(r"region"),
+    "tabindex": re.compile(r"0"),
 }
 LABEL = re.compile(r'aria-label="@([a-z-]+)(?::([0-9]+))?"')  # the render stage writes the words
 
@@ -71,12 +106,12 @@ class Context:
     """What a Markdown conversion checks against and reports to."""
 
     def __init__(self, known: dict[str, set[str]], diags: Diagnostics) -> None:
-        self.known = known            # kind -> ids that exist
+        self.known = known  # kind -> ids that exist
         self.diags = diags
         # What one conversion found, before it is given a place: depends on the text alone,
         # so it can be cached with the HTML.
-        self.found: list[tuple] = []   # (code, message, hint, (line, column) in the text or None)
-        self.refs: list[tuple[str, str, str]] = []    # internal links: (kind, id, href)
+        self.found: list[tuple] = []  # (code, message, hint, (line, column) in the text or None)
+        self.refs: list[tuple[str, str, str]] = []  # internal links: (kind, id, href)
 
 
 class _Links(Treeprocessor):
@@ -94,7 +129,7 @@ class _Links(Treeprocessor):
             elif el.tag == "img":
                 self._image(el)
             elif el.tag in ("th", "td") and el.get("style", "").startswith("text-align: "):
-                align = el.attrib.pop("style")[len("text-align: "):].rstrip(";")
+                align = el.attrib.pop("style")[len("text-align: ") :].rstrip(";")
                 el.set("class", f"align-{align}")
         _shape_blocks(root)
 
@@ -111,8 +146,9 @@ class _Links(Treeprocessor):
             self.ctx.refs.append((kind, item_id, href))  # checked against the model by Converter
             el.set("href", PLACEHOLDER + href)
         elif problem:
-            self._report("unsafe-link", f"the link {problem}",
-                         hint="use http, https, mailto, a relative URL or district:<id>")
+            self._report(
+                "unsafe-link", f"the link {problem}", hint="use http, https, mailto, a relative URL or district:<id>"
+            )
             el.attrib.pop("href")
         elif scheme in ("http", "https"):
             el.set("rel", "external noopener noreferrer")
@@ -120,12 +156,14 @@ class _Links(Treeprocessor):
 
     def _image(self, el: etree.Element) -> None:
         if not el.get("alt", "").strip():
-            self._report("image-alt", "an image without alt text",
-                         hint="describe the image: ![what it shows](path)")
+            self._report("image-alt", "an image without alt text", hint="describe the image: ![what it shows](path)")
         problem = url_problem(el.get("src", ""), "embed")
         if problem:
-            self._report("unsafe-link", f"the image source {problem}",
-                         hint="images must be files of the site: no page may load anything from another host")
+            self._report(
+                "unsafe-link",
+                f"the image source {problem}",
+                hint="images must be files of the site: no page may load anything from another host",
+            )
             el.attrib.pop("src", None)
 
 
@@ -136,8 +174,9 @@ def _shape_blocks(root: etree.Element) -> None:
     for parent in list(root.iter()):
         for at, el in enumerate(parent):
             if el.tag == "table":
-                box = etree.Element("div", {"class": "table-scroll fit", "role": "region", "tabindex": "0",
-                                            "aria-label": "@table"})
+                box = etree.Element(
+                    "div", {"class": "table-scroll fit", "role": "region", "tabindex": "0", "aria-label": "@table"}
+                )
                 box.append(el)
                 box.tail, el.tail = el.tail, None
                 parent[at] = box
@@ -216,7 +255,8 @@ class Converter:
             extensions=["tables", "sane_lists", "fenced_code", "footnotes", "attr_list", _Safe(ctx)],
             # notes numbered in the order the text refers to them; ids without a colon
             extension_configs={"footnotes": {"SEPARATOR": "-", "USE_DEFINITION_ORDER": False}},
-            output_format="html")
+            output_format="html",
+        )
 
     def convert(self, text: str, file: str, field: str, place: Placer) -> tuple[str, list[str]]:
         """The text's HTML and the ids of the sources it cites (known ones, first-cited first).
@@ -232,13 +272,26 @@ class Converter:
             self.ctx.diags.add(file, *place(at), code, message, field=field, hint=hint)
         for kind, item_id, href in refs:
             if item_id not in self.ctx.known.get(kind, set()):
-                self.ctx.diags.add(file, line, column, "markdown-link", f"the link '{href}' names no {kind}",
-                                   field=field, hint=f"check the id against content/{BY_NAME[kind].folder}/")
+                self.ctx.diags.add(
+                    file,
+                    line,
+                    column,
+                    "markdown-link",
+                    f"the link '{href}' names no {kind}",
+                    field=field,
+                    hint=f"check the id against content/{BY_NAME[kind].folder}/",
+                )
         cited = []
         for source_id, at in cites:
             if source_id not in self.ctx.known.get("source", set()):
-                self.ctx.diags.add(file, *place(at), "unknown-citation", f"the citation names no source '{source_id}'",
-                                   field=field, hint="check the id against content/sources/")
+                self.ctx.diags.add(
+                    file,
+                    *place(at),
+                    "unknown-citation",
+                    f"the citation names no source '{source_id}'",
+                    field=field,
+                    hint="check the id against content/sources/",
+                )
             elif source_id not in cited:
                 cited.append(source_id)
         return html, cited
@@ -268,12 +321,25 @@ class Converter:
         try:
             converted = self.md.reset().convert(text)
         except RecursionError:  # a shape the limits above did not foresee: fail this text alone
-            return "", (("markdown-too-complex", "the text is nested too deeply to convert", LIMITS_HINT, None),), (), ()
-        html = nh3.clean(converted, tags=_TAGS, attributes=_ATTRS, attribute_filter=_attribute, link_rel=None,
-                         url_schemes=SAFE_SCHEMES | {"@site"}, strip_comments=True)
+            return (
+                "",
+                (("markdown-too-complex", "the text is nested too deeply to convert", LIMITS_HINT, None),),
+                (),
+                (),
+            )
+        html = nh3.clean(
+            converted,
+            tags=_TAGS,
+            attributes=_ATTRS,
+            attribute_filter=_attribute,
+            link_rel=None,
+            url_schemes=SAFE_SCHEMES | {"@site"},
+            strip_comments=True,
+        )
         cites, uncited = scan_citations(text)
-        found = self.ctx.found + [("uncited-paragraph", "a paragraph that cites no source", _CITE_HINT, at)
-                                  for at in uncited]
+        found = self.ctx.found + [
+            ("uncited-paragraph", "a paragraph that cites no source", _CITE_HINT, at) for at in uncited
+        ]
         return join_cjk_lines(html), tuple(found), tuple(self.ctx.refs), cites
 
 
@@ -291,16 +357,22 @@ def scan_citations(text: str) -> tuple[tuple, tuple]:
     by blank lines, each item of a list on its own; headings, tables, rules and code are not prose.
     A footnote (`[^1]: …`) is a block of its own, and a block that refers to a note that cites
     counts as citing: a claim may carry its source in its note."""
-    cites, blocks = [], []   # blocks: ((line, column), cites, notes referred to, note defined)
-    block: list[tuple[int, str]] = []   # the lines of the paragraph or list item being read
+    cites, blocks = [], []  # blocks: ((line, column), cites, notes referred to, note defined)
+    block: list[tuple[int, str]] = []  # the lines of the paragraph or list item being read
     fenced = False
 
     def close() -> None:
         if block:
             first, line = block[0]
             note = _NOTE_DEFINITION.match(line)
-            blocks.append(((first, len(line) - len(line.lstrip())), any(CITATION.search(x) for _, x in block),
-                           {ref for _, x in block for ref in _NOTE_REFERENCE.findall(x)}, note and note.group(1)))
+            blocks.append(
+                (
+                    (first, len(line) - len(line.lstrip())),
+                    any(CITATION.search(x) for _, x in block),
+                    {ref for _, x in block for ref in _NOTE_REFERENCE.findall(x)},
+                    note and note.group(1),
+                )
+            )
         block.clear()
 
     for number, line in enumerate(text.split("\n")):
@@ -346,8 +418,8 @@ def join_cjk_text(text: str) -> str:
 # at the limits the slowest text known takes under a second.
 MAX_CHARACTERS = 50_000
 MAX_WORK = 1_000_000  # per paragraph: characters × marks
-MAX_BACKTICKS = 16    # in one run
-MAX_NESTING = 20      # levels of indentation (4 spaces or a tab) and block-quote marks on one line
+MAX_BACKTICKS = 16  # in one run
+MAX_NESTING = 20  # levels of indentation (4 spaces or a tab) and block-quote marks on one line
 LIMITS_HINT = "split the text into shorter paragraphs, or simplify it"
 _MARKS = re.compile(r"[\[<`]")
 _LINE_START = re.compile(r"^[ \t>]*", re.MULTILINE)
@@ -361,8 +433,10 @@ def too_complex(text: str) -> str:
     for paragraph in _PARAGRAPHS.split(text):
         marks = len(_MARKS.findall(paragraph))
         if marks * len(paragraph) > MAX_WORK:
-            return (f"a paragraph of {len(paragraph):,} characters holds {marks:,} of [, < and `; "
-                    f"characters × those marks may be at most {MAX_WORK:,}")
+            return (
+                f"a paragraph of {len(paragraph):,} characters holds {marks:,} of [, < and `; "
+                f"characters × those marks may be at most {MAX_WORK:,}"
+            )
     run = max(map(len, re.findall(r"`+", text)), default=0)
     if run > MAX_BACKTICKS:
         return f"the text has a run of {run:,} backticks; the limit is {MAX_BACKTICKS}"

@@ -12,6 +12,7 @@ root or a sub-path, and from disk. A path into the media folder that names no fi
 Each file is an output of its own (`media_makers`): it reads only its own bytes, so the build
 state copies a changed file again, keeps an unchanged one, and a removed one leaves the site.
 """
+
 from __future__ import annotations
 
 import html
@@ -48,6 +49,7 @@ def placeholders(html_text: str, text_folder: str) -> str:
         fragment = urlsplit(html.unescape(match.group(2))).fragment
         url = quote(path, safe="/") + (f"#{fragment}" if fragment else "")
         return f'{match.group(1)}="{PLACEHOLDER}{html.escape(url)}"'
+
     return _RELATIVE_URL.sub(replace, html_text)
 
 

@@ -4,6 +4,7 @@ Built once by `resolve`; references are objects (an initiative's districts are D
 and reverse links (a district's initiatives, a source's citations) are filled in by `resolve` too.
 Every list is sorted, ending in the unique id, so output order never depends on file order.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +15,7 @@ from .languages import TABLE as _LANGUAGES
 
 class Text:
     """A human-readable value in one or more languages."""
+
     __slots__ = ("values",)
 
     def __init__(self, values: dict[str, str]) -> None:
@@ -38,6 +40,7 @@ class Text:
 @dataclass(frozen=True)
 class Place:
     """Where an item comes from, for diagnostics raised after loading."""
+
     file: str
     line: int = 1
     column: int = 1
@@ -50,10 +53,10 @@ class Source:
     title: str
     publisher: Text
     url: str
-    date: dt.date | None    # None: the page shows no publication date
+    date: dt.date | None  # None: the page shows no publication date
     language: str
     note: Text | None = None
-    cited_by: list = field(default_factory=list)    # items citing it, sorted by kind then id
+    cited_by: list = field(default_factory=list)  # items citing it, sorted by kind then id
     kind = "source"
 
 
@@ -74,7 +77,7 @@ class Batch:
     place: Place
     name: Text
     announced: dt.date
-    summary: Text          # HTML per language
+    summary: Text  # HTML per language
     order: int
     sources: list
     zones: list = field(default_factory=list)
@@ -88,11 +91,11 @@ class District:
     place: Place
     name: Text
     code: str
-    summary: Text          # HTML per language
+    summary: Text  # HTML per language
     sources: list
     zones: list = field(default_factory=list)
     initiatives: list = field(default_factory=list)
-    batches: list = field(default_factory=list)   # batches that named a zone here
+    batches: list = field(default_factory=list)  # batches that named a zone here
     kind = "district"
 
 
@@ -103,11 +106,11 @@ class Zone:
     name: Text
     zone_kind: str
     district: District
-    batch: Batch | None    # None: the site does not group its zones in batches
+    batch: Batch | None  # None: the site does not group its zones in batches
     area_km2: Quantity | None
     covers: list
     focus: list
-    summary: Text          # HTML per language
+    summary: Text  # HTML per language
     sources: list
     initiatives: list = field(default_factory=list)
     kind = "zone"
@@ -122,9 +125,10 @@ class Person:
 @dataclass(frozen=True)
 class Quantity:
     """A number as the source gives it: exact, "about", "over", "nearly", or a range."""
-    value: float                  # the number, or a range's lower end
-    qualifier: str = "exact"      # one of QUALIFIERS
-    upper: float | None = None    # a range's upper end
+
+    value: float  # the number, or a range's lower end
+    qualifier: str = "exact"  # one of QUALIFIERS
+    upper: float | None = None  # a range's upper end
 
     def bounds(self) -> tuple[float, float]:
         """For sorting and comparing: the lower and upper ends."""
@@ -136,7 +140,7 @@ QUALIFIERS = ("exact", "about", "over", "nearly", "range")
 
 @dataclass(frozen=True)
 class Figure:
-    value: Text | None           # a figure written as text ("6+1")
+    value: Text | None  # a figure written as text ("6+1")
     label: Text
     amount: Quantity | None = None  # or as a number with its qualifier and unit
     unit: Text | None = None
@@ -147,7 +151,7 @@ class Initiative:
     id: str
     place: Place
     title: Text
-    districts: list        # its own districts plus those of its zones
+    districts: list  # its own districts plus those of its zones
     zones: list
     themes: list
     sources: list
@@ -156,7 +160,7 @@ class Initiative:
     status: str | None
     announced_by: list
     figures: list
-    body: Text             # HTML per language
+    body: Text  # HTML per language
     related: list = field(default_factory=list)
     kind = "initiative"
 
@@ -164,7 +168,8 @@ class Initiative:
 @dataclass(eq=False)
 class Media:
     """A file of the content's media folder (media.py), copied into the site as it is."""
-    id: str                # its path below the content folder, the same in the site: "media/chart.png"
+
+    id: str  # its path below the content folder, the same in the site: "media/chart.png"
     data: bytes
     kind = "media"
 
@@ -173,22 +178,23 @@ class Media:
 class Settings:
     title: Text
     description: Text
-    intro: Text            # HTML per language
+    intro: Text  # HTML per language
     languages: tuple
     default_language: str  # of plain texts, and of the titles lists sort by (languages.py)
     base_url: str | None
     strict: bool
     severity: dict
     sources: list
-    name: str = "microsite"        # the offline bundle's file name, the feed's tag: ids
+    name: str = "microsite"  # the offline bundle's file name, the feed's tag: ids
     map_credit: Text | None = None  # where the map's boundaries come from
-    areas: Areas | None = None      # what the site calls its areas; None: the theme's word
+    areas: Areas | None = None  # what the site calls its areas; None: the theme's word
     zone_kinds: dict = field(default_factory=dict)  # zone kind id -> label (Text), as declared
 
 
 @dataclass(frozen=True)
 class Areas:
     """What a site calls the areas of its map ("district", 区), one and several."""
+
     one: Text
     many: Text
 
@@ -196,6 +202,7 @@ class Areas:
 @dataclass
 class Site:
     """The whole resolved model: a list of items per kind (kinds.py), named by the kind's folder."""
+
     settings: Settings
     batches: list
     districts: list
@@ -203,8 +210,8 @@ class Site:
     themes: list
     initiatives: list
     sources: list
-    shapes: tuple                           # district boundaries for the maps (svg.Shape)
+    shapes: tuple  # district boundaries for the maps (svg.Shape)
     matrix: dict = field(default_factory=dict)  # (district id, theme id) -> [initiatives]
     missing_translations: list = field(default_factory=list)  # (file, line, field, language)
     relative_links: list = field(default_factory=list)  # links.RelativeLink: checked against the plan
-    media: dict = field(default_factory=dict)   # path -> Media
+    media: dict = field(default_factory=dict)  # path -> Media

@@ -4,6 +4,7 @@ The starter (microsite/starter/) is a site about a made-up programme in a made-u
 settings, one item of each kind and a map of three districts, every text in both languages and
 citing its source, so that it builds with --strict and passes `check` as written.
 """
+
 from __future__ import annotations
 
 import shutil

@@ -5,6 +5,7 @@ changed (`produce`) → write → decide. Nothing is written before every page e
 and nothing at all when there are errors: the previous output stays exactly as it was. (The dev
 server runs the same stages, with the rendering put off until a file is asked for: devbuild.py.)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,7 @@ from .track import Values
 from .urls import UrlPolicy, normalise_base_url
 from .write import WriteStats, out_dir_problem, write_site
 
-ROOT = Path(__file__).resolve().parent.parent   # the repository, or the installed package's folder
+ROOT = Path(__file__).resolve().parent.parent  # the repository, or the installed package's folder
 FINGERPRINTED = (".css", ".js")
 
 
@@ -46,7 +47,7 @@ class Options:
     static: Path = field(default_factory=lambda: theme_folder("static"))
     jobs: int = os.cpu_count() or 1
     cache: Path | None = field(default_factory=user_cache)  # where the build state lives (state.py); None: nowhere
-    fresh: bool = False                  # reuse nothing of the last build (its state is still written)
+    fresh: bool = False  # reuse nothing of the last build (its state is still written)
     progress: Callable[[int, int], None] | None = None  # told (pages rendered, pages to render)
     base_url: str | None = None
     offline: bool = False
@@ -65,7 +66,7 @@ class Result:
     output: Output | None = None
     stats: WriteStats = field(default_factory=WriteStats)
     seconds: float = 0.0
-    skipped: bool = False   # no input had changed: the previous build's output and diagnostics
+    skipped: bool = False  # no input had changed: the previous build's output and diagnostics
 
     @property
     def ok(self) -> bool:
@@ -74,33 +75,35 @@ class Result:
 
 @dataclass
 class Output:
-    files: dict[str, bytes | None]   # None: the file in the folder is right (its hash: `reused`)
+    files: dict[str, bytes | None]  # None: the file in the folder is right (its hash: `reused`)
     made: dict[str, tuple[str, array | None]]  # path -> (hash, what it read, state.intern'd; None: as before)
-    reused: dict[str, str]           # path -> hash of the files kept as they are
+    reused: dict[str, str]  # path -> hash of the files kept as they are
     pages: int = 0
     rendered: int = 0
-    pending: int = 0   # the dev server's: files left to check, and make if changed (devbuild.py)
+    pending: int = 0  # the dev server's: files left to check, and make if changed (devbuild.py)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a maker's path -> its files
 
 
 @dataclass
 class Plan:
     """A build's model and what it will write, before anything is rendered."""
+
     site: m.Site
     policy: UrlPolicy
     pages: list[Page]
-    static: dict[str, bytes]     # output path -> bytes (collect_static)
+    static: dict[str, bytes]  # output path -> bytes (collect_static)
     renderer: Renderer
-    values: Values               # the digest of each value of this model a page may read
-    state: BuildState            # whose tables remember the search index's tokens
+    values: Values  # the digest of each value of this model a page may read
+    state: BuildState  # whose tables remember the search index's tokens
 
     def whole_model_makers(self) -> dict[str, Callable]:
         """Search indexes, feeds, sitemap, data exports and media files: each path, with what makes it from a
         (recorded) view of the model. A maker may make several files (a group, named by the
         path it is listed under): the search index makes every language's parts at once."""
         search = self.policy.search_index(self.site.settings.languages[0])
-        makers = {search: partial(search_files, policy=self.policy, state=self.state,
-                                  catalogues=self.renderer.catalogues)}
+        makers = {
+            search: partial(search_files, policy=self.policy, state=self.state, catalogues=self.renderer.catalogues)
+        }
         return makers | publish_makers(self.site, self.policy) | media_makers(self.site)
 
     def make_files(self, path: str, target: Page | Callable) -> tuple[dict[str, bytes], frozenset]:
@@ -119,9 +122,11 @@ def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.
     catalogues = load_catalogues(options.templates, diags, site.settings.languages if site else languages.codes())
     if site is None or diags.errors:
         return site, None
-    policy = UrlPolicy(offline=options.offline,
-                       base_url=normalise_base_url(options.base_url) or site.settings.base_url,
-                       root_language=site.settings.languages[0])
+    policy = UrlPolicy(
+        offline=options.offline,
+        base_url=normalise_base_url(options.base_url) or site.settings.base_url,
+        root_language=site.settings.languages[0],
+    )
     static = collect_static(options.static)
     renderer = Renderer(site, policy, options.templates, catalogues, _asset_names(static))
     plan = Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site), state)
@@ -152,20 +157,32 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
         template_problem(err, options.templates, diags)
         return None
     files: dict[str, bytes | None] = dict(plan.static)
-    files.update((path, made[path][0] if path in made else None)
-                 for path in [*(p.path for p in plan.pages), *(m for group in groups.values() for m in group)])
+    files.update(
+        (path, made[path][0] if path in made else None)
+        for path in [*(p.path for p in plan.pages), *(m for group in groups.values() for m in group)]
+    )
     records: dict[str, tuple[str, array | None]] = {
-        path: (hashlib.sha256(data).hexdigest(), state.intern(frozenset())) for path, data in plan.static.items()}
+        path: (hashlib.sha256(data).hexdigest(), state.intern(frozenset())) for path, data in plan.static.items()
+    }
     records.update((path, (hashlib.sha256(data).hexdigest(), reads)) for path, (data, reads) in made.items())
     reused = {path: state.outputs[path].hash for path in kept if path in files}
     # a group's files made again as they were: kept (their reads are recorded anew)
-    reused.update((path, digest) for path, (digest, _) in records.items()
-                  if path in made and state.holds(options.out, path) and state.outputs[path].hash == digest)
+    reused.update(
+        (path, digest)
+        for path, (digest, _) in records.items()
+        if path in made and state.holds(options.out, path) and state.outputs[path].hash == digest
+    )
     for path in reused:
         files[path] = None
     records.update((path, (digest, None)) for path, digest in reused.items() if path not in made)
-    return Output(files, records, reused, len(plan.pages), len(todo),
-                  groups={path: group for path, group in groups.items() if group != (path,)})
+    return Output(
+        files,
+        records,
+        reused,
+        len(plan.pages),
+        len(todo),
+        groups={path: group for path, group in groups.items() if group != (path,)},
+    )
 
 
 def reusable(plan: Plan, options: Options, state: BuildState) -> set[str]:
@@ -194,8 +211,9 @@ def build(options: Options) -> Result:
     if found is not None:
         diags, pages = found
         same = Output({path: None for path in state.outputs}, {}, {}, pages, 0)
-        return Result(diags, None, same, WriteStats(unchanged=len(state.outputs)),
-                      time.perf_counter() - started, skipped=True)
+        return Result(
+            diags, None, same, WriteStats(unchanged=len(state.outputs)), time.perf_counter() - started, skipped=True
+        )
     site, plan = prepare(options, diags, state)
     output = produce(plan, options, diags, state) if plan else None
     settle(options, site, diags)
@@ -221,9 +239,14 @@ def output_problem(options: Options, diags: Diagnostics) -> bool:
     """True, with the reason reported, when options.out is no place to write a site."""
     problem = out_dir_problem(options.out, options.content, ROOT)
     if problem:
-        diags.add(display_path(options.out), 0, 0, "bad-output",
-                  f"refusing to write the site into {display_path(options.out)}: it {problem}",
-                  hint="choose an empty folder or a previous build's folder with --out")
+        diags.add(
+            display_path(options.out),
+            0,
+            0,
+            "bad-output",
+            f"refusing to write the site into {display_path(options.out)}: it {problem}",
+            hint="choose an empty folder or a previous build's folder with --out",
+        )
     return bool(problem)
 
 
@@ -260,7 +283,7 @@ def _asset_names(files: dict[str, bytes]) -> dict[str, str]:
     """Template name ('style.css') -> fingerprinted output path ('assets/style.0a1b2c3d4e.css')."""
     names = {}
     for path in files:
-        name = path[len("assets/"):]
+        name = path[len("assets/") :]
         stem, _, suffix = name.rpartition(".")
         if "." + suffix in FINGERPRINTED:
             name = stem.rpartition(".")[0] + "." + suffix
@@ -274,7 +297,12 @@ def check_paths(pages, files: dict, diags: Diagnostics) -> None:
     for page in pages:
         if page.path in seen:
             other = seen[page.path]
-            diags.add(getattr(page.item, "place", m.Place("")).file, 0, 0, "path-collision",
-                      f"two pages would be written to {page.path}",
-                      hint=f"the other is {getattr(getattr(other, 'item', None), 'id', other)}")
+            diags.add(
+                getattr(page.item, "place", m.Place("")).file,
+                0,
+                0,
+                "path-collision",
+                f"two pages would be written to {page.path}",
+                hint=f"the other is {getattr(getattr(other, 'item', None), 'id', other)}",
+            )
         seen[page.path] = page

@@ -8,6 +8,7 @@ that holds `content/site.yaml`, or from `--site DIR`; every folder can also be n
 The default theme is the generator's, wherever it is installed; nothing is ever written into
 the installed package.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,21 +49,40 @@ def checkers_folder() -> Path:
 
 def add_site_options(p: argparse.ArgumentParser) -> None:
     """The options every command that builds takes: build, check, serve and bundle."""
-    p.add_argument("--site", type=Path, metavar="DIR",
-                   help="the site's folder, holding content/site.yaml (default: the working folder "
-                        "or the nearest folder above it that holds content/site.yaml)")
+    p.add_argument(
+        "--site",
+        type=Path,
+        metavar="DIR",
+        help="the site's folder, holding content/site.yaml (default: the working folder "
+        "or the nearest folder above it that holds content/site.yaml)",
+    )
     p.add_argument("--content", type=Path, metavar="DIR", help="content folder to read (default: SITE/content)")
-    p.add_argument("--templates", type=Path, metavar="DIR",
-                   help="Jinja templates and interface catalogues (default: the generator's theme)")
-    p.add_argument("--static", type=Path, metavar="DIR",
-                   help="stylesheets, scripts and images copied into assets/ (default: the generator's theme)")
-    p.add_argument("--base-url", metavar="URL",
-                   help="public URL of the site, e.g. https://example.org/zones/ "
-                        "(canonical links, sitemap, feed); overrides base_url in site.yaml")
+    p.add_argument(
+        "--templates",
+        type=Path,
+        metavar="DIR",
+        help="Jinja templates and interface catalogues (default: the generator's theme)",
+    )
+    p.add_argument(
+        "--static",
+        type=Path,
+        metavar="DIR",
+        help="stylesheets, scripts and images copied into assets/ (default: the generator's theme)",
+    )
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="public URL of the site, e.g. https://example.org/zones/ "
+        "(canonical links, sitemap, feed); overrides base_url in site.yaml",
+    )
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    p.add_argument("--no-cache", dest="fresh", action="store_true",
-                   help="build from scratch: reuse nothing of the last build (its state in "
-                        "SITE/.cache/build/ is still written for the next one); the output is the same")
+    p.add_argument(
+        "--no-cache",
+        dest="fresh",
+        action="store_true",
+        help="build from scratch: reuse nothing of the last build (its state in "
+        "SITE/.cache/build/ is still written for the next one); the output is the same",
+    )
 
 
 def locate(args: argparse.Namespace) -> str:
@@ -70,8 +90,10 @@ def locate(args: argparse.Namespace) -> str:
     (no site found and no --content), or ""."""
     site = args.site or find_site(Path.cwd())
     if site is None and args.content is None:
-        return (f"no site here: no {SETTINGS} in {Path.cwd()} or any folder above it; "
-                "pass --site DIR or --content DIR, or write a new site with the `new DIR` command")
+        return (
+            f"no site here: no {SETTINGS} in {Path.cwd()} or any folder above it; "
+            "pass --site DIR or --content DIR, or write a new site with the `new DIR` command"
+        )
     base = site or Path.cwd()
     args.content = args.content or base / "content"
     args.templates = args.templates or theme_folder("templates")
@@ -86,6 +108,14 @@ def locate(args: argparse.Namespace) -> str:
 def site_options(args: argparse.Namespace, **changes) -> Options:
     """The build options the command line names (after locate); `changes` set the rest."""
     from .pipeline import Options  # pipeline takes its defaults from this module
-    settings = {"content": args.content, "templates": args.templates, "static": args.static,
-                "base_url": args.base_url, "strict": args.strict, "fresh": args.fresh, "cache": args.cache}
+
+    settings = {
+        "content": args.content,
+        "templates": args.templates,
+        "static": args.static,
+        "base_url": args.base_url,
+        "strict": args.strict,
+        "fresh": args.fresh,
+        "cache": args.cache,
+    }
     return Options(**settings | changes)

@@ -3,6 +3,7 @@
 Every file is a pure function of the model and the URL policy. Dates come from the content only
 (never the build day), so two builds of the same content give the same bytes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -81,6 +82,7 @@ def page_date(site: m.Site, page) -> dt.date | None:
 
 # -- sitemap and robots.txt ------------------------------------------------------------------
 
+
 def sitemap(site: m.Site, policy: UrlPolicy) -> bytes:
     """Every page of every language, each with its alternates in the other languages."""
     root = ET.Element("urlset", {"xmlns": SITEMAP_NS, "xmlns:xhtml": XHTML_NS})
@@ -93,9 +95,15 @@ def sitemap(site: m.Site, policy: UrlPolicy) -> bytes:
         if date:
             ET.SubElement(url, "lastmod").text = date.isoformat()
         for lang in site.settings.languages:
-            ET.SubElement(url, "xhtml:link", {
-                "rel": "alternate", "hreflang": LANGUAGES[lang].tag,
-                "href": _public(policy, page_path(policy, lang, *page.key))})
+            ET.SubElement(
+                url,
+                "xhtml:link",
+                {
+                    "rel": "alternate",
+                    "hreflang": LANGUAGES[lang].tag,
+                    "href": _public(policy, page_path(policy, lang, *page.key)),
+                },
+            )
     return _xml(root)
 
 
@@ -122,6 +130,7 @@ def _robots_value(url: str) -> str:
 
 # -- Atom feeds ------------------------------------------------------------------------------
 
+
 def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     """Dated initiatives and the batches (the announcements), newest first."""
     path = policy.feed(lang)
@@ -135,8 +144,7 @@ def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     ET.SubElement(root, "updated").text = _timestamp(_newest(item_date(x) for x in items))
     ET.SubElement(root, "link", {"rel": "alternate", "type": "text/html", "href": _link(policy, path, home)})
     if policy.base_url:
-        ET.SubElement(root, "link", {"rel": "self", "type": "application/atom+xml",
-                                     "href": _public(policy, path)})
+        ET.SubElement(root, "link", {"rel": "self", "type": "application/atom+xml", "href": _public(policy, path)})
     ET.SubElement(ET.SubElement(root, "author"), "name").text = site.settings.title.pick(lang)[0]
     for item in items:
         page = policy.page(lang, item.kind, item.id)
@@ -173,6 +181,7 @@ def _xml(root: ET.Element) -> bytes:
 
 # -- data exports ----------------------------------------------------------------------------
 
+
 def _text(text: m.Text | None) -> dict[str, str] | None:
     return dict(text.values) if text is not None else None
 
@@ -188,12 +197,20 @@ def _named(items) -> list[dict]:
 
 def initiative_records(site: m.Site) -> list[dict]:
     """One flat record per initiative, with names beside ids, for people reusing the data."""
-    return [{
-        "id": i.id, "title": _text(i.title), "districts": _named(i.districts), "zones": _named(i.zones),
-        "themes": _named(i.themes), "batch": i.batch.id if i.batch else None,
-        "date": i.date.isoformat() if i.date else None, "status": i.status,
-        "sources": [{"id": s.id, "title": s.title, "url": s.url} for s in i.sources],
-    } for i in sorted(site.initiatives, key=lambda i: i.id)]
+    return [
+        {
+            "id": i.id,
+            "title": _text(i.title),
+            "districts": _named(i.districts),
+            "zones": _named(i.zones),
+            "themes": _named(i.themes),
+            "batch": i.batch.id if i.batch else None,
+            "date": i.date.isoformat() if i.date else None,
+            "status": i.status,
+            "sources": [{"id": s.id, "title": s.title, "url": s.url} for s in i.sources],
+        }
+        for i in sorted(site.initiatives, key=lambda i: i.id)
+    ]
 
 
 def initiatives_csv(site: m.Site) -> bytes:
@@ -202,13 +219,32 @@ def initiatives_csv(site: m.Site) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     langs = site.settings.languages
-    writer.writerow(["id", *(f"title_{lang}" for lang in langs), "districts", "zones", "themes", "batch", "date",
-                     "status", "sources"])
+    writer.writerow(
+        [
+            "id",
+            *(f"title_{lang}" for lang in langs),
+            "districts",
+            "zones",
+            "themes",
+            "batch",
+            "date",
+            "status",
+            "sources",
+        ]
+    )
     default = site.settings.default_language
     for i in sorted(site.initiatives, key=lambda i: i.id):
-        row = [i.id, *(i.title.values.get(lang, "") for lang in langs), _names(i.districts, default),
-               _names(i.zones, default), _names(i.themes, default), i.batch.id if i.batch else "",
-               i.date.isoformat() if i.date else "", i.status or "", " ".join(s.url for s in i.sources)]
+        row = [
+            i.id,
+            *(i.title.values.get(lang, "") for lang in langs),
+            _names(i.districts, default),
+            _names(i.zones, default),
+            _names(i.themes, default),
+            i.batch.id if i.batch else "",
+            i.date.isoformat() if i.date else "",
+            i.status or "",
+            " ".join(s.url for s in i.sources),
+        ]
         writer.writerow([_cell(value) for value in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -227,10 +263,16 @@ def site_record(site: m.Site) -> dict:
     written `@site:<kind>:<id>` (pages turn them into relative links). A list per kind, named by
     its folder (kinds.py)."""
     s = site.settings
-    settings = {"title": _text(s.title), "description": _text(s.description), "intro": _text(s.intro),
-                "languages": list(s.languages), "sources": _ids(s.sources)}
-    return {"settings": settings} | {kind.folder: [_RECORDS[kind.model](x) for x in getattr(site, kind.folder)]
-                                     for kind in KINDS}
+    settings = {
+        "title": _text(s.title),
+        "description": _text(s.description),
+        "intro": _text(s.intro),
+        "languages": list(s.languages),
+        "sources": _ids(s.sources),
+    }
+    return {"settings": settings} | {
+        kind.folder: [_RECORDS[kind.model](x) for x in getattr(site, kind.folder)] for kind in KINDS
+    }
 
 
 def _ids(items) -> list[str]:
@@ -238,8 +280,14 @@ def _ids(items) -> list[str]:
 
 
 def _batch(b: m.Batch) -> dict:
-    return {"id": b.id, "name": _text(b.name), "announced": b.announced.isoformat(),
-            "summary": _text(b.summary), "order": b.order, "sources": _ids(b.sources)}
+    return {
+        "id": b.id,
+        "name": _text(b.name),
+        "announced": b.announced.isoformat(),
+        "summary": _text(b.summary),
+        "order": b.order,
+        "sources": _ids(b.sources),
+    }
 
 
 def _district(d: m.District) -> dict:
@@ -247,9 +295,18 @@ def _district(d: m.District) -> dict:
 
 
 def _zone(z: m.Zone) -> dict:
-    return {"id": z.id, "name": _text(z.name), "kind": z.zone_kind, "district": z.district.id,
-            "batch": z.batch.id if z.batch else None, "area_km2": _quantity(z.area_km2), "covers": [_text(x) for x in z.covers],
-            "focus": [_text(x) for x in z.focus], "summary": _text(z.summary), "sources": _ids(z.sources)}
+    return {
+        "id": z.id,
+        "name": _text(z.name),
+        "kind": z.zone_kind,
+        "district": z.district.id,
+        "batch": z.batch.id if z.batch else None,
+        "area_km2": _quantity(z.area_km2),
+        "covers": [_text(x) for x in z.covers],
+        "focus": [_text(x) for x in z.focus],
+        "summary": _text(z.summary),
+        "sources": _ids(z.sources),
+    }
 
 
 def _theme(t: m.Theme) -> dict:
@@ -258,24 +315,50 @@ def _theme(t: m.Theme) -> dict:
 
 def _initiative(i: m.Initiative) -> dict:
     return {
-        "id": i.id, "title": _text(i.title), "districts": _ids(i.districts), "zones": _ids(i.zones),
-        "themes": _ids(i.themes), "sources": _ids(i.sources), "batch": i.batch.id if i.batch else None,
-        "date": i.date.isoformat() if i.date else None, "status": i.status,
+        "id": i.id,
+        "title": _text(i.title),
+        "districts": _ids(i.districts),
+        "zones": _ids(i.zones),
+        "themes": _ids(i.themes),
+        "sources": _ids(i.sources),
+        "batch": i.batch.id if i.batch else None,
+        "date": i.date.isoformat() if i.date else None,
+        "status": i.status,
         "announced_by": [{"name": _text(p.name), "role": _text(p.role)} for p in i.announced_by],
-        "figures": [{"value": _text(f.value), "amount": _quantity(f.amount), "unit": _text(f.unit),
-                     "label": _text(f.label)} for f in i.figures],
-        "body": _text(i.body), "related": _ids(i.related)}
+        "figures": [
+            {"value": _text(f.value), "amount": _quantity(f.amount), "unit": _text(f.unit), "label": _text(f.label)}
+            for f in i.figures
+        ],
+        "body": _text(i.body),
+        "related": _ids(i.related),
+    }
 
 
 def _source(x: m.Source) -> dict:
-    return {"id": x.id, "title": x.title, "publisher": _text(x.publisher), "url": x.url,
-            "date": x.date.isoformat() if x.date else None, "language": x.language, "note": _text(x.note)}
+    return {
+        "id": x.id,
+        "title": x.title,
+        "publisher": _text(x.publisher),
+        "url": x.url,
+        "date": x.date.isoformat() if x.date else None,
+        "language": x.language,
+        "note": _text(x.note),
+    }
 
 
 # each kind's model class -> its record in site.json, and its own data files (kinds.py: exports)
-_RECORDS: dict[type, Callable[[Any], dict]] = {m.Batch: _batch, m.District: _district, m.Zone: _zone, m.Theme: _theme, m.Initiative: _initiative,
-            m.Source: _source}
-_EXPORTS: dict[tuple[type, str], Callable[[m.Site], bytes]] = {(m.Initiative, "json"): lambda s: _json(initiative_records(s)), (m.Initiative, "csv"): initiatives_csv}
+_RECORDS: dict[type, Callable[[Any], dict]] = {
+    m.Batch: _batch,
+    m.District: _district,
+    m.Zone: _zone,
+    m.Theme: _theme,
+    m.Initiative: _initiative,
+    m.Source: _source,
+}
+_EXPORTS: dict[tuple[type, str], Callable[[m.Site], bytes]] = {
+    (m.Initiative, "json"): lambda s: _json(initiative_records(s)),
+    (m.Initiative, "csv"): initiatives_csv,
+}
 
 
 def _json(value) -> bytes:
@@ -285,15 +368,19 @@ def _json(value) -> bytes:
 
 # -- the schema of site.json -----------------------------------------------------------------
 
+
 def _object(properties: dict) -> dict:
     """A closed object: all of these properties (null where absent) and no others."""
-    return {"type": "object", "properties": properties, "required": sorted(properties),
-            "additionalProperties": False}
+    return {"type": "object", "properties": properties, "required": sorted(properties), "additionalProperties": False}
 
 
 def _texts() -> dict:
-    return {"type": "object", "properties": {lang: {"type": "string"} for lang in LANGUAGES},
-            "additionalProperties": False, "minProperties": 1}
+    return {
+        "type": "object",
+        "properties": {lang: {"type": "string"} for lang in LANGUAGES},
+        "additionalProperties": False,
+        "minProperties": 1,
+    }
 
 
 _ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
@@ -306,9 +393,13 @@ def _maybe(schema: dict) -> dict:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-_QUANTITY = _object({"value": {"type": "number", "exclusiveMinimum": 0},
-                     "qualifier": {"enum": list(m.QUALIFIERS)},
-                     "upper": _maybe({"type": "number", "exclusiveMinimum": 0})})
+_QUANTITY = _object(
+    {
+        "value": {"type": "number", "exclusiveMinimum": 0},
+        "qualifier": {"enum": list(m.QUALIFIERS)},
+        "upper": _maybe({"type": "number", "exclusiveMinimum": 0}),
+    }
+)
 
 
 def _list(schema: dict) -> dict:
@@ -318,23 +409,64 @@ def _list(schema: dict) -> dict:
 def _record_schemas(text: dict, langs: dict) -> dict:
     """Each kind's model class -> the schema of its records in site.json (see _RECORDS)."""
     return {
-        m.Batch: _object({"id": _ID, "name": text, "announced": _DATE, "summary": text,
-                          "order": {"type": "integer"}, "sources": _IDS}),
-        m.District: _object({"id": _ID, "name": text, "code": {"type": "string", "minLength": 1},
-                             "summary": text, "sources": _IDS}),
-        m.Zone: _object({"id": _ID, "name": text, "kind": _ID, "district": _ID, "batch": _maybe(_ID),
-                         "area_km2": _maybe(_QUANTITY), "covers": _list(text), "focus": _list(text), "summary": text,
-                         "sources": _IDS}),
+        m.Batch: _object(
+            {
+                "id": _ID,
+                "name": text,
+                "announced": _DATE,
+                "summary": text,
+                "order": {"type": "integer"},
+                "sources": _IDS,
+            }
+        ),
+        m.District: _object(
+            {"id": _ID, "name": text, "code": {"type": "string", "minLength": 1}, "summary": text, "sources": _IDS}
+        ),
+        m.Zone: _object(
+            {
+                "id": _ID,
+                "name": text,
+                "kind": _ID,
+                "district": _ID,
+                "batch": _maybe(_ID),
+                "area_km2": _maybe(_QUANTITY),
+                "covers": _list(text),
+                "focus": _list(text),
+                "summary": text,
+                "sources": _IDS,
+            }
+        ),
         m.Theme: _object({"id": _ID, "name": text, "summary": text, "order": {"type": "integer"}}),
-        m.Initiative: _object({
-            "id": _ID, "title": text, "districts": _IDS, "zones": _IDS, "themes": _IDS, "sources": _IDS,
-            "batch": _maybe(_ID), "date": _maybe(_DATE), "status": _maybe(_STRING),
-            "announced_by": _list(_object({"name": text, "role": text})),
-            "figures": _list(_object({"value": _maybe(text), "amount": _maybe(_QUANTITY),
-                                      "unit": _maybe(text), "label": text})), "body": text, "related": _IDS}),
-        m.Source: _object({"id": _ID, "title": _STRING, "publisher": text,
-                           "url": {"type": "string", "format": "uri"}, "date": _maybe(_DATE),
-                           "language": langs, "note": _maybe(text)}),
+        m.Initiative: _object(
+            {
+                "id": _ID,
+                "title": text,
+                "districts": _IDS,
+                "zones": _IDS,
+                "themes": _IDS,
+                "sources": _IDS,
+                "batch": _maybe(_ID),
+                "date": _maybe(_DATE),
+                "status": _maybe(_STRING),
+                "announced_by": _list(_object({"name": text, "role": text})),
+                "figures": _list(
+                    _object({"value": _maybe(text), "amount": _maybe(_QUANTITY), "unit": _maybe(text), "label": text})
+                ),
+                "body": text,
+                "related": _IDS,
+            }
+        ),
+        m.Source: _object(
+            {
+                "id": _ID,
+                "title": _STRING,
+                "publisher": text,
+                "url": {"type": "string", "format": "uri"},
+                "date": _maybe(_DATE),
+                "language": langs,
+                "note": _maybe(text),
+            }
+        ),
     }
 
 
@@ -345,9 +477,12 @@ def site_schema() -> dict:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "The whole site model (data/site.json)",
-        **_object({
-            "settings": _object({"title": text, "description": text, "intro": text,
-                                 "languages": _list(langs), "sources": _IDS}),
-            **{kind.folder: _list(records[kind.model]) for kind in KINDS},
-        }),
+        **_object(
+            {
+                "settings": _object(
+                    {"title": text, "description": text, "intro": text, "languages": _list(langs), "sources": _IDS}
+                ),
+                **{kind.folder: _list(records[kind.model]) for kind in KINDS},
+            }
+        ),
     }

@@ -6,6 +6,7 @@ templates and the catalogues, so pages can be rendered in any order, in parallel
 nothing they read has changed. Templates and helpers see the model through a view that records
 every value read (track.py): what a page depends on is what its rendering read.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -39,11 +40,11 @@ _CITE_HREF = re.compile(r'<a href="' + re.escape(CITE_PLACEHOLDER) + r'([a-z0-9-
 
 @dataclass(frozen=True)
 class Page:
-    path: str                 # output path, e.g. "zh/districts/yangpu/index.html"
+    path: str  # output path, e.g. "zh/districts/yangpu/index.html"
     lang: str
-    kind: str                 # "district", "districts" (listing), "home", …
+    kind: str  # "district", "districts" (listing), "home", …
     template: str
-    item: object = None       # the model object of an item page
+    item: object = None  # the model object of an item page
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -58,8 +59,10 @@ def plan_pages(site: m.Site, policy: UrlPolicy) -> list[Page]:
             pages.append(Page(policy.page(lang, special), lang, special, f"{special}.html"))
         for kind in KINDS:
             pages.append(Page(policy.page(lang, kind.name), lang, kind.folder, kind.listing_template))
-            pages.extend(Page(policy.page(lang, kind.name, item.id), lang, kind.name, kind.template, item)
-                         for item in getattr(site, kind.folder))
+            pages.extend(
+                Page(policy.page(lang, kind.name, item.id), lang, kind.name, kind.template, item)
+                for item in getattr(site, kind.folder)
+            )
     return pages
 
 
@@ -68,11 +71,17 @@ _WORK: tuple = ()  # (renderer, pages) a forked worker inherits; only indices cr
 
 def _render_range(bounds: tuple[int, int]) -> list[tuple[str, tuple[bytes, frozenset]]]:
     renderer, pages = _WORK
-    return [(page.path, renderer.render(page)) for page in pages[bounds[0]:bounds[1]]]
+    return [(page.path, renderer.render(page)) for page in pages[bounds[0] : bounds[1]]]
 
 
-def render_pages(renderer: Renderer, pages: list, jobs: int = 1, chunk: int = 64,
-                 progress=None, keep: Callable[[frozenset], Any] = frozenset) -> dict[str, tuple[bytes, Any]]:
+def render_pages(
+    renderer: Renderer,
+    pages: list,
+    jobs: int = 1,
+    chunk: int = 64,
+    progress=None,
+    keep: Callable[[frozenset], Any] = frozenset,
+) -> dict[str, tuple[bytes, Any]]:
     """Render pages, in parallel across processes when there are many (the model is read-only):
     path -> (bytes, keep(what the page read)), kept as each batch arrives. `progress(done, total)`
     is called after every `chunk` pages."""
@@ -91,7 +100,7 @@ def render_pages(renderer: Renderer, pages: list, jobs: int = 1, chunk: int = 64
     _WORK = (renderer, pages)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) if parallel else contextlib.nullcontext() as pool:
-            for batch in (pool.imap(_render_range, ranges) if pool else map(_render_range, ranges)):
+            for batch in pool.imap(_render_range, ranges) if pool else map(_render_range, ranges):
                 out.update(_kept(keep, batch))
                 if progress:
                     progress(len(out), total)
@@ -117,8 +126,12 @@ def _environment(templates: Path) -> jinja2.Environment:
     again only when its file changes (Jinja checks the modification time on every use), so the
     dev server's rebuilds do not pay for compiling. Nothing of a build is stored in it."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)), autoescape=True,
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["tojson_safe"] = _json_for_script
     return env
 
@@ -132,16 +145,18 @@ def render_whole(site: m.Site, make) -> tuple[bytes, frozenset]:
 @dataclass(frozen=True)
 class _Context:
     """What a page's helpers work with: the model as this page's view of it, and the rest."""
+
     site: SiteView
-    item: object              # the page's item, as the view shows it (None on other pages)
+    item: object  # the page's item, as the view shows it (None on other pages)
     policy: UrlPolicy
     catalogues: dict
     assets: dict
 
 
 class Renderer:
-    def __init__(self, site: m.Site, policy: UrlPolicy, templates: Path,
-                 catalogues: dict[str, Catalogue], assets: dict[str, str]) -> None:
+    def __init__(
+        self, site: m.Site, policy: UrlPolicy, templates: Path, catalogues: dict[str, Catalogue], assets: dict[str, str]
+    ) -> None:
         self.site, self.policy, self.catalogues, self.assets = site, policy, catalogues, assets
         self.env = _environment(templates)
 
@@ -151,9 +166,18 @@ class Renderer:
         site, item = recorder.site(self.site), recorder.wrap(page.item)
         helpers = _PageHelpers(_Context(site, item, self.policy, self.catalogues, self.assets), page)
         html = self.env.get_template(page.template).render(
-            site=site, settings=site.settings, page=page, item=item, lang=page.lang,
-            html_lang=LANGUAGES[page.lang].tag, t=helpers.t, h=helpers,
-            url=helpers.url, loc=helpers.loc, asset=helpers.asset)
+            site=site,
+            settings=site.settings,
+            page=page,
+            item=item,
+            lang=page.lang,
+            html_lang=LANGUAGES[page.lang].tag,
+            t=helpers.t,
+            h=helpers,
+            url=helpers.url,
+            loc=helpers.loc,
+            asset=helpers.asset,
+        )
         return html.encode("utf-8"), frozenset(recorder.reads)
 
 
@@ -290,8 +314,9 @@ class _PageHelpers:
     def backlinks(self, source) -> Markup:
         """Links from a source list's entry back to its citations on this page."""
         return Markup(" ").join(
-            Markup('<a class="back" href="#{}" aria-label="{}">↩</a>').format(
-                anchor, self.t("cite.back", n=n)) for n, anchor in enumerate(self._cited.get(source.id, ()), 1))
+            Markup('<a class="back" href="#{}" aria-label="{}">↩</a>').format(anchor, self.t("cite.back", n=n))
+            for n, anchor in enumerate(self._cited.get(source.id, ()), 1)
+        )
 
     def other(self, obj) -> Markup:
         """The object's name in the other language, tagged with its language (杨浦区 beside
@@ -311,9 +336,9 @@ class _PageHelpers:
             return value
         tag = "div" if block else "span"
         note = self.t("untranslated", language=self.t.language(lang))
-        return Markup('<{tag} lang="{lang}" class="untranslated">{value}</{tag}>'
-                      '<small class="untranslated-note">{note}</small>').format(
-            tag=Markup(tag), lang=LANGUAGES[lang].tag, value=value, note=note)
+        return Markup(
+            '<{tag} lang="{lang}" class="untranslated">{value}</{tag}><small class="untranslated-note">{note}</small>'
+        ).format(tag=Markup(tag), lang=LANGUAGES[lang].tag, value=value, note=note)
 
     def _internal(self, ref: str) -> str:
         match = INTERNAL_LINK.match(ref)
@@ -343,9 +368,14 @@ class _PageHelpers:
         """Title, then date · status · districts, then the first sentence of the body."""
         data = ""
         if filterable:
-            data = str(Markup(' data-districts="{}" data-zones="{}" data-themes="{}" data-batch="{}"').format(
-                " ".join(d.id for d in ini.districts), " ".join(z.id for z in ini.zones),
-                " ".join(t.id for t in ini.themes), ini.batch.id if ini.batch else ""))
+            data = str(
+                Markup(' data-districts="{}" data-zones="{}" data-themes="{}" data-batch="{}"').format(
+                    " ".join(d.id for d in ini.districts),
+                    " ".join(z.id for z in ini.zones),
+                    " ".join(t.id for t in ini.themes),
+                    ini.batch.id if ini.batch else "",
+                )
+            )
         facts = []
         if ini.date:
             facts.append(str(self.time(ini.date)))
@@ -444,8 +474,15 @@ class _PageHelpers:
 
     def locator_map(self, district: m.District) -> Markup:
         here = {district.code: Region(district.code, self.plain(district.name), None, "current")}
-        return district_map(self.r.site.shapes, here, title=self.t("map.locator", name=self.plain(district.name)),
-                            desc=self.t("map.locator.desc"), id_prefix="locator", labelled=False, width=240)
+        return district_map(
+            self.r.site.shapes,
+            here,
+            title=self.t("map.locator", name=self.plain(district.name)),
+            desc=self.t("map.locator.desc"),
+            id_prefix="locator",
+            labelled=False,
+            width=240,
+        )
 
     def chart(self, by: str) -> Markup:
         """Bars of initiatives per district or per theme, linked to their pages."""
@@ -528,7 +565,7 @@ def _first_sentence(html: str) -> str:
     if len(first) <= SUMMARY_CHARS:
         return first
     cut = first[:SUMMARY_CHARS]
-    return (cut.rsplit(" ", 1)[0] if " " in cut[SUMMARY_CHARS // 2:] else cut).rstrip(",;:，；：") + "…"
+    return (cut.rsplit(" ", 1)[0] if " " in cut[SUMMARY_CHARS // 2 :] else cut).rstrip(",;:，；：") + "…"
 
 
 def _json_for_script(value) -> Markup:

@@ -4,6 +4,7 @@ References become objects, with every unknown reference reported at its line (wi
 suggestion); reverse links are filled in; Markdown is converted; warnings about the content as a
 whole (uncited sources, districts without initiatives, missing translations) are raised here.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -32,18 +33,25 @@ class _Resolver:
         self.objects: dict[str, dict[str, object]] = {folder: {} for folder in BUILD_ORDER}
         for item in content.items:
             if item.id in self.raw[item.kind]:
-                diags.add(item.file, 0, 0, "duplicate-id",
-                          f"another {BY_FOLDER[item.kind].name} has the id '{item.id}'",
-                          hint=f"{self.raw[item.kind][item.id].file} has it; rename one of them")
+                diags.add(
+                    item.file,
+                    0,
+                    0,
+                    "duplicate-id",
+                    f"another {BY_FOLDER[item.kind].name} has the id '{item.id}'",
+                    hint=f"{self.raw[item.kind][item.id].file} has it; rename one of them",
+                )
             elif check_id(item, diags):
                 self.raw[item.kind][item.id] = item
         self.unreadable = content.unreadable
-        known = {BY_FOLDER[f].name: set(items) | {i for k, i in content.unreadable if k == f}
-                 for f, items in self.raw.items()}
+        known = {
+            BY_FOLDER[f].name: set(items) | {i for k, i in content.unreadable if k == f}
+            for f, items in self.raw.items()
+        }
         self.md = Converter(Context(known, diags), cache)
         self.translated: set[str] = set()
         self.vocabularies: dict[str, dict] = {}  # the settings' declared terms: name -> {id: label}
-        self.links: list[RelativeLink] = []   # relative Markdown links, checked once pages are planned
+        self.links: list[RelativeLink] = []  # relative Markdown links, checked once pages are planned
 
     # -- references -------------------------------------------------------------------------
 
@@ -68,8 +76,7 @@ class _Resolver:
             hint = f"did you mean '{close[0]}'?"
         else:
             hint = f"add content/{folder}/{ref_id}.yaml or fix the id"
-        self.diags.add(item.file, *item.at(path), "unknown-reference", message,
-                       field=dotted(path), hint=hint)
+        self.diags.add(item.file, *item.at(path), "unknown-reference", message, field=dotted(path), hint=hint)
         return None
 
     def term(self, item: RawItem, path: tuple, vocabulary: str, value: str | None) -> str | None:
@@ -80,11 +87,18 @@ class _Resolver:
             return value
         close = difflib.get_close_matches(value, list(declared), n=1)
         hint = (f"did you mean '{close[0]}'? " if close else "") + (
-            "site.yaml declares: " + ", ".join(declared) if declared
-            else f"declare it in site.yaml under '{vocabulary}:'")
-        self.diags.add(item.file, *item.at(path), "bad-value",
-                       f"'{value}' is not one of the {vocabulary.replace('_', ' ')} site.yaml declares",
-                       field=dotted(path), hint=hint)
+            "site.yaml declares: " + ", ".join(declared)
+            if declared
+            else f"declare it in site.yaml under '{vocabulary}:'"
+        )
+        self.diags.add(
+            item.file,
+            *item.at(path),
+            "bad-value",
+            f"'{value}' is not one of the {vocabulary.replace('_', ' ')} site.yaml declares",
+            field=dotted(path),
+            hint=hint,
+        )
         return None
 
     def refs(self, item: RawItem, name: str, folder: str, ids: list | None) -> list:
@@ -141,6 +155,7 @@ def _placer(value_at: tuple[int, int], key_at: tuple[int, int], block: bool) -> 
     """Maps a (line, column) within a text (0-based) to the file. A text with a line break is a
     block scalar (`|`): it starts on the line after its key, indented two columns past the key,
     as in every example of docs/content.md; a one-line text starts where its value does."""
+
     def place(at: tuple[int, int] | None) -> tuple[int, int]:
         if at is None:
             return value_at
@@ -148,6 +163,7 @@ def _placer(value_at: tuple[int, int], key_at: tuple[int, int], block: bool) -> 
         if block:
             return value_at[0] + 1 + line, key_at[1] + 2 + column
         return value_at[0] + line, value_at[1] + column
+
     return place
 
 
@@ -177,10 +193,17 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     if settings is None:
         return None
     kinds: dict[str, Any] = {folder: _sorted(folder, r.objects[folder].values(), plain) for folder in BUILD_ORDER}
-    site = m.Site(settings=settings, shapes=_shapes(content, settings_clean, diags), relative_links=r.links,
-                  media={path: m.Media(path, data) for path, data in content.data_files.items()
-                         if path.startswith(media.FOLDER + "/")},
-                  **kinds)
+    site = m.Site(
+        settings=settings,
+        shapes=_shapes(content, settings_clean, diags),
+        relative_links=r.links,
+        media={
+            path: m.Media(path, data)
+            for path, data in content.data_files.items()
+            if path.startswith(media.FOLDER + "/")
+        },
+        **kinds,
+    )
     _link_back(site, plain)
     _check_codes(site, diags)
     site.missing_translations = _warn_translations(r, content, settings.languages)
@@ -207,17 +230,27 @@ def _shapes(content: Content, settings: dict, diags: Diagnostics) -> tuple:
     named = (settings.get("map") or {}).get("file")
     for name in sorted(content.data_files):
         if name.startswith("geo/") and name.endswith(".geojson") and name != named:
-            diags.add(display_path(content.root / name), 1, 1, "map-file",
-                      "no map is drawn from this boundaries file: site.yaml does not name it",
-                      hint=f"name it in site.yaml: 'map: {{file: {name}}}', or delete it")
+            diags.add(
+                display_path(content.root / name),
+                1,
+                1,
+                "map-file",
+                "no map is drawn from this boundaries file: site.yaml does not name it",
+                hint=f"name it in site.yaml: 'map: {{file: {name}}}', or delete it",
+            )
     if named is None:
         return ()
     if named not in content.data_files:
         found = [n for n in sorted(content.data_files) if n.endswith(".geojson")]
         assert content.settings is not None, "the clean settings come from the settings file"
-        diags.add(content.settings.file, *content.settings.at(("map", "file")), "map-file",
-                  f"the map file '{named}' does not exist, so the site has no map", field="map.file",
-                  hint="files in geo/: " + ", ".join(found) if found else "put the GeoJSON file in geo/")
+        diags.add(
+            content.settings.file,
+            *content.settings.at(("map", "file")),
+            "map-file",
+            f"the map file '{named}' does not exist, so the site has no map",
+            field="map.file",
+            hint="files in geo/: " + ", ".join(found) if found else "put the GeoJSON file in geo/",
+        )
         return ()
     try:
         return load_shapes(content.data_files[named].decode("utf-8"))
@@ -230,9 +263,15 @@ def _check_codes(site: m.Site, diags: Diagnostics) -> None:
     codes = {shape.code for shape in site.shapes}
     for d in site.districts:
         if codes and d.code not in codes:
-            diags.add(d.place.file, d.place.line, d.place.column, "bad-value",
-                      f"no area on the map has the code '{d.code}'", field="code",
-                      hint="use a code from the map file site.yaml names")
+            diags.add(
+                d.place.file,
+                d.place.line,
+                d.place.column,
+                "bad-value",
+                f"no area on the map has the code '{d.code}'",
+                field="code",
+                hint="use a code from the map file site.yaml names",
+            )
 
 
 def default_language(settings: RawItem | None) -> str:
@@ -249,21 +288,36 @@ def default_language(settings: RawItem | None) -> str:
 
 def _settings(r: _Resolver, item: RawItem, c: dict) -> m.Settings | None:
     from .urls import normalise_base_url
+
     sources, (intro,) = r.cited_sources(item, c, "intro")
     built = c.get("languages") or languages.codes()
     default = c.get("default_language") or built[0]
     if default not in built:
-        r.diags.add(item.file, *item.at(("default_language",)), "bad-value",
-                    f"the default language '{default}' is not one the site is built in", field="default_language",
-                    hint="add it to 'languages:' or name one of " + ", ".join(built))
+        r.diags.add(
+            item.file,
+            *item.at(("default_language",)),
+            "bad-value",
+            f"the default language '{default}' is not one the site is built in",
+            field="default_language",
+            hint="add it to 'languages:' or name one of " + ", ".join(built),
+        )
         return None
     areas = c.get("areas")
     return m.Settings(
-        title=c["title"], description=c["description"], intro=intro, languages=built, default_language=default,
+        title=c["title"],
+        description=c["description"],
+        intro=intro,
+        languages=built,
+        default_language=default,
         base_url=normalise_base_url(c.get("base_url")),
-        strict=c.get("strict", False), severity=c.get("severity", {}), sources=sources,
-        name=c.get("name") or m.Settings.name, map_credit=(c.get("map") or {}).get("credit"),
-        areas=m.Areas(areas["one"], areas["many"]) if areas else None, zone_kinds=c.get("zone_kinds") or {})
+        strict=c.get("strict", False),
+        severity=c.get("severity", {}),
+        sources=sources,
+        name=c.get("name") or m.Settings.name,
+        map_credit=(c.get("map") or {}).get("credit"),
+        areas=m.Areas(areas["one"], areas["many"]) if areas else None,
+        zone_kinds=c.get("zone_kinds") or {},
+    )
 
 
 def _place(item: RawItem) -> m.Place:
@@ -271,8 +325,9 @@ def _place(item: RawItem) -> m.Place:
 
 
 def _source(r, item, c):
-    return m.Source(item.id, _place(item), c["title"], c["publisher"], c["url"], c.get("date"),
-                    c["language"], c.get("note"))
+    return m.Source(
+        item.id, _place(item), c["title"], c["publisher"], c["url"], c.get("date"), c["language"], c.get("note")
+    )
 
 
 def _theme(r, item, c):
@@ -291,10 +346,19 @@ def _district(r, item, c):
 
 def _zone(r, item, c):
     sources, (summary,) = r.cited_sources(item, c, "summary")
-    return m.Zone(item.id, _place(item), c["name"], r.term(item, ("kind",), "zone_kinds", c["kind"]),
-                  r.ref(item, ("district",), "districts", c["district"]),
-                  r.ref(item, ("batch",), "batches", c.get("batch")), c.get("area_km2"),
-                  c.get("covers", []), c.get("focus", []), summary, sources)
+    return m.Zone(
+        item.id,
+        _place(item),
+        c["name"],
+        r.term(item, ("kind",), "zone_kinds", c["kind"]),
+        r.ref(item, ("district",), "districts", c["district"]),
+        r.ref(item, ("batch",), "batches", c.get("batch")),
+        c.get("area_km2"),
+        c.get("covers", []),
+        c.get("focus", []),
+        summary,
+        sources,
+    )
 
 
 def _initiative(r, item, c):
@@ -305,16 +369,30 @@ def _initiative(r, item, c):
             districts.append(zone.district)
     sources, (body,) = r.cited_sources(item, c, "body")
     return m.Initiative(
-        item.id, _place(item), c["title"], _sorted("districts", districts, r.plain), zones,
-        _sorted("themes", r.refs(item, "themes", "themes", c["themes"]), r.plain), sources,
-        r.ref(item, ("batch",), "batches", c.get("batch")), c.get("date"), c.get("status"),
+        item.id,
+        _place(item),
+        c["title"],
+        _sorted("districts", districts, r.plain),
+        zones,
+        _sorted("themes", r.refs(item, "themes", "themes", c["themes"]), r.plain),
+        sources,
+        r.ref(item, ("batch",), "batches", c.get("batch")),
+        c.get("date"),
+        c.get("status"),
         [m.Person(p["name"], p["role"]) for p in c.get("announced_by", []) if p],
         [m.Figure(f.get("value"), f["label"], f.get("amount"), f.get("unit")) for f in c.get("figures", []) if f],
-        body)
+        body,
+    )
 
 
-_BUILD = {m.Source: _source, m.Theme: _theme, m.Batch: _batch, m.District: _district,
-          m.Zone: _zone, m.Initiative: _initiative}  # each kind's model class -> how its items are made
+_BUILD = {
+    m.Source: _source,
+    m.Theme: _theme,
+    m.Batch: _batch,
+    m.District: _district,
+    m.Zone: _zone,
+    m.Initiative: _initiative,
+}  # each kind's model class -> how its items are made
 
 
 _BY_ID = attrgetter("id")  # a key in C: sorts run several times per initiative
@@ -372,7 +450,7 @@ def _relate(site: m.Site, limit: int = 5, reach: int = 4) -> None:
             members = group.initiatives
             for at, ini in enumerate(members):
                 score = scores[id(ini)]
-                for other in members[max(0, at - reach): at + reach + 1]:
+                for other in members[max(0, at - reach) : at + reach + 1]:
                     score[other] += weight
     for ini in site.initiatives:
         score = scores[id(ini)]
@@ -386,16 +464,20 @@ def _warn_translations(r: _Resolver, content: Content, languages: tuple) -> list
     """Warn about every text missing a language; the list feeds the editors' report page."""
     missing = []
     items = [content.settings] if content.settings else []
-    items += [i for folder in BUILD_ORDER for i in r.raw[folder].values()
-                                  if i.id in r.clean[folder]]
+    items += [i for folder in BUILD_ORDER for i in r.raw[folder].values() if i.id in r.clean[folder]]
     for item in items:
         for path, text in _partly_translated(item, r.clean[item.kind].get(item.id) or {}):
             for lang in languages:
                 if not text.has(lang):
                     missing.append((item.file, item.at(path)[0], dotted(path), lang))
-                    r.diags.add(item.file, *item.at(path), "missing-translation",
-                                f"no {lang} text", field=dotted(path),
-                                hint=f"add '{lang}:' under this field")
+                    r.diags.add(
+                        item.file,
+                        *item.at(path),
+                        "missing-translation",
+                        f"no {lang} text",
+                        field=dotted(path),
+                        hint=f"add '{lang}:' under this field",
+                    )
     return missing
 
 
@@ -403,8 +485,9 @@ def _partly_translated(item: RawItem, clean: dict) -> list:
     """The texts of an item's clean values that lack a language, with their paths: found once per
     item, like its clean values (the dev server's build state shares items between builds)."""
     if item.partly_translated is None:
-        item.partly_translated = [(path, text) for path, text in _texts(clean, ())
-                                  if text.values and len(text.values) < len(languages.TABLE)]
+        item.partly_translated = [
+            (path, text) for path, text in _texts(clean, ()) if text.values and len(text.values) < len(languages.TABLE)
+        ]
     return item.partly_translated
 
 
@@ -452,20 +535,38 @@ def _warn_content(site: m.Site, diags: Diagnostics, named: set, unreadable: set[
     be read at all (`unreadable`), to none of that kind: such a warning is not said."""
     for ini in site.initiatives:
         if ini.date is None and ini.status is None:
-            diags.add(ini.place.file, ini.place.line, ini.place.column, "no-date-or-status", "the initiative has neither a date nor a status",
-                      hint="add 'date:' or 'status:' where a source states it")
+            diags.add(
+                ini.place.file,
+                ini.place.line,
+                ini.place.column,
+                "no-date-or-status",
+                "the initiative has neither a date nor a status",
+                hint="add 'date:' or 'status:' where a source states it",
+            )
     for item in site.districts + site.zones:
         folder = BY_NAME[item.kind].folder
         if (folder, item.id) in named or unreadable & _naming(folder):
             continue
         if not item.initiatives:
-            diags.add(item.place.file, item.place.line, item.place.column, "no-initiatives", f"the {item.kind} has no initiative",
-                      hint="add an initiative, or say in the summary that none has been published")
+            diags.add(
+                item.place.file,
+                item.place.line,
+                item.place.column,
+                "no-initiatives",
+                f"the {item.kind} has no initiative",
+                hint="add an initiative, or say in the summary that none has been published",
+            )
     uncited = [] if unreadable - {"sources"} else site.sources
     for source in uncited:
         if not source.cited_by and ("sources", source.id) not in named:
-            diags.add(source.place.file, source.place.line, source.place.column, "uncited-source", "no item cites this source",
-                      hint="cite it in an item's 'sources:' or delete it")
+            diags.add(
+                source.place.file,
+                source.place.line,
+                source.place.column,
+                "uncited-source",
+                "no item cites this source",
+                hint="cite it in an item's 'sources:' or delete it",
+            )
 
 
 def _naming(folder: str) -> set[str]:
@@ -483,8 +584,8 @@ def _naming(folder: str) -> set[str]:
 
 
 REPEAT_WORDS = 12  # a sentence this long, word for word in two items, is copied boilerplate
-_SENTENCE = re.compile(r"(?:[^.!?。！？]|\.(?=\w))+[.!?。！？]*")   # "24.6" and "e.g" do not end one
-_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`#>|]")        # keep a link's text only
+_SENTENCE = re.compile(r"(?:[^.!?。！？]|\.(?=\w))+[.!?。！？]*")  # "24.6" and "e.g" do not end one
+_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`#>|]")  # keep a link's text only
 _WORDS = re.compile(r"[^\W\d_]+|\d[\d.,]*")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _HAN_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])")
@@ -506,9 +607,14 @@ def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
                         place = _placer(item.at(path), item.at(path, key=True), "\n" in text)
                         line = text.count("\n", 0, start)
                         column = start - (text.rfind("\n", 0, start) + 1)
-                        diags.add(item.file, *place((line, column)), "repeated-sentence",
-                                  f"this sentence is also in {seen.file}: '{sentence[:60]}…'",
-                                  field=f"{name}.{lang}", hint="say what the sources say of this item, in its own words")
+                        diags.add(
+                            item.file,
+                            *place((line, column)),
+                            "repeated-sentence",
+                            f"this sentence is also in {seen.file}: '{sentence[:60]}…'",
+                            field=f"{name}.{lang}",
+                            hint="say what the sources say of this item, in its own words",
+                        )
 
 
 def _long_sentences(r: _Resolver, text: str) -> list[tuple[int, str]]:

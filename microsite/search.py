@@ -26,6 +26,7 @@ Tokens are what `tokens()` makes: every text split by the tokenizer of every lan
 (languages.py names one of TOKENIZERS for each), as the body mixes the languages;
 static/search.js tokenises queries the same way, so the two must change together.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -48,7 +49,7 @@ TITLE, OTHER, BODY = 4, 2, 1
 _TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SNIPPET_CHARS = 320  # of an item's text kept for the snippet: a match further on shows its start
-CHUNK = 16           # docs per file: the 8 results of the header's list load at most 8 small files
+CHUNK = 16  # docs per file: the 8 results of the header's list load at most 8 small files
 SHARD_MIN, SHARD_SPREAD, SHARD_MAX = 8_000, 24_000, 64_000  # bytes of a shard (see _shards)
 
 
@@ -59,7 +60,7 @@ def words_and_bigrams(text: str) -> list[str]:
     out: list[str] = []
     for run in _TOKEN.findall(text.lower()):
         if _HAN.match(run) and len(run) > 1:
-            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
         else:
             out.append(run)
     return out
@@ -80,14 +81,14 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
     # kinds in the order their results come when they rank equally (kinds.py)
     items = [item for kind in SEARCHED for item in getattr(site, kind.folder)]
     found = [_item_tokens(item, state) for item in items]
-    base: dict[str, list[int]] = {}   # term -> doc * 8 + BODY, or doc * 8 for a name's token
+    base: dict[str, list[int]] = {}  # term -> doc * 8 + BODY, or doc * 8 for a name's token
     for doc, (names, body) in enumerate(found):
         posting = doc * 8 + BODY
         for token in body:
             base.setdefault(token, []).append(posting)
         for token in {t for toks in names.values() for t in toks}.difference(body):
             base.setdefault(token, []).append(doc * 8)
-    encoded: dict[str, str] = {}      # the base postings as text, shared by the languages
+    encoded: dict[str, str] = {}  # the base postings as text, shared by the languages
     files: dict[str, bytes] = {}
     for lang in site.settings.languages:
         folder = policy.search_index(lang).rpartition("/")[0]
@@ -100,17 +101,31 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
             else:
                 text[term] = encoded[term] = _encode(postings)
         shards = _shards(text)
-        shard_names = _parts(folder, "t", [json.dumps(part, ensure_ascii=False, separators=(",", ":"))
-                                     for part in shards], files)
+        shard_names = _parts(
+            folder, "t", [json.dumps(part, ensure_ascii=False, separators=(",", ":")) for part in shards], files
+        )
         docs = [_doc(item, lang, policy) for item in items]
-        chunks = _parts(folder, "d", [json.dumps(docs[i:i + CHUNK], ensure_ascii=False, separators=(",", ":"))
-                                      for i in range(0, len(docs), CHUNK)], files)
+        chunks = _parts(
+            folder,
+            "d",
+            [
+                json.dumps(docs[i : i + CHUNK], ensure_ascii=False, separators=(",", ":"))
+                for i in range(0, len(docs), CHUNK)
+            ],
+            files,
+        )
         t = catalogues[lang]
         messages = {"count": t("search.results"), "one": t("search.results", n=1), "none": t("search.none")}
-        index = {"messages": messages, "chunk": CHUNK, "chunks": chunks,
-                 "shards": [["" if i == 0 else next(iter(shard)), name]  # the first takes any word
-                            for i, (shard, name) in enumerate(zip(shards, shard_names, strict=True))],
-                 "lengths": [len(tokens(doc[1])) for doc in docs]}
+        index = {
+            "messages": messages,
+            "chunk": CHUNK,
+            "chunks": chunks,
+            "shards": [
+                ["" if i == 0 else next(iter(shard)), name]  # the first takes any word
+                for i, (shard, name) in enumerate(zip(shards, shard_names, strict=True))
+            ],
+            "lengths": [len(tokens(doc[1])) for doc in docs],
+        }
         files[policy.search_index(lang)] = _script("window.__searchIndex=", index, "")
     return files
 

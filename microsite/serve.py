@@ -20,6 +20,7 @@ StaticFileHandler). What we add around it, and why:
   yet checked against the last build checks it first (and makes it if it changed), so each
   request sees the last good build, never half of one.
 """
+
 from __future__ import annotations
 
 import errno
@@ -53,17 +54,18 @@ from .project import site_options
 from .state import PACKAGE
 from .write import standby_folder
 
-QUIET_MS = 30     # without file events before a rebuild starts (a burst's events come closer)
+QUIET_MS = 30  # without file events before a rebuild starts (a burst's events come closer)
 BURST_MS = 10_000  # the longest burst grouped before a build starts anyway
-TICK_MS = 50      # how often the watcher's thread wakes to see whether the server is stopping
+TICK_MS = 50  # how often the watcher's thread wakes to see whether the server is stopping
 GRACE_SECONDS = 0.2  # after a build, for open tabs to reload (their pages are made first)
 STEP_SECONDS = 0.02  # pending files are checked in steps this long, with requests served between
 COLLECT_SECONDS = 0.5  # idle, after a build's files are all made, before the cycle collector runs
 GARBAGE_BUILDS = 2  # builds whose models may wait for it; then it runs once the tabs have reloaded
 # Editors' temporary files: vim swap files and its 4913 write test, backups, Emacs locks and
 # autosaves, atomic-save temporaries; and bytecode.
-TEMPORARY = re.compile("|".join(fnmatch.translate(pattern) for pattern in
-                                 ("*.sw?", "*~", ".#*", "#*#", "4913", "*.tmp", "*.pyc")))
+TEMPORARY = re.compile(
+    "|".join(fnmatch.translate(pattern) for pattern in ("*.sw?", "*~", ".#*", "#*#", "4913", "*.tmp", "*.pyc"))
+)
 SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__"}
 OVERLAY_CSS = b"""\
 .dev-overlay { position: fixed; inset: auto 0 0 0; z-index: 2147483647; max-height: 60vh;
@@ -86,14 +88,14 @@ class DevSite:
 
     def __init__(self, options: Options) -> None:
         self.options = options
-        self.problems: list[str] = []   # Diagnostic.text() of the last failed build, else empty
+        self.problems: list[str] = []  # Diagnostic.text() of the last failed build, else empty
         self.building = False
-        self.builds = 0                 # builds so far, each announced to the open tabs
+        self.builds = 0  # builds so far, each announced to the open tabs
         self._served: dict[str, int] = {}  # a page's URL path: self.builds when last served
         self.dev = DevBuild(options)
-        self._stepping = False          # a _step is scheduled
-        self._garbage = 0               # builds since the cycle collector last ran (_collect)
-        self._built = 0.0               # time.monotonic() at the end of the last build
+        self._stepping = False  # a _step is scheduled
+        self._garbage = 0  # builds since the cycle collector last ran (_collect)
+        self._built = 0.0  # time.monotonic() at the end of the last build
         # The output folder, and its standby beside it (write.py).
         self._out = str(options.out)
         self._out_prefixes = (self._out + os.sep, str(standby_folder(options.out)))
@@ -113,15 +115,21 @@ class DevSite:
             self.problems = []
             pending = result.output.pending
             later = f", {pending} to check when asked for" if pending else ""
-            print(f"built {result.output.pages} pages ({result.output.rendered} rendered{later}) in "
-                  f"{ms:.0f} ms; {summary(result.diagnostics)}", flush=True)
+            print(
+                f"built {result.output.pages} pages ({result.output.rendered} rendered{later}) in "
+                f"{ms:.0f} ms; {summary(result.diagnostics)}",
+                flush=True,
+            )
             if pending and not self._stepping:
                 self._stepping = True
                 self._later(0, self._step)
         else:
             self.problems = [d.text() for d in result.diagnostics.items]
-            print(f"build failed in {ms:.0f} ms: {summary(result.diagnostics)}; "
-                  "still serving the last good build", file=sys.stderr, flush=True)
+            print(
+                f"build failed in {ms:.0f} ms: {summary(result.diagnostics)}; still serving the last good build",
+                file=sys.stderr,
+                flush=True,
+            )
         if self._garbage >= GARBAGE_BUILDS:  # edits come faster than the server is idle
             self._later(0, self._collect)
         elif not self._stepping:
@@ -140,8 +148,11 @@ class DevSite:
             return
         self._stepping = False
         if not self.dev.pending:
-            print(f"checked {self.dev.checked} files and made the {len(self.dev.made)} that changed in "
-                  f"{self.dev.making * 1000:.0f} ms; the output folder is complete", flush=True)
+            print(
+                f"checked {self.dev.checked} files and made the {len(self.dev.made)} that changed in "
+                f"{self.dev.making * 1000:.0f} ms; the output folder is complete",
+                flush=True,
+            )
             self._later(COLLECT_SECONDS, self._collect_if_idle)
 
     def _later(self, seconds: float, work) -> None:
@@ -188,8 +199,11 @@ class DevSite:
             if self.dev.failed is not None and failed is None:
                 self.problems = [d.text() for d in self.dev.failed.items]
                 print(format_console(self.dev.failed), file=sys.stderr, flush=True)
-                print("build failed: pages not made yet keep their last good version until the "
-                      "next build", file=sys.stderr, flush=True)
+                print(
+                    "build failed: pages not made yet keep their last good version until the next build",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     def interrupt(self, signum, frame) -> None:
         """Ctrl-C: between builds, stop the loop from inside it (a KeyboardInterrupt raised at a
@@ -203,8 +217,7 @@ class DevSite:
 
     def ignored(self, path: str) -> bool:
         """True for files whose change must not trigger a rebuild."""
-        return (bool(TEMPORARY.match(os.path.basename(path)))
-                or path == self._out or path.startswith(self._out_prefixes))
+        return bool(TEMPORARY.match(os.path.basename(path))) or path == self._out or path.startswith(self._out_prefixes)
 
     def page(self, path: str, data: bytes) -> bytes:
         """The HTML page served at URL path `path`: livereload added and allowed, and the overlay
@@ -239,8 +252,10 @@ def dev_policy(policy: bytes) -> bytes:
 def overlay(problems: list[str]) -> bytes:
     """The error overlay: plain elements styled by /__dev/overlay.css (no inline style or script)."""
     items = "".join(f"<li>{html.escape(text)}</li>" for text in problems)
-    return (f'<aside class="dev-overlay" role="alert"><h2>Build failed: still showing the last '
-            f'good build</h2><ol>{items}</ol></aside>').encode()
+    return (
+        f'<aside class="dev-overlay" role="alert"><h2>Build failed: still showing the last '
+        f"good build</h2><ol>{items}</ol></aside>"
+    ).encode()
 
 
 class DevWatcher(Watcher):
@@ -269,9 +284,16 @@ class DevWatcher(Watcher):
 
         def listen() -> None:
             folders = [path for path in self._tasks if os.path.isdir(path)]
-            for changes in watchfiles.watch(*folders, watch_filter=self._wanted, debounce=BURST_MS,
-                                            step=QUIET_MS, rust_timeout=TICK_MS, yield_on_timeout=True,
-                                            stop_event=self._stop, raise_interrupt=False):
+            for changes in watchfiles.watch(
+                *folders,
+                watch_filter=self._wanted,
+                debounce=BURST_MS,
+                step=QUIET_MS,
+                rust_timeout=TICK_MS,
+                yield_on_timeout=True,
+                stop_event=self._stop,
+                raise_interrupt=False,
+            ):
                 listening.set()  # the first (empty) yield comes once the watches are in place
                 self._add({path for _, path in changes})
 
@@ -296,8 +318,10 @@ class DevWatcher(Watcher):
         return self._changes.pop() if self._changes else (None, None)
 
     def _wanted(self, change, path: str) -> bool:
-        return not (SKIPPED_DIRS.intersection(Path(path).parts)
-                    or any(task["ignore"] and task["ignore"](path) for task in self._tasks.values()))
+        return not (
+            SKIPPED_DIRS.intersection(Path(path).parts)
+            or any(task["ignore"] and task["ignore"](path) for task in self._tasks.values())
+        )
 
     def _add(self, paths: set[str]) -> None:
         """From the watcher's thread: note the paths, and have the loop build once for them all."""
@@ -364,9 +388,14 @@ class DevFileHandler(StaticFileHandler):
         if not self.site.problems:
             return super().write_error(status_code, **kwargs)
         self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.finish(self.site.page(self.request.path, b'<!doctype html><html lang="en"><head>'
-                                   b'<meta charset="utf-8"><title>Build failed</title></head><body>'
-                                   b'</body></html>'))
+        self.finish(
+            self.site.page(
+                self.request.path,
+                b'<!doctype html><html lang="en"><head>'
+                b'<meta charset="utf-8"><title>Build failed</title></head><body>'
+                b"</body></html>",
+            )
+        )
 
 
 class OverlayStyle(web.RequestHandler):
@@ -401,13 +430,18 @@ class DevServer(Server):
         # Server.serve() calls this; liveport and debug go unused (one port; no WSGI app to debug).
         LiveReloadHandler.watcher, LiveReloadHandler.live_css = self.watcher, live_css
         DevReloadHandler.site = self.site
-        web.Application([
-            (r"/livereload", DevReloadHandler),
-            (r"/livereload\.js", LiveReloadJSHandler),
-            (r"/__dev/overlay\.css", OverlayStyle),
-            (r"/(.*)", DevFileHandler, {"path": str(self.site.options.out),
-                                        "default_filename": "index.html", "site": self.site}),
-        ]).listen(port, address=host)
+        web.Application(
+            [
+                (r"/livereload", DevReloadHandler),
+                (r"/livereload\.js", LiveReloadJSHandler),
+                (r"/__dev/overlay\.css", OverlayStyle),
+                (
+                    r"/(.*)",
+                    DevFileHandler,
+                    {"path": str(self.site.options.out), "default_filename": "index.html", "site": self.site},
+                ),
+            ]
+        ).listen(port, address=host)
 
 
 def _bind_error(host: str, port: int) -> OSError | None:
@@ -448,10 +482,14 @@ def run(args) -> int:
         server.watcher.arm()
         site.rebuild()
         url = f"http://{args.host}:{args.port}/"
-        print(f"serving {out} at {url} (Ctrl-C to stop); watching content, templates, static and "
-              "microsite/ (code changes rebuild with the code loaded at start)", flush=True)
-        server.serve(port=args.port, host=args.host, root=str(out),
-                     open_url_delay=0.5 if args.open else None)  # opens once it listens
+        print(
+            f"serving {out} at {url} (Ctrl-C to stop); watching content, templates, static and "
+            "microsite/ (code changes rebuild with the code loaded at start)",
+            flush=True,
+        )
+        server.serve(
+            port=args.port, host=args.host, root=str(out), open_url_delay=0.5 if args.open else None
+        )  # opens once it listens
     except KeyboardInterrupt:
         pass
     except OSError as err:  # the port was taken between our check and livereload's listen

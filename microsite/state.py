@@ -25,6 +25,7 @@ the same clock tick as the stat that took it ("racy", as git calls it): a signat
 trusted once the clock has passed the file's times by more than the file system's tick; until
 then its hash is kept and compared instead.
 """
+
 from __future__ import annotations
 
 import functools
@@ -43,13 +44,14 @@ from .diagnostics import Diagnostic, Diagnostics
 from .track import Key, Values
 
 PACKAGE = Path(__file__).resolve().parent
-FORMAT = 3                       # of the state file: another format is read as no state
-COARSE_RACY_NS = 2_000_000_000   # file systems with whole-second times (FAT, some network ones)
-FINE_RACY_NS = 100_000_000       # the others: well past the kernel's coarse clock tick
+FORMAT = 3  # of the state file: another format is read as no state
+COARSE_RACY_NS = 2_000_000_000  # file systems with whole-second times (FAT, some network ones)
+FINE_RACY_NS = 100_000_000  # the others: well past the kernel's coarse clock tick
 ENGINE = ("code", "python", "libraries")
 
 
 # -- signatures ------------------------------------------------------------------------------
+
 
 def signature(st: os.stat_result) -> tuple[int, int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
@@ -68,6 +70,7 @@ def file_hash(path: str | Path) -> str:
 
 
 # -- the fingerprint -------------------------------------------------------------------------
+
 
 def tree_digest(*folders: Path) -> str:
     """Hash of every file below the folders, with its path."""
@@ -94,43 +97,49 @@ def library_versions() -> str:
 
 def fingerprint(options) -> dict[str, str]:
     """What every output is made with besides the content (see the module's docstring)."""
-    return {"code": code_digest(), "python": sys.version, "libraries": library_versions(),
-            "templates": tree_digest(options.templates), "static": tree_digest(options.static),
-            "options": repr((options.offline, options.base_url))}
+    return {
+        "code": code_digest(),
+        "python": sys.version,
+        "libraries": library_versions(),
+        "templates": tree_digest(options.templates),
+        "static": tree_digest(options.static),
+        "options": repr((options.offline, options.base_url)),
+    }
 
 
 # -- the state -------------------------------------------------------------------------------
 
+
 @dataclass
 class Output:
     hash: str
-    signature: tuple | None            # as written; None when racy then (the hash decides)
+    signature: tuple | None  # as written; None when racy then (the hash decides)
 
 
 @dataclass
 class BuildState:
-    path: Path | None                              # None: remembers nothing (options.cache None)
+    path: Path | None  # None: remembers nothing (options.cache None)
     fingerprint: dict[str, str]
-    previous: dict | None = None                   # the saved state's fingerprint (None: no state)
-    policy: str = ""                               # the URL policy the outputs were made with
-    inputs: dict[str, tuple] | None = None         # "content/site.yaml" -> signature + (hash or "",)
-    result: dict | None = None                     # what the build said: diagnostics, pages
+    previous: dict | None = None  # the saved state's fingerprint (None: no state)
+    policy: str = ""  # the URL policy the outputs were made with
+    inputs: dict[str, tuple] | None = None  # "content/site.yaml" -> signature + (hash or "",)
+    result: dict | None = None  # what the build said: diagnostics, pages
     outputs: dict[str, Output] = field(default_factory=dict)
     groups: dict[str, tuple] = field(default_factory=dict)  # a maker's path -> the files it made
     standby: dict[str, Output] = field(default_factory=dict)  # the standby folder's files (write.py)
-    items: dict[str, tuple] | None = None          # a long-lived process's: path -> (signature, RawItem)
-    asked: set = field(default_factory=set)        # paths asked for since forget_others
+    items: dict[str, tuple] | None = None  # a long-lived process's: path -> (signature, RawItem)
+    asked: set = field(default_factory=set)  # paths asked for since forget_others
     # The rest is read from its own file only when a build gets that far (`_deps`): the
     # no-change check needs none of it. Read keys are stored once each, outputs hold their indices.
-    deps: str | None = None                        # the token naming the saved deps file to read
-    _keys: list = field(default_factory=list)      # index -> read key (track.py)
-    _index: dict = field(default_factory=dict)     # read key -> index
-    _reads: dict = field(default_factory=dict)     # output path -> array of key indices
-    _values: dict = field(default_factory=dict)    # key index -> its digest when last recorded
-    _own: dict = field(default_factory=dict)       # path -> {index: digest}: made after _values was
-    _shared: dict = field(default_factory=dict)    # id(reads) -> (reads, digests): a maker's files share them
-    _tables: dict = field(default_factory=dict)    # "yaml"/"markdown" -> text hash -> result
-    _used: dict = field(default_factory=dict)      # the entries of _tables this build used
+    deps: str | None = None  # the token naming the saved deps file to read
+    _keys: list = field(default_factory=list)  # index -> read key (track.py)
+    _index: dict = field(default_factory=dict)  # read key -> index
+    _reads: dict = field(default_factory=dict)  # output path -> array of key indices
+    _values: dict = field(default_factory=dict)  # key index -> its digest when last recorded
+    _own: dict = field(default_factory=dict)  # path -> {index: digest}: made after _values was
+    _shared: dict = field(default_factory=dict)  # id(reads) -> (reads, digests): a maker's files share them
+    _tables: dict = field(default_factory=dict)  # "yaml"/"markdown" -> text hash -> result
+    _used: dict = field(default_factory=dict)  # the entries of _tables this build used
 
     def _deps(self) -> BuildState:
         """The reads, values, tables and standby records, read on first use; when their file is
@@ -144,7 +153,12 @@ class BuildState:
                 self.outputs = {}
                 return self
             self._keys, self._reads, self._values, self._tables, self.standby = (
-                data["keys"], data["reads"], data["values"], data["tables"], data["standby"])
+                data["keys"],
+                data["reads"],
+                data["values"],
+                data["tables"],
+                data["standby"],
+            )
             self._index = {k: i for i, k in enumerate(self._keys)}
         return self
 
@@ -231,8 +245,14 @@ class BuildState:
         fresh = {id(a): stale.isdisjoint(a) for a in _distinct(self._reads.values())}
         return {path for path in self.verified(out) if path not in self._own and fresh[id(self._reads[path])]}
 
-    def record(self, out: Path, made: dict[str, tuple[str, array | None]], values: Values, policy: str,
-               groups: dict[str, tuple]) -> None:
+    def record(
+        self,
+        out: Path,
+        made: dict[str, tuple[str, array | None]],
+        values: Values,
+        policy: str,
+        groups: dict[str, tuple],
+    ) -> None:
         """The outputs now in `out`: path -> (hash, reads as `intern` gave them; None: as recorded
         before), each with its signature as written, and the digest of every value they read;
         `groups`: the makers that made several files, by path, with their files."""
@@ -297,16 +317,24 @@ class BuildState:
         diags.items = [Diagnostic(**d) for d in self.result["diagnostics"]]
         return diags, self.result["pages"]
 
-    def note_result(self, scan: dict | None, folders: dict[str, str], context: str,
-                    diags: Diagnostics, pages: int) -> None:
+    def note_result(
+        self, scan: dict | None, folders: dict[str, str], context: str, diags: Diagnostics, pages: int
+    ) -> None:
         """Remember the inputs as scanned before the build and what it said, unless an input that
         was too recent to trust has changed since."""
-        if scan is not None and any(was[4] and signature(os.stat(_input_path(folders, name))) != tuple(was[:4])
-                                    for name, was in scan.items() if os.path.exists(_input_path(folders, name))):
+        if scan is not None and any(
+            was[4] and signature(os.stat(_input_path(folders, name))) != tuple(was[:4])
+            for name, was in scan.items()
+            if os.path.exists(_input_path(folders, name))
+        ):
             scan = None
         self.inputs = scan
-        self.result = {"context": context, "folders": folders, "pages": pages,
-                       "diagnostics": [asdict(d) for d in diags.items]}
+        self.result = {
+            "context": context,
+            "folders": folders,
+            "pages": pages,
+            "diagnostics": [asdict(d) for d in diags.items],
+        }
 
     def forget_result(self) -> None:
         self.inputs, self.result = None, None
@@ -319,11 +347,26 @@ class BuildState:
             return
         self._deps()._compact()
         token = os.urandom(8).hex()
-        deps = {"format": FORMAT, "fingerprint": {}, "token": token, "keys": self._keys, "reads": self._reads,
-                "values": self._values, "tables": self._used, "standby": self.standby}
-        data = {"format": FORMAT, "fingerprint": self.fingerprint, "policy": self.policy,
-                "inputs": self.inputs, "result": self.result, "outputs": self.outputs, "groups": self.groups,
-                "deps": token}
+        deps = {
+            "format": FORMAT,
+            "fingerprint": {},
+            "token": token,
+            "keys": self._keys,
+            "reads": self._reads,
+            "values": self._values,
+            "tables": self._used,
+            "standby": self.standby,
+        }
+        data = {
+            "format": FORMAT,
+            "fingerprint": self.fingerprint,
+            "policy": self.policy,
+            "inputs": self.inputs,
+            "result": self.result,
+            "outputs": self.outputs,
+            "groups": self.groups,
+            "deps": token,
+        }
         self._tables, self._used = self._used, {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -384,7 +427,12 @@ def open_state(options) -> BuildState:
     state.deps = data["deps"]
     if old == now:
         state.policy, state.inputs, state.result, state.outputs, state.groups = (
-            data["policy"], data["inputs"], data["result"], data["outputs"], data["groups"])
+            data["policy"],
+            data["inputs"],
+            data["result"],
+            data["outputs"],
+            data["groups"],
+        )
     else:  # the parse results hold; what the outputs read does not matter any more
         state._deps()._reads, state._values, state.standby = {}, {}, {}
     return state

@@ -130,24 +130,40 @@ def _attrs(*pairs: tuple[str, object | None]) -> str:
     return "".join(f' {name}="{escape(value)}"' for name, value in pairs if value is not None)
 
 
-def _svg(body: list[str], *, css_class: str, width: int, height: int, linked: bool,
-         title: str, desc: str, id_prefix: str) -> Markup:
+def _svg(
+    body: list[str], *, css_class: str, width: int, height: int, linked: bool, title: str, desc: str, id_prefix: str
+) -> Markup:
     if not id_prefix or any(ch.isspace() for ch in id_prefix):
         raise ValueError(f"id_prefix must be non-empty without spaces, got {id_prefix!r}")
     # role=img hides children from assistive tech, which would hide the links too
-    root = _attrs(("xmlns", "http://www.w3.org/2000/svg"), ("viewBox", f"0 0 {width} {height}"),
-                  ("class", css_class), ("role", "group" if linked else "img"),
-                  ("aria-labelledby", f"{id_prefix}-title {id_prefix}-desc"))
-    head = [f"<svg{root}>", f'<title id="{escape(id_prefix)}-title">{escape(title)}</title>',
-            f'<desc id="{escape(id_prefix)}-desc">{escape(desc)}</desc>']
+    root = _attrs(
+        ("xmlns", "http://www.w3.org/2000/svg"),
+        ("viewBox", f"0 0 {width} {height}"),
+        ("class", css_class),
+        ("role", "group" if linked else "img"),
+        ("aria-labelledby", f"{id_prefix}-title {id_prefix}-desc"),
+    )
+    head = [
+        f"<svg{root}>",
+        f'<title id="{escape(id_prefix)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(id_prefix)}-desc">{escape(desc)}</desc>',
+    ]
     return Markup("\n".join(head + body + ["</svg>"]))
 
 
 # --- district map ---------------------------------------------------------------
 
 
-def district_map(shapes: Iterable[Shape], regions: Mapping[str, Region], *, title: str,
-                 desc: str, id_prefix: str, labelled: bool = True, width: int = 600) -> Markup:
+def district_map(
+    shapes: Iterable[Shape],
+    regions: Mapping[str, Region],
+    *,
+    title: str,
+    desc: str,
+    id_prefix: str,
+    labelled: bool = True,
+    width: int = 600,
+) -> Markup:
     """Draw every shape as a <path>; districts with a Region.href become links. Labels come
     last, above every shape, placed so that no two overlap: a label that does not fit at its
     district's label point moves to the nearest free place, with a leader line back to it."""
@@ -163,8 +179,16 @@ def district_map(shapes: Iterable[Shape], regions: Mapping[str, Region], *, titl
         body.append('<g class="map-labels">')
         body.extend(_labels(anchors, width, height))
         body.append("</g>")
-    return _svg(body, css_class="district-map", width=width, height=height, linked=linked,
-                title=title, desc=desc, id_prefix=id_prefix)
+    return _svg(
+        body,
+        css_class="district-map",
+        width=width,
+        height=height,
+        linked=linked,
+        title=title,
+        desc=desc,
+        id_prefix=id_prefix,
+    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -223,9 +247,16 @@ def _labels(anchors: list, width: int, height: int) -> list[str]:
         half_h = LABEL_SIZE * 0.65
         x, y = _free_place(ax, ay, half_w, half_h, placed, width, height)
         placed.append((x - half_w, y - half_h, x + half_w, y + half_h))
-        attrs = _attrs(("class", "map-label"), ("data-code", code), ("x", _num(x)), ("y", _num(y)),
-                       ("dy", "0.35em"), ("text-anchor", "middle"), ("lang", region.lang),
-                       ("aria-hidden", "true" if region.href else None))  # the link already names it
+        attrs = _attrs(
+            ("class", "map-label"),
+            ("data-code", code),
+            ("x", _num(x)),
+            ("y", _num(y)),
+            ("dy", "0.35em"),
+            ("text-anchor", "middle"),
+            ("lang", region.lang),
+            ("aria-hidden", "true" if region.href else None),
+        )  # the link already names it
         if (x, y) != (ax, ay):
             ex, ey = _edge_point(ax, ay, placed[-1])
             parts.append(f'<line class="map-leader" x1="{_num(ax)}" y1="{_num(ay)}" x2="{_num(ex)}" y2="{_num(ey)}"/>')
@@ -238,8 +269,9 @@ def _label_width(label: str) -> float:
     return sum(LABEL_SIZE * (1.0 if ord(ch) >= 0x2E80 else LATIN_EM) for ch in label) + 2 * LABEL_PAD
 
 
-def _free_place(ax: float, ay: float, half_w: float, half_h: float, placed: list[Box],
-                width: int, height: int) -> Point:
+def _free_place(
+    ax: float, ay: float, half_w: float, half_h: float, placed: list[Box], width: int, height: int
+) -> Point:
     """The label point itself if the box fits there, else the nearest point on rings around it
     (16 directions a ring) where the box is clear, and its leader line too if possible; the point
     itself when nothing is (a map too small for its labels)."""
@@ -250,8 +282,9 @@ def _free_place(ax: float, ay: float, half_w: float, half_h: float, placed: list
     return ax, ay
 
 
-def _search(ax: float, ay: float, half_w: float, half_h: float, placed: list[Box],
-            width: int, height: int, strict: bool) -> Point | None:
+def _search(
+    ax: float, ay: float, half_w: float, half_h: float, placed: list[Box], width: int, height: int, strict: bool
+) -> Point | None:
     for ring in range(LABEL_TURNS + 1):
         for step in range(16 if ring else 1):
             angle = math.pi * 2 * step / 16
@@ -279,8 +312,10 @@ def _edge_point(ax: float, ay: float, box: Box) -> Point:
 
 def _crosses(a: Point, b: Point, box: Box, samples: int = 16) -> bool:
     """Whether the segment a–b passes through the box (sampled: leader lines are short)."""
-    return any(box[0] < a[0] + (b[0] - a[0]) * i / samples < box[2] and
-               box[1] < a[1] + (b[1] - a[1]) * i / samples < box[3] for i in range(samples + 1))
+    return any(
+        box[0] < a[0] + (b[0] - a[0]) * i / samples < box[2] and box[1] < a[1] + (b[1] - a[1]) * i / samples < box[3]
+        for i in range(samples + 1)
+    )
 
 
 def _path_data(rings: list[Ring]) -> str:
@@ -319,8 +354,7 @@ def _label_point(ring: Ring) -> Point:
 
 def _crossings(ring: Ring, y: float) -> list[float]:
     """x of every edge crossing the horizontal line at y, sorted."""
-    return sorted(ax + (y - ay) * (bx - ax) / (by - ay)
-                  for (ax, ay), (bx, by) in _edges(ring) if (ay > y) != (by > y))
+    return sorted(ax + (y - ay) * (bx - ax) / (by - ay) for (ax, ay), (bx, by) in _edges(ring) if (ay > y) != (by > y))
 
 
 def _inside(pt: Point, ring: Ring) -> bool:
@@ -342,8 +376,9 @@ def _widest_scanline(ring: Ring) -> Point:
 # --- bar chart --------------------------------------------------------------------
 
 
-def bar_chart(rows: Sequence[tuple[str, int, str | None]], *, title: str, desc: str,
-              id_prefix: str, width: int = 480) -> Markup:
+def bar_chart(
+    rows: Sequence[tuple[str, int, str | None]], *, title: str, desc: str, id_prefix: str, width: int = 480
+) -> Markup:
     """Horizontal bars in the given order: label left, count printed at the bar end."""
     counts = [count for _, count, _ in rows]
     if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in counts):
@@ -360,14 +395,23 @@ def bar_chart(rows: Sequence[tuple[str, int, str | None]], *, title: str, desc: 
         length = room * count / top if top else 0.0
         parts = [f'<text class="bar-label" x="0" y="{middle}" dy="0.35em">{escape(label)}</text>']
         if length > 0:  # a zero count draws no bar, only its number
-            parts.append(f'<rect class="bar" x="{gutter}" y="{_num(y)}" '
-                         f'width="{_num(length)}" height="{BAR_HEIGHT}"/>')
-        parts.append(f'<text class="bar-value" x="{_num(gutter + length + 4)}" y="{middle}" '
-                     f'dy="0.35em">{escape(str(count))}</text>')
+            parts.append(f'<rect class="bar" x="{gutter}" y="{_num(y)}" width="{_num(length)}" height="{BAR_HEIGHT}"/>')
+        parts.append(
+            f'<text class="bar-value" x="{_num(gutter + length + 4)}" y="{middle}" '
+            f'dy="0.35em">{escape(str(count))}</text>'
+        )
         if href:  # the link's name is its text: label and number
             body += [f"<a{_attrs(('href', href), ('class', 'bar-link'))}>", *parts, "</a>"]
         else:
             body += ['<g class="bar-row">', *parts, "</g>"]
     linked = any(href for _, _, href in rows)
-    return _svg(body, css_class="bar-chart", width=width, height=max(len(rows), 1) * BAR_ROW,
-                linked=linked, title=title, desc=desc, id_prefix=id_prefix)
+    return _svg(
+        body,
+        css_class="bar-chart",
+        width=width,
+        height=max(len(rows), 1) * BAR_ROW,
+        linked=linked,
+        title=title,
+        desc=desc,
+        id_prefix=id_prefix,
+    )

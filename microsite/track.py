@@ -14,6 +14,7 @@ model, so the next build can tell whether anything a page read has changed (stat
 Reading an item's `id` or `kind` records nothing: they are what names it, and a list that holds
 the item records its membership.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -31,6 +32,7 @@ Key = tuple  # (owner, field, language or None)
 class Recorder:
     """The keys read while making one output, and the views made for it (one per object, so
     that a view compares equal to itself wherever a template meets it again)."""
+
     __slots__ = ("_views", "reads")
 
     def __init__(self) -> None:
@@ -111,6 +113,7 @@ class SiteView(View):
 
 class TextView:
     """A text of the model: recorded in the language it is read in."""
+
     __slots__ = ("_field", "_owner", "_rec", "_text")
 
     def __init__(self, text: m.Text, owner: str, field: str, rec: Recorder) -> None:

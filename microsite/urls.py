@@ -10,6 +10,7 @@ works at a domain root, under any sub-path and from disk. The two targets differ
 Absolute URLs appear only where the web needs them (canonical, sitemap, feed, Open Graph), and
 only when a base URL is set.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,14 +22,18 @@ from . import languages
 from .kinds import BY_NAME
 
 # Pages that are not items: name -> path below the language root.
-SPECIAL = {"home": "index.html", "search": "search/index.html", "404": "404.html",
-           "translations": "translations/index.html"}
+SPECIAL = {
+    "home": "index.html",
+    "search": "search/index.html",
+    "404": "404.html",
+    "translations": "translations/index.html",
+}
 
 
 @dataclass(frozen=True)
 class UrlPolicy:
     offline: bool = False
-    base_url: str | None = None     # ends in "/"
+    base_url: str | None = None  # ends in "/"
     root_language: str = field(default_factory=lambda: languages.codes()[0])  # the others are under <code>/
 
     def page(self, lang: str, kind: str, item_id: str | None = None) -> str:
@@ -128,7 +133,7 @@ def url_problem(url: str, kind: str) -> str:
     if scheme not in ("http", "https") or "\\" in url:
         return "does not start with http:// or https://"
     if any(c in url for c in '<>"'):
-        return "contains <, > or \"; %-encode them"
+        return 'contains <, > or "; %-encode them'
     try:
         parts = urlsplit(url)
     except ValueError:  # an unclosed [ of an IPv6 host

@@ -8,6 +8,7 @@ Both are installed by tools/install-checkers.sh into .cache/checkers/ (or $MICRO
 an installed generator: project.checkers_folder); a missing tool is reported as a problem that
 names the command installing it, so the check fails instead of passing unseen.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,12 +27,19 @@ CHECKERS = checkers_folder() / "node_modules"
 VNU_JAR = CHECKERS / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = CHECKERS / "axe-core" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCHEMES = ("light", "dark")  # prefers-color-scheme: the stylesheet has a palette for each
-AXE_RUN = ("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
-           "resultTypes: ['violations']})")
+AXE_RUN = "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
 
 
 def _missing(what: str, command: str) -> Problem:
@@ -48,16 +56,27 @@ def validate_html(out: Path) -> list[Problem]:
         return [_missing("Java", "apt-get install -y default-jre-headless")]
     if not VNU_JAR.is_file():
         return [_missing("The Nu HTML Checker", "sh tools/install-checkers.sh")]
-    done = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only",
-                           "--skip-non-html", str(out)], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only", "--skip-non-html", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     try:  # the JSON report goes to stderr; exit status 1 only means "found errors"
         messages = json.loads(done.stderr)["messages"]
     except (ValueError, KeyError):
         return [Problem("", 0, "html-checker", f"the Nu checker failed: {done.stderr.strip()[-500:]}")]
     root = out.resolve()
-    return sorted(Problem(_page_of(m.get("url", ""), root), m.get("firstLine", m.get("lastLine", 0)),
-                          "html-error", m["message"], m.get("firstColumn", 0))
-                  for m in messages)
+    return sorted(
+        Problem(
+            _page_of(m.get("url", ""), root),
+            m.get("firstLine", m.get("lastLine", 0)),
+            "html-error",
+            m["message"],
+            m.get("firstColumn", 0),
+        )
+        for m in messages
+    )
 
 
 def _page_of(url: str, root: Path) -> str:
@@ -80,7 +99,7 @@ def sample_pages(out: Path) -> list[str]:
     for path in sorted(out.rglob("*.html")):
         parts = path.relative_to(out).parts
         lang = parts[0] if len(parts) > 1 and parts[0] in languages.TABLE else ""
-        rest = [p for p in parts[bool(lang):] if p != "index.html"]
+        rest = [p for p in parts[bool(lang) :] if p != "index.html"]
         kind = rest[0] + "/*" * (len(rest) > 1) if rest else "home"
         groups[lang, kind].append(path)
     chosen = set()
@@ -127,6 +146,10 @@ def _run_axe(sync_playwright, out: Path, pages: list[str]) -> list[Problem]:
 def _axe_problem(page: str, violation: dict, scheme: str) -> Problem:
     targets = [" ".join(map(str, n["target"])) for n in violation["nodes"]]
     shown = ", ".join(f"`{t}`" for t in targets[:3]) + (f" and {len(targets) - 3} more" if len(targets) > 3 else "")
-    return Problem(page, 0, violation["id"],
-                   f"{violation['help']} ({violation.get('impact') or 'minor'}, {scheme} mode): {shown}; "
-                   f"see {violation['helpUrl']}")
+    return Problem(
+        page,
+        0,
+        violation["id"],
+        f"{violation['help']} ({violation.get('impact') or 'minor'}, {scheme} mode): {shown}; "
+        f"see {violation['helpUrl']}",
+    )

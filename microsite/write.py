@@ -16,6 +16,7 @@ The dev server asks for `in_place` instead: changed files replace their old vers
 while it builds, so none sees a mix; a server killed in between leaves files that the build
 state does not recognise as written, so the next build makes them again.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,7 +37,7 @@ MARKER = ".microsite-build"
 class WriteStats:
     written: int = 0
     unchanged: int = 0
-    marker: str = ""   # digest of the marker file the folder now holds (marker_file_digest)
+    marker: str = ""  # digest of the marker file the folder now holds (marker_file_digest)
     linked: list[str] = field(default_factory=list)  # files now shared by the folder and its standby
     exchanged: bool = False  # the standby holds the previous site (it did not exist before)
 
@@ -57,8 +58,13 @@ def out_dir_problem(out: Path, content: Path, repo: Path) -> str:
     return ""
 
 
-def write_site(out: Path, files: dict[str, bytes | None], reused: dict[str, str],
-               standby: Callable[[Path, str, str], bool] | None = None, in_place: bool = False) -> WriteStats:
+def write_site(
+    out: Path,
+    files: dict[str, bytes | None],
+    reused: dict[str, str],
+    standby: Callable[[Path, str, str], bool] | None = None,
+    in_place: bool = False,
+) -> WriteStats:
     """Write `files` (output path -> bytes) as the new content of `out`, atomically (or in
     place, see above, when asked and `out` holds a previous build).
 
@@ -68,8 +74,9 @@ def write_site(out: Path, files: dict[str, bytes | None], reused: dict[str, str]
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    hashes = {path: reused[path] if data is None else hashlib.sha256(data).hexdigest()
-              for path, data in sorted(files.items())}
+    hashes = {
+        path: reused[path] if data is None else hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())
+    }
     marker = {"files": hashes}
     if in_place and (out / MARKER).is_file():
         return _update_in_place(out, files, hashes, reused, marker)
@@ -122,8 +129,9 @@ def _files_below(folder: Path) -> set[str]:
     return found
 
 
-def _update_in_place(out: Path, files: dict[str, bytes | None], hashes: dict[str, str],
-                     reused: dict[str, str], marker: dict) -> WriteStats:
+def _update_in_place(
+    out: Path, files: dict[str, bytes | None], hashes: dict[str, str], reused: dict[str, str], marker: dict
+) -> WriteStats:
     stats = WriteStats()
     for path, digest in hashes.items():
         target = out / path

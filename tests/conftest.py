@@ -1,5 +1,6 @@
 """Shared fixtures: the real site built once per session (hosted and offline), and helpers that
 build fixture sites through the public command line."""
+
 from __future__ import annotations
 
 import shutil
@@ -27,10 +28,12 @@ class Run:
 @pytest.fixture
 def cli(capsys):
     """Run `python build.py ARGS` in-process; a traceback fails the test by itself."""
+
     def run(*args: str) -> Run:
         code = main([str(a) for a in args])
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
+
     return run
 
 
@@ -71,6 +74,7 @@ def page(out: Path, path: str):
 def browser():
     """Debian's headless Chromium driven by Playwright (installed by `make test`)."""
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield chromium
@@ -91,7 +95,7 @@ def serve_under():
             def translate_path(self, path):
                 if not path.startswith(prefix):
                     return str(folder / "__outside_prefix__")
-                return super().translate_path("/" + path[len(prefix):])
+                return super().translate_path("/" + path[len(prefix) :])
 
             def log_message(self, *args):
                 pass
@@ -146,8 +150,11 @@ def tab(browser, site):
     yield page
     page.close()
     local = "file:" if site.offline else "http:"
-    assert [u for u in requests if urlsplit(u).scheme + ":" != local or
-            (not site.offline and urlsplit(u).hostname != "127.0.0.1")] == []
+    assert [
+        u
+        for u in requests
+        if urlsplit(u).scheme + ":" != local or (not site.offline and urlsplit(u).hostname != "127.0.0.1")
+    ] == []
 
 
 def results(page, query: str) -> list[str]:

@@ -4,6 +4,7 @@ right place, never a traceback, and leaves the previous build byte for byte as i
 Each case is a complete content folder (tests/broken/<case>/content/) with one defect and an
 expect.txt (see tests/broken/make_corpus.py, which writes them all).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,11 @@ CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "expect.txt").is_file())
 
 
 def tree_hash(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def expectation(case: str) -> tuple[int, list[str], list[str]]:
@@ -42,6 +46,7 @@ def expectation(case: str) -> tuple[int, list[str], list[str]]:
 def good_build(tmp_path_factory) -> Path:
     """A clean build of the valid base, copied into each test as the 'previous' output."""
     from microsite.cli import main
+
     out = tmp_path_factory.mktemp("good") / "site"
     assert main(["build", "--content", str(BROKEN / "valid-base" / "content"), "--out", str(out)]) == 0
     return out
@@ -50,6 +55,7 @@ def good_build(tmp_path_factory) -> Path:
 def test_the_corpus_is_large_and_matches_its_builder(tmp_path):
     sys.path.insert(0, str(BROKEN))
     import make_corpus
+
     assert len(CASES) >= 60 and sorted(make_corpus.CASES) == CASES
     for case in CASES:
         make_corpus.write_case(case, tmp_path / case)
@@ -109,8 +115,14 @@ def test_refuses_a_dangerous_output_folder(where, cli, tmp_path):
     precious = tmp_path / "precious"
     precious.mkdir()
     (precious / "thesis.txt").write_text("keep me")
-    out = {"content": content, "repo": ROOT, "root": Path("/"), "parent-of-content": tmp_path,
-           "not-a-build": precious, "a-file": precious / "thesis.txt"}[where]
+    out = {
+        "content": content,
+        "repo": ROOT,
+        "root": Path("/"),
+        "parent-of-content": tmp_path,
+        "not-a-build": precious,
+        "a-file": precious / "thesis.txt",
+    }[where]
     before = _listing(tmp_path)
     run = cli("build", "--content", content, "--out", out)
     assert run.code == 1
@@ -125,5 +137,6 @@ def test_fuzz_tool_short_run(capsys):
     """The long fuzz run (docs/reliability.md) in miniature, with a fixed seed."""
     sys.path.insert(0, str(ROOT / "tools"))
     import fuzz
+
     assert fuzz.main(["--examples", "25", "--seed", "0"]) == 0
     assert "50 examples" in capsys.readouterr().out

@@ -1,4 +1,5 @@
 """The benchmark harness on a tiny site: it builds both sites and writes the table (no timings)."""
+
 from __future__ import annotations
 
 import re
@@ -19,6 +20,8 @@ def test_bench_writes_a_table_comparing_both_builds(tmp_path, capsys):
     pages = re.search(r"^\| 20 \| ([\d,]+) / ([\d,]+) \|", text, re.MULTILINE)
     assert pages and int(pages[1]) > 100 and pages[1] == pages[2]
     for step in ("cold", "no change", "one change", "copy output (floor)"):
-        assert re.search(rf"^\| 20 \| {re.escape(step)} \| [\d.]+ s \| [\d.]+ s \| [\d.]+× \|", text, re.MULTILINE), step
+        assert re.search(rf"^\| 20 \| {re.escape(step)} \| [\d.]+ s \| [\d.]+ s \| [\d.]+× \|", text, re.MULTILINE), (
+            step
+        )
     assert re.search(r"^\| 20 \| \d+ MiB \| \d+ MiB \| [\d.]+× \|", text, re.MULTILINE)
     assert "Hugo 0.168.0" in text

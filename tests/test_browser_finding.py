@@ -1,5 +1,6 @@
 """Filters on the initiative index and the district map, in a real browser, in both targets
 (the `site` and `tab` fixtures are in conftest.py)."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,8 @@ def shown(tab) -> set[str]:
     """Ids of the initiatives the index lists now."""
     hrefs = tab.eval_on_selector_all(
         "li[data-themes]:not([hidden]) a",
-        "as => as.filter(a => a.offsetParent !== null).map(a => a.getAttribute('href'))")
+        "as => as.filter(a => a.offsetParent !== null).map(a => a.getAttribute('href'))",
+    )
     return {h.rstrip("/").removesuffix("/index.html").rsplit("/", 1)[-1] for h in hrefs}
 
 
@@ -33,8 +35,9 @@ def test_filters_combine_and_the_address_carries_them(tab, site, real_site):
     tab.goto(site.url("initiatives/"))
     tab.select_option("select[name=district]", "yangpu")
     tab.select_option("select[name=theme]", "cross-border-data")
-    expected = (initiatives_by(real_site, "districts", "yangpu")
-                & initiatives_by(real_site, "themes", "cross-border-data"))
+    expected = initiatives_by(real_site, "districts", "yangpu") & initiatives_by(
+        real_site, "themes", "cross-border-data"
+    )
     assert shown(tab) == expected and expected
     assert tab.url.endswith("?district=yangpu&theme=cross-border-data")
     tab.fill("#initiative-filters input[name=q]", "zzzz-no-such-word")
@@ -66,7 +69,8 @@ def test_without_javascript_the_full_lists_show_and_the_form_stays_hidden(browse
 def test_each_linked_district_on_the_map_opens_its_page(tab, site):
     tab.goto(site.url(""))
     links = tab.eval_on_selector_all(
-        ".district-map a.district-link", "as => as.map(a => [a.getAttribute('href'), a.getAttribute('aria-label')])")
+        ".district-map a.district-link", "as => as.map(a => [a.getAttribute('href'), a.getAttribute('aria-label')])"
+    )
     assert len(links) >= 14  # the districts of both batches
     for i, (href, name) in enumerate(links):
         tab.goto(site.url(""))
@@ -88,9 +92,11 @@ def test_the_map_s_districts_take_keyboard_focus(tab, site):
 
 def matrix(tab) -> dict[tuple[str, str], int]:
     """(district, theme) -> the number the matrix shows now, for the cells on view."""
-    cells = tab.eval_on_selector_all("table.matrix tbody tr:not([hidden]) td[data-theme]:not([hidden]) a:not([hidden])",
-                                     "as => as.map(a => [a.closest('tr').dataset.district, "
-                                     "a.closest('td').dataset.theme, a.querySelector('.n').textContent])")
+    cells = tab.eval_on_selector_all(
+        "table.matrix tbody tr:not([hidden]) td[data-theme]:not([hidden]) a:not([hidden])",
+        "as => as.map(a => [a.closest('tr').dataset.district, "
+        "a.closest('td').dataset.theme, a.querySelector('.n').textContent])",
+    )
     return {(d, t): int(n) for d, t, n in cells}
 
 

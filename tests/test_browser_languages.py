@@ -1,13 +1,13 @@
 """The language switcher, in a real browser: on any page it opens the same item in the other
 language, in the hosted build (under a sub-path) and in the offline build (from disk)."""
+
 from __future__ import annotations
 
 import pytest
 
 from conftest import ROOT
 
-PAGES = ["districts/yangpu/", "zones/yangpu-innovation-zone/", "themes/cross-border-data/",
-         "initiatives/", "sources/"]
+PAGES = ["districts/yangpu/", "zones/yangpu-innovation-zone/", "themes/cross-border-data/", "initiatives/", "sources/"]
 
 
 def switch_and_back(browser, url: str) -> tuple[str, str, str]:
@@ -37,14 +37,17 @@ def test_switcher_offline(browser, real_offline, path):
 @pytest.fixture(scope="module")
 def hosted(cli_module, serve_under, tmp_path_factory):
     out = tmp_path_factory.mktemp("hosted-languages") / "site"
-    assert cli_module("build", "--content", ROOT / "content", "--out", out,
-                      "--base-url", "https://example.org/sub/path/") == 0
+    assert (
+        cli_module("build", "--content", ROOT / "content", "--out", out, "--base-url", "https://example.org/sub/path/")
+        == 0
+    )
     return serve_under(out, "/sub/path/")
 
 
 @pytest.fixture(scope="module")
 def cli_module():
     from microsite.cli import main
+
     return lambda *args: main([str(a) for a in args])
 
 

@@ -1,18 +1,33 @@
 """What readers see, in a real browser, on the offline build of the real site: every page type in
 both languages from a 320 px phone to a 1366 px desktop, the menu, the matrix, the map's labels,
 dark mode and print."""
+
 from __future__ import annotations
 
 import pytest
 
 # One page of every template, as paths below the language's root ("" is the home page).
-PAGES = ["", "districts/", "districts/yangpu/", "zones/", "zones/yangpu-innovation-zone/", "themes/",
-         "themes/cross-border-data/", "initiatives/", "initiatives/yangpu-online-new-economy/",
-         "batches/", "batches/first/", "sources/", "sources/china-daily-2019-01-18/", "search/",
-         "translations/", "404.html"]
+PAGES = [
+    "",
+    "districts/",
+    "districts/yangpu/",
+    "zones/",
+    "zones/yangpu-innovation-zone/",
+    "themes/",
+    "themes/cross-border-data/",
+    "initiatives/",
+    "initiatives/yangpu-online-new-economy/",
+    "batches/",
+    "batches/first/",
+    "sources/",
+    "sources/china-daily-2019-01-18/",
+    "search/",
+    "translations/",
+    "404.html",
+]
 WIDTHS = [320, 390, 768, 1366]
-HEADER_MAX = 120   # px at 390 px wide
-MEASURE_MAX = 40   # em: the widest paragraph of running text at 1366 px
+HEADER_MAX = 120  # px at 390 px wide
+MEASURE_MAX = 40  # em: the widest paragraph of running text at 1366 px
 
 MEASURE = """() => {
   const paragraphs = Array.from(document.querySelectorAll('main p'));
@@ -62,7 +77,7 @@ def test_the_menu_folds_on_phones_and_opens_without_javascript(browser, real_off
     with tab.expect_navigation():
         tab.click(".site-nav a[href*='initiatives']")
     assert tab.url.endswith("/initiatives/index.html")
-    tab.set_viewport_size({"width": 1366, "height": 800})   # wide: a bar, no button
+    tab.set_viewport_size({"width": 1366, "height": 800})  # wide: a bar, no button
     assert tab.is_visible(".site-nav a[href*='themes']") and tab.is_hidden(".menu > summary")
     context.close()
 
@@ -79,8 +94,11 @@ def test_the_matrix_keeps_its_district_column_in_view_and_its_targets_large(brow
     assert sizes and min(w for w, _ in sizes) >= 24 and min(h for _, h in sizes) >= 24
     # the caption stays outside the scroll box; empty cells show nothing
     assert tab.is_visible(".matrix-section > .table-caption")
-    assert tab.eval_on_selector_all("td.empty", """ts => ts.length > 0 && ts.every(t =>
-        t.querySelector('.visually-hidden').textContent === t.textContent && t.textContent === 'none')""")
+    assert tab.eval_on_selector_all(
+        "td.empty",
+        """ts => ts.length > 0 && ts.every(t =>
+        t.querySelector('.visually-hidden').textContent === t.textContent && t.textContent === 'none')""",
+    )
     tab.close()
 
 
@@ -89,11 +107,18 @@ def test_no_two_labels_of_the_home_map_overlap(browser, real_offline, width):
     tab = browser.new_page(viewport={"width": width, "height": 900})
     for lang in ("", "zh"):
         tab.goto(url(real_offline, lang, ""))
-        boxes = tab.eval_on_selector_all(".district-map .map-label", """ts => ts.map(t => {
-            const r = t.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
+        boxes = tab.eval_on_selector_all(
+            ".district-map .map-label",
+            """ts => ts.map(t => {
+            const r = t.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""",
+        )
         assert len(boxes) >= 14  # every district of the content
-        overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
-                    if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+        overlaps = [
+            (a, b)
+            for i, a in enumerate(boxes)
+            for b in boxes[i + 1 :]
+            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+        ]
         assert overlaps == [], (lang, width)
         assert min(b[3] - b[1] for b in boxes) >= 11  # readable: about 12 px text on a phone
     tab.close()
@@ -102,7 +127,7 @@ def test_no_two_labels_of_the_home_map_overlap(browser, real_offline, width):
 def test_dark_mode_darkens_the_page_and_keeps_text_light(browser, real_offline):
     def luminance(tab, selector, prop):
         rgb = tab.eval_on_selector(selector, f"e => getComputedStyle(e).{prop}")
-        r, g, b = (int(x) for x in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3])
+        r, g, b = (int(x) for x in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
         return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
     for scheme, dark in (("dark", True), ("light", False)):
@@ -123,8 +148,11 @@ def test_printed_on_a4_no_table_is_wider_than_the_page(browser, real_offline, pa
     widths = tab.eval_on_selector_all("table", "ts => ts.map(t => t.getBoundingClientRect().right)")
     assert all(right <= 688 for right in widths), widths
     if path.endswith("initiatives/"):  # every theme column is on paper
-        assert tab.eval_on_selector_all(".matrix thead th", "ths => ths.filter(th => th.offsetWidth > 0).length") \
-            == tab.eval_on_selector_all(".matrix thead th", "ths => ths.length") > 10
+        assert (
+            tab.eval_on_selector_all(".matrix thead th", "ths => ths.filter(th => th.offsetWidth > 0).length")
+            == tab.eval_on_selector_all(".matrix thead th", "ths => ths.length")
+            > 10
+        )
     assert tab.is_hidden(".site-header") and tab.is_hidden("#initiative-filters")
     tab.close()
 
@@ -132,8 +160,11 @@ def test_printed_on_a4_no_table_is_wider_than_the_page(browser, real_offline, pa
 def test_chinese_titles_are_never_slanted_and_english_ones_are(browser, real_offline):
     tab = browser.new_page()
     tab.goto(url(real_offline, "", "sources/"))
-    styles = tab.eval_on_selector_all("cite", """cs => cs.map(c => [c.closest('[lang]').lang,
-        getComputedStyle(c).fontStyle, getComputedStyle(c, '::before').content])""")
+    styles = tab.eval_on_selector_all(
+        "cite",
+        """cs => cs.map(c => [c.closest('[lang]').lang,
+        getComputedStyle(c).fontStyle, getComputedStyle(c, '::before').content])""",
+    )
     chinese = [s for s in styles if s[0] == "zh-Hans"]
     english = [s for s in styles if s[0] == "en"]
     assert chinese and english

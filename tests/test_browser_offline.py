@@ -1,5 +1,6 @@
 """The offline bundle in a real browser: unzipped, opened over file://, every page reachable from
 the home page loads with its stylesheet, and nothing is fetched from anywhere but the disk."""
+
 from __future__ import annotations
 
 import zipfile
@@ -8,7 +9,7 @@ from urllib.parse import urldefrag
 from conftest import ROOT, results
 
 NAME = "linked-innovation-zones-offline"
-STYLED = "PingFang SC"   # in style.css's font stack: the computed style has it only if the CSS loaded
+STYLED = "PingFang SC"  # in style.css's font stack: the computed style has it only if the CSS loaded
 
 
 def crawl(browser, start: str) -> tuple[dict[str, int], list[str], list[str]]:
@@ -34,7 +35,8 @@ def crawl(browser, start: str) -> tuple[dict[str, int], list[str], list[str]]:
         assert STYLED in page.evaluate("getComputedStyle(document.documentElement).fontFamily"), url
         # getAttribute, not .href: the maps' SVG links have no string href property
         links = page.eval_on_selector_all(
-            "a[href]", "as => as.map(a => new URL(a.getAttribute('href'), document.baseURI).href)")
+            "a[href]", "as => as.map(a => new URL(a.getAttribute('href'), document.baseURI).href)"
+        )
         seen[url] = len(links)
         for link in (urldefrag(x).url for x in links):
             if not link.startswith(inside):
@@ -55,11 +57,11 @@ def test_every_page_of_the_bundle_opens_from_disk(cli, browser, tmp_path):
     out = tmp_path / NAME
     pages, files, requests = crawl(browser, (out / "index.html").as_uri())
     on_disk = {p.as_uri() for p in out.rglob("*.html") if p.name != "404.html"}
-    assert set(pages) == on_disk                       # every page, in both languages, is reachable
+    assert set(pages) == on_disk  # every page, in both languages, is reachable
     assert any("/zh/" in url for url in pages)
     assert files and all(url.startswith(out.as_uri()) for url in files)
     assert {url.rsplit("/", 1)[1] for url in files} >= {"initiatives.json", "initiatives.csv", "site.json"}
-    assert all((out / url[len(out.as_uri()) + 1:]).is_file() for url in files)
+    assert all((out / url[len(out.as_uri()) + 1 :]).is_file() for url in files)
     assert [url for url in requests if not url.startswith("file:")] == []
     tab = browser.new_page()  # the search works from the unzipped bundle too
     tab.goto((out / "index.html").as_uri())

@@ -1,6 +1,7 @@
 """Search in a real browser, on the offline build over file:// and on a hosted build served under a
 sub-path: the header box's results, keyboard use, the search page, and no request elsewhere
 (the `site` and `tab` fixtures are in conftest.py)."""
+
 from __future__ import annotations
 
 from conftest import results
@@ -74,7 +75,7 @@ def test_the_search_page_shows_every_result(tab, site):
     results(tab, "trade")
     listed = tab.eval_on_selector_all("#search-listbox li", "ls => ls.length")
     with tab.expect_navigation():
-        tab.keyboard.press("Enter")                    # no result chosen: the search page
+        tab.keyboard.press("Enter")  # no result chosen: the search page
     assert tab.url.startswith(site.url("search/")) and tab.url.endswith("?q=trade")
     tab.wait_for_selector("#search-page-results li")
     shown = tab.eval_on_selector_all("#search-page-results a", "as => as.map(a => a.href)")
@@ -86,7 +87,7 @@ def test_the_search_page_shows_every_result(tab, site):
 
 def test_one_wrong_letter_still_finds(tab, site):
     tab.goto(site.url(""))
-    assert results(tab, "yanpu")[0] == site.url("districts/yangpu/")   # a letter missing
+    assert results(tab, "yanpu")[0] == site.url("districts/yangpu/")  # a letter missing
     assert results(tab, "yangpo")[0] == site.url("districts/yangpu/")  # a letter wrong
     assert tab.text_content("#search-listbox li mark") == "Yangpu"
 
@@ -97,13 +98,17 @@ def test_every_result_shows_a_snippet_with_the_matched_words_marked(tab, site):
     snippet = tab.locator("#search-listbox li .search-snippet").first
     assert snippet.locator("mark").first.inner_text().lower() == "meituan"
     results(tab, "yang")
-    counts = tab.eval_on_selector_all("#search-listbox li", "ls => ls.map(l => l.querySelectorAll('.search-snippet').length)")
+    counts = tab.eval_on_selector_all(
+        "#search-listbox li", "ls => ls.map(l => l.querySelectorAll('.search-snippet').length)"
+    )
     assert counts and set(counts) == {1}
     # on the search page every result says why it is there, with a marked word in its snippet
     # (where the word lies beyond the text the index keeps, the snippet ends with the term)
     tab.goto(site.url("search/") + "?q=yang")
     tab.wait_for_selector("#search-page-results li")
-    marks = tab.eval_on_selector_all("#search-page-results li", "ls => ls.map(l => l.querySelectorAll('.search-snippet mark').length)")
+    marks = tab.eval_on_selector_all(
+        "#search-page-results li", "ls => ls.map(l => l.querySelectorAll('.search-snippet mark').length)"
+    )
     assert len(marks) > 10 and min(marks) >= 1
 
 
@@ -139,7 +144,7 @@ def test_a_chinese_name_gives_the_same_results_on_both_sites(tab, site):
         tab.goto(site.url(lang + "search/") + "?q=杨浦")
         tab.wait_for_selector("#search-page-results li")
         hrefs = tab.eval_on_selector_all("#search-page-results .search-result-title", "as => as.map(a => a.href)")
-        found[lang] = {h[len(site.root):].removeprefix("zh/") for h in hrefs}
+        found[lang] = {h[len(site.root) :].removeprefix("zh/") for h in hrefs}
     assert found[""] == found["zh/"] and len(found[""]) > 10
 
 

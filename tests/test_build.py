@@ -1,4 +1,5 @@
 """The fixture site, built through the command line, asserted on its HTML."""
+
 from __future__ import annotations
 
 import io
@@ -13,12 +14,26 @@ from microsite.synthetic import write_content
 
 from conftest import FIXTURES, copy_fixture, page
 
-ITEM_PAGES = ["districts/alpha/index.html", "zones/alpha-zone/index.html", "themes/trade/index.html",
-              "initiatives/alpha-data-products/index.html", "sources/news-2024-01-02/index.html",
-              "batches/first/index.html"]
-ALL_PAGES = ITEM_PAGES + ["index.html", "districts/index.html", "zones/index.html", "themes/index.html",
-                          "initiatives/index.html", "sources/index.html", "batches/index.html",
-                          "search/index.html", "404.html", "translations/index.html"]
+ITEM_PAGES = [
+    "districts/alpha/index.html",
+    "zones/alpha-zone/index.html",
+    "themes/trade/index.html",
+    "initiatives/alpha-data-products/index.html",
+    "sources/news-2024-01-02/index.html",
+    "batches/first/index.html",
+]
+ALL_PAGES = ITEM_PAGES + [
+    "index.html",
+    "districts/index.html",
+    "zones/index.html",
+    "themes/index.html",
+    "initiatives/index.html",
+    "sources/index.html",
+    "batches/index.html",
+    "search/index.html",
+    "404.html",
+    "translations/index.html",
+]
 
 
 def hrefs(doc) -> set[str]:
@@ -46,13 +61,15 @@ def test_page_structure(fixture_site, path):
 def test_initiative_links_to_everything_and_everything_links_back(fixture_site):
     ini = page(fixture_site, "initiatives/alpha-data-products/index.html")
     links = hrefs(ini)
-    targets = {"../../districts/alpha/": "districts/alpha/index.html",
-               "../../zones/alpha-zone/": "zones/alpha-zone/index.html",
-               "../../zones/alpha-bonded/": "zones/alpha-bonded/index.html",
-               "../../themes/trade/": "themes/trade/index.html",
-               "../../themes/cross-border-data/": "themes/cross-border-data/index.html",
-               "../../sources/news-2024-01-02/": "sources/news-2024-01-02/index.html",
-               "../../batches/first/": "batches/first/index.html"}
+    targets = {
+        "../../districts/alpha/": "districts/alpha/index.html",
+        "../../zones/alpha-zone/": "zones/alpha-zone/index.html",
+        "../../zones/alpha-bonded/": "zones/alpha-bonded/index.html",
+        "../../themes/trade/": "themes/trade/index.html",
+        "../../themes/cross-border-data/": "themes/cross-border-data/index.html",
+        "../../sources/news-2024-01-02/": "sources/news-2024-01-02/index.html",
+        "../../batches/first/": "batches/first/index.html",
+    }
     for href, path in targets.items():
         assert href in links, href
         assert "../../initiatives/alpha-data-products/" in hrefs(page(fixture_site, path)), path
@@ -67,18 +84,21 @@ def related(out: Path, initiative: str) -> list[str]:
 def test_related_initiatives_share_most_first_then_by_id(fixture_site, tmp_path):
     # alpha-data-products shares district alpha (2 points each) and a theme or two (1 each)
     # with shared-trade (4) and alpha-trade-platform (3); beta-talent shares its district only.
-    assert related(fixture_site, "alpha-data-products") == ["../shared-trade/",
-                                                            "../alpha-trade-platform/"]
-    assert related(fixture_site, "alpha-trade-platform") == ["../alpha-data-products/",
-                                                             "../shared-trade/"]  # 3 and 3
+    assert related(fixture_site, "alpha-data-products") == ["../shared-trade/", "../alpha-trade-platform/"]
+    assert related(fixture_site, "alpha-trade-platform") == ["../alpha-data-products/", "../shared-trade/"]  # 3 and 3
     assert related(fixture_site, "beta-talent") == ["../shared-trade/"]
     content = copy_fixture("site", tmp_path)  # a zone shared (3 points) outweighs themes
     (content / "initiatives/alpha-zone-talent.yaml").write_text(
         "title: {en: Talent in the Alpha zone, zh: 甲区人才}\nzones: [alpha-zone]\nthemes: [talent]\n"
-        "status: in-effect\nsources: [gov-2025-10-16]\nbody: {en: Talent., zh: 人才。}\n", encoding="utf-8")
+        "status: in-effect\nsources: [gov-2025-10-16]\nbody: {en: Talent., zh: 人才。}\n",
+        encoding="utf-8",
+    )
     assert main(["build", "--content", str(content), "--out", str(tmp_path / "out")]) == 0
     assert related(tmp_path / "out", "alpha-data-products") == [
-        "../alpha-zone-talent/", "../shared-trade/", "../alpha-trade-platform/"]
+        "../alpha-zone-talent/",
+        "../shared-trade/",
+        "../alpha-trade-platform/",
+    ]
 
 
 def test_district_is_reached_through_its_zone(fixture_site):
@@ -98,10 +118,17 @@ def test_district_page_groups_initiatives_by_theme_and_names_who_announced(fixtu
 
 def test_matrix_cells_add_up_to_initiative_district_theme_pairs(fixture_site):
     doc = page(fixture_site, "initiatives/index.html")
-    cells = [int(td.find(".//span[@class='n']").text) for td in doc.findall(".//table[@class='matrix']/tbody/tr/td")
-             if "heat" in td.get("class", "")]
-    pairs = [("alpha-data-products", 1, 2), ("alpha-trade-platform", 1, 1), ("beta-talent", 1, 1),
-             ("shared-trade", 2, 2)]
+    cells = [
+        int(td.find(".//span[@class='n']").text)
+        for td in doc.findall(".//table[@class='matrix']/tbody/tr/td")
+        if "heat" in td.get("class", "")
+    ]
+    pairs = [
+        ("alpha-data-products", 1, 2),
+        ("alpha-trade-platform", 1, 1),
+        ("beta-talent", 1, 1),
+        ("shared-trade", 2, 2),
+    ]
     assert sum(cells) == sum(d * t for _, d, t in pairs) == 8
     cell = doc.find(".//a[@href='../districts/alpha/#theme-trade']")
     assert cell is not None and cell.find("span[@class='n']").text == "3"
@@ -114,7 +141,11 @@ def test_index_lists_each_initiative_once_with_its_date_status_and_summary(fixtu
     doc = page(fixture_site, "initiatives/index.html")
     rows = doc.findall(".//section[@aria-labelledby='all']//ul[@class='initiative-list']/li")
     assert sorted(li.find("a").get("href") for li in rows) == [
-        "alpha-data-products/", "alpha-trade-platform/", "beta-talent/", "shared-trade/"]
+        "alpha-data-products/",
+        "alpha-trade-platform/",
+        "beta-talent/",
+        "shared-trade/",
+    ]
     for li in rows:
         assert li.find("span[@class='summary-line']").text_content()
     first = rows[0]
@@ -156,7 +187,9 @@ def test_language_switcher_and_alternates(fixture_site):
     doc = page(fixture_site, "zh/districts/alpha/index.html")
     switch = doc.find(".//nav[@class='languages']//a")
     assert switch.get("href") == "../../../districts/alpha/"
-    alternates = {link.get("hreflang"): link.get("href") for link in doc.findall(".//link[@rel='alternate'][@hreflang]")}
+    alternates = {
+        link.get("hreflang"): link.get("href") for link in doc.findall(".//link[@rel='alternate'][@hreflang]")
+    }
     assert alternates == {"en": "../../../districts/alpha/", "zh-Hans": "./"}
     assert doc.find(".//h1").text.strip() == "甲区"
 
@@ -207,8 +240,13 @@ def test_a_build_on_a_terminal_shows_a_progress_bar_then_clears_it(tmp_path, mon
 
 def test_every_page_has_an_svg_favicon_and_its_own_description(fixture_site):
     descriptions = set()
-    for path in ("index.html", "zones/alpha-zone/index.html", "themes/trade/index.html",
-                 "initiatives/alpha-data-products/index.html", "zh/districts/alpha/index.html"):
+    for path in (
+        "index.html",
+        "zones/alpha-zone/index.html",
+        "themes/trade/index.html",
+        "initiatives/alpha-data-products/index.html",
+        "zh/districts/alpha/index.html",
+    ):
         doc = page(fixture_site, path)
         icon = doc.find(".//link[@rel='icon']")
         assert icon.get("type") == "image/svg+xml"

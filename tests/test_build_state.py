@@ -1,6 +1,7 @@
 """The build state (state.py): a rebuild equals a clean build, byte for byte, whatever was edited,
 however far from a page the values its templates read lie; and nothing is reused that the state
 cannot vouch for (another library version, a damaged output, --no-cache)."""
+
 from __future__ import annotations
 
 import itertools
@@ -21,14 +22,33 @@ from test_incremental import edit, tree
 # Custom templates that read values two and three references away from their page: an initiative
 # page lists the initiatives of each of its themes with the names of their zones' districts; a
 # source page lists the dates of the initiatives citing it.
-THEME_MATES = ('<section id="theme-mates">{% for t in item.themes %}{% for i in t.initiatives %}'
-               '<p>{{ loc(i.title) }}:{% for z in i.zones %} {{ loc(z.district.name) }}{% endfor %}</p>'
-               '{% endfor %}{% endfor %}</section>\n</article>')
-CITING_DATES = ('{% for c in item.cited_by %}{% if c.date is defined and c.date %}'
-                '<p class="citing-date">{{ h.date(c.date) }}</p>{% endif %}{% endfor %}\n{% endblock %}')
+THEME_MATES = (
+    '<section id="theme-mates">{% for t in item.themes %}{% for i in t.initiatives %}'
+    "<p>{{ loc(i.title) }}:{% for z in i.zones %} {{ loc(z.district.name) }}{% endfor %}</p>"
+    "{% endfor %}{% endfor %}</section>\n</article>"
+)
+CITING_DATES = (
+    "{% for c in item.cited_by %}{% if c.date is defined and c.date %}"
+    '<p class="citing-date">{{ h.date(c.date) }}</p>{% endif %}{% endfor %}\n{% endblock %}'
+)
 TEXTS = ["Alpha One", "Beta Two", "Zed", "甲一", "乙二"]
-EDITS = ["title", "district name", "theme name", "zone district", "source date", "initiative date",
-         "themes", "add", "remove", "rename", "template", "catalogue", "static", "settings", "base url"]
+EDITS = [
+    "title",
+    "district name",
+    "theme name",
+    "zone district",
+    "source date",
+    "initiative date",
+    "themes",
+    "add",
+    "remove",
+    "rename",
+    "template",
+    "catalogue",
+    "static",
+    "settings",
+    "base url",
+]
 
 
 def custom_site(root: Path) -> tuple[Path, Path, Path]:
@@ -69,7 +89,7 @@ def apply(edit_kind: str, n: int, lang: str, text: str, content: Path, templates
         rewrite(pick(initiatives), lambda d: d.__setitem__("date", f"2025-0{n % 9 + 1}-0{n % 9 + 1}"))
     elif edit_kind == "themes":
         themes = [p.stem for p in files(content, "themes")]
-        rewrite(pick(initiatives), lambda d: d.__setitem__("themes", themes[:n % len(themes) + 1]))
+        rewrite(pick(initiatives), lambda d: d.__setitem__("themes", themes[: n % len(themes) + 1]))
     elif edit_kind == "add":  # from another initiative: an earlier edit may have added this one
         added = content / f"initiatives/added-{n}.yaml"
         shutil.copy(pick([p for p in initiatives if p != added]), added)
@@ -80,8 +100,14 @@ def apply(edit_kind: str, n: int, lang: str, text: str, content: Path, templates
         path.rename(path.with_name(f"renamed-{n}.yaml"))
     elif edit_kind == "template":
         page = templates / "initiative.html"
-        page.write_text(re.sub(r'<section id="theme-mates"[^>]*>', f'<section id="theme-mates" class="t{n}">',
-                               page.read_text(encoding="utf-8")), encoding="utf-8")
+        page.write_text(
+            re.sub(
+                r'<section id="theme-mates"[^>]*>',
+                f'<section id="theme-mates" class="t{n}">',
+                page.read_text(encoding="utf-8"),
+            ),
+            encoding="utf-8",
+        )
     elif edit_kind == "catalogue":
         rewrite(templates / "locales/en.yaml", lambda d: d.__setitem__("nav.home", text))
     elif edit_kind == "static":
@@ -89,8 +115,10 @@ def apply(edit_kind: str, n: int, lang: str, text: str, content: Path, templates
     elif edit_kind == "settings":
         rewrite(content / "site.yaml", lambda d: d["title"].__setitem__(lang, text))
     elif edit_kind == "base url":
-        rewrite(content / "site.yaml", lambda d: d.__setitem__("base_url", f"https://example.org/{n % 3}/") if n % 3
-                else d.pop("base_url", None))
+        rewrite(
+            content / "site.yaml",
+            lambda d: d.__setitem__("base_url", f"https://example.org/{n % 3}/") if n % 3 else d.pop("base_url", None),
+        )
 
 
 def _linkless(initiatives: list[Path]) -> list[Path]:
@@ -103,8 +131,13 @@ _runs = itertools.count()
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 20), st.sampled_from(["en", "zh"]),
-                                st.sampled_from(TEXTS)), min_size=1, max_size=6))
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(EDITS), st.integers(0, 20), st.sampled_from(["en", "zh"]), st.sampled_from(TEXTS)),
+        min_size=1,
+        max_size=6,
+    )
+)
 # The third build finds the standby's file already a link to the output's (a temporary name was left)
 @example(edits=[("title", 0, "en", "Alpha One"), ("title", 0, "en", "Alpha One"), ("title", 0, "en", "Beta Two")])
 def test_every_rebuild_equals_a_clean_build(edits, tmp_path):
@@ -139,8 +172,9 @@ def test_the_custom_templates_show_values_three_references_away(tmp_path):
     """What the property test relies on: a district's name edited shows on the pages of the
     initiatives that share a theme with an initiative that has a zone in it."""
     content, templates, static = custom_site(tmp_path)
-    options = Options(content=content, templates=templates, static=static, out=tmp_path / "out", jobs=1,
-                      cache=tmp_path / "cache")
+    options = Options(
+        content=content, templates=templates, static=static, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache"
+    )
     assert build(options).ok
     page = tmp_path / "out/initiatives/alpha-trade-platform/index.html"
     mates = page.read_text(encoding="utf-8").split('<section id="theme-mates">')[1].split("</section>")[0]
@@ -160,7 +194,9 @@ def test_another_version_of_any_library_reuses_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(state, "library_versions", lambda: versions.replace("babel==", "babel==0.0.0+"))
     converted = []
     real = markup.Converter.convert
-    monkeypatch.setattr(markup.Converter, "convert", lambda self, text, *a, **k: converted.append(text) or real(self, text, *a, **k))
+    monkeypatch.setattr(
+        markup.Converter, "convert", lambda self, text, *a, **k: converted.append(text) or real(self, text, *a, **k)
+    )
     again = build(options)
     assert again.ok and again.output.rendered == again.output.pages and again.stats.written > 0
     assert converted  # no Markdown conversion of the other library's taken either
@@ -172,8 +208,11 @@ def test_outputs_changed_or_removed_by_anything_but_the_build_are_made_again(tmp
     options = Options(content=content, out=out, jobs=1, cache=tmp_path / "cache")
     assert build(options).ok
     clean = tree(out)
-    page, other, css = (out / "districts/beta/index.html", out / "themes/talent/index.html",
-                        next((out / "assets").glob("style.*.css")))
+    page, other, css = (
+        out / "districts/beta/index.html",
+        out / "themes/talent/index.html",
+        next((out / "assets").glob("style.*.css")),
+    )
     page.write_bytes(page.read_bytes().replace(b"Beta", b"Damaged"))
     other.unlink()
     css.write_bytes(b"")

@@ -1,4 +1,5 @@
 """`python build.py bundle`: a reproducible zip of the offline site whose every link works."""
+
 from __future__ import annotations
 
 import zipfile
@@ -41,8 +42,7 @@ def test_source_date_epoch_sets_the_timestamps(cli, tmp_path, monkeypatch):
 def test_a_broken_build_writes_no_zip(cli, tmp_path):
     content = copy_fixture("site", tmp_path)
     path = content / "initiatives" / "beta-talent.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("themes: [talent]", "themes: [talnet]"),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("themes: [talent]", "themes: [talnet]"), encoding="utf-8")
     result = cli("bundle", "--content", content, "--dist", tmp_path / "dist")
     assert result.code == 1
     assert "beta-talent.yaml" in result.err and "talnet" in result.err

@@ -1,5 +1,6 @@
 """The real content: complete, sourced and bilingual. A strict build is the main guard: missing
 translations, uncited sources and districts or zones without initiatives are errors there."""
+
 from __future__ import annotations
 
 from microsite.diagnostics import Diagnostics
@@ -74,7 +75,9 @@ def test_the_settled_facts_stay_settled(real_site):
     for zone in ("huangpu", "xuhui", "hongkou", "minhang", "yangpu", "changning", "jiading"):
         facts = (real_site / f"zones/{zone}-innovation-zone/index.html").read_text(encoding="utf-8")
         assert "<dd>about " in facts, zone
-    assert "<dd>about 1 km²</dd>" in (real_site / "zones/jiading-comprehensive-bonded-zone/index.html").read_text(encoding="utf-8")
+    assert "<dd>about 1 km²</dd>" in (real_site / "zones/jiading-comprehensive-bonded-zone/index.html").read_text(
+        encoding="utf-8"
+    )
     # the second batch's notice number, from the Changning DRC's official notice (changning-drc-2025-12-08)
     for page in ("batches/second/index.html", "zh/batches/second/index.html"):
         text = (real_site / page).read_text(encoding="utf-8")

@@ -1,5 +1,6 @@
 """The dev server's builds (devbuild.py), in process: after a content edit the changed files are
 pending until asked for, and once none is left the folder is a clean build's, byte for byte."""
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,11 @@ def dev(tmp_path) -> DevBuild:
     content = copy_fixture("site", tmp_path)
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     shutil.copytree(ROOT / "static", tmp_path / "static")
-    dev = DevBuild(Options(content=content, out=tmp_path / "out", templates=tmp_path / "templates",
-                           static=tmp_path / "static", jobs=1))
+    dev = DevBuild(
+        Options(
+            content=content, out=tmp_path / "out", templates=tmp_path / "templates", static=tmp_path / "static", jobs=1
+        )
+    )
     first = counts(dev.build())
     assert first["ok"] and first["rendered"] == first["pages"] and not pending(dev)
     return dev
@@ -35,8 +39,12 @@ def dev(tmp_path) -> DevBuild:
 def counts(result) -> dict:
     """A result's figures as plain values: an assertion on the result itself would print the model."""
     o = result.output
-    return {"ok": result.ok, "pages": o.pages if o else 0, "rendered": o.rendered if o else 0,
-            "pending": o.pending if o else 0}
+    return {
+        "ok": result.ok,
+        "pages": o.pages if o else 0,
+        "rendered": o.rendered if o else 0,
+        "pending": o.pending if o else 0,
+    }
 
 
 def pending(dev: DevBuild) -> set[str]:
@@ -64,8 +72,9 @@ def finish(dev: DevBuild) -> None:
 def assert_clean(dev: DevBuild, tmp_path: Path) -> None:
     """The folder, marker included, is what a clean build of the same input writes."""
     o = dev.options
-    clean = build(Options(content=o.content, out=tmp_path / "clean", templates=o.templates,
-                          static=o.static, jobs=1, cache=None))
+    clean = build(
+        Options(content=o.content, out=tmp_path / "clean", templates=o.templates, static=o.static, jobs=1, cache=None)
+    )
     ok = clean.ok
     assert ok
     assert tree(o.out) == tree(tmp_path / "clean")
@@ -158,9 +167,11 @@ def test_a_broken_edit_keeps_the_last_good_build_and_its_pending_files(dev, tmp_
 def test_a_change_to_what_pages_are_made_with_is_a_full_build_starting_from_the_folder_as_it_is(dev, tmp_path, change):
     o = dev.options
     one_page_made(dev)
-    {"template": lambda: edit(o.templates / "initiative.html", "<article>", '<article class="x">'),
-     "catalogue": lambda: edit(o.templates / "locales/en.yaml", "nav.home: Home", "nav.home: Start"),
-     "static file": lambda: edit(o.static / "style.css", "--text: #1b1f24;", "--text: #111111;")}[change]()
+    {
+        "template": lambda: edit(o.templates / "initiative.html", "<article>", '<article class="x">'),
+        "catalogue": lambda: edit(o.templates / "locales/en.yaml", "nav.home: Home", "nav.home: Start"),
+        "static file": lambda: edit(o.static / "style.css", "--text: #1b1f24;", "--text: #111111;"),
+    }[change]()
     result = counts(dev.build())
     assert result["ok"] and result["rendered"] > 0 and result["pending"] == 0 and not pending(dev)
     assert_clean(dev, tmp_path)
@@ -216,8 +227,8 @@ def test_a_folder_left_with_files_pending_is_repaired_by_the_next_build(dev, tmp
 
 def old_files(monkeypatch) -> None:
     """As if every file had been written long ago: every signature is trusted."""
-    monkeypatch.setattr(state, "FINE_RACY_NS", -10**18)
-    monkeypatch.setattr(state, "COARSE_RACY_NS", -10**18)
+    monkeypatch.setattr(state, "FINE_RACY_NS", -(10**18))
+    monkeypatch.setattr(state, "COARSE_RACY_NS", -(10**18))
 
 
 def _reads(monkeypatch, content: Path) -> list[str]:
@@ -248,7 +259,7 @@ def test_files_changed_too_recently_to_trust_their_times_are_read_on_every_build
     """The fixture was just copied: a write in the same clock tick could leave its times as they were."""
     monkeypatch.setattr(state, "FINE_RACY_NS", 10**12)  # "just": within the last 1,000 s
     for path in dev.options.content.rglob("*.yaml"):  # written now (the fixture's first build may
-        os.utime(path)                                  # have come long enough after the copy)
+        os.utime(path)  # have come long enough after the copy)
     dev.build()
     reads = _reads(monkeypatch, dev.options.content)
     dev.build()
@@ -275,8 +286,16 @@ def test_a_build_from_outside_into_the_folder_is_repaired_by_the_next_build(dev,
     files it wrote are not as the server's build state knows them."""
     o = dev.options
     one_page_made(dev)
-    outside = build(Options(content=o.content, out=o.out, templates=o.templates, static=o.static,
-                            jobs=1, base_url="https://example.org/sub/"))
+    outside = build(
+        Options(
+            content=o.content,
+            out=o.out,
+            templates=o.templates,
+            static=o.static,
+            jobs=1,
+            base_url="https://example.org/sub/",
+        )
+    )
     ok = outside.ok
     assert ok
     ok = dev.build().ok

@@ -1,5 +1,6 @@
 """One broken copy of the fixture site per diagnostic: exact file, line and code, every problem
 in one run, and an output folder left exactly as it was."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,54 +13,107 @@ from conftest import copy_fixture
 
 # case: (file to write, its new text, expected "file:line: code" of the first diagnostic)
 CASES = {
-    "yaml-syntax": ("districts/alpha.yaml", "name: {en: Alpha\ncode: '310110'\n",
-                    "districts/alpha.yaml:2:5: error: yaml-syntax"),
+    "yaml-syntax": (
+        "districts/alpha.yaml",
+        "name: {en: Alpha\ncode: '310110'\n",
+        "districts/alpha.yaml:2:5: error: yaml-syntax",
+    ),
     "tab": ("districts/alpha.yaml", "name: Alpha\ncode:\n\t- x\n", "districts/alpha.yaml:3:1: error: yaml-syntax"),
-    "duplicate-key": ("districts/alpha.yaml",
-                      "name: {en: Alpha, zh: 甲区}\ncode: '310110'\ncode: '310111'\n",
-                      "districts/alpha.yaml:3:1: error: duplicate-key"),
-    "missing-field": ("districts/alpha.yaml", "name: {en: Alpha, zh: 甲区}\ncode: '310110'\nsources: [news-2024-01-02]\n",
-                      "districts/alpha.yaml:1:1: error: missing-field"),
-    "wrong-type": ("zones/alpha-bonded.yaml",
-                   ("name: {en: A, zh: 甲}\nkind: innovation-zone\ndistrict: alpha\nbatch: first\n"
-                   "area_km2: big\nsummary: {en: s, zh: s}\nsources: [news-2024-01-02]\n"),
-                   "zones/alpha-bonded.yaml:5:11: error: wrong-type"),
-    "unknown-field": ("themes/talent.yaml", "name: {en: T, zh: 人}\nsumary: {en: s, zh: s}\nsummary: {en: s, zh: s}\norder: 3\n",
-                      "themes/talent.yaml:2:1: error: unknown-field"),
-    "unknown-reference": ("zones/alpha-bonded.yaml",
-                          ("name: {en: A, zh: 甲}\nkind: innovation-zone\ndistrict: alpah\nbatch: first\n"
-                          "summary: {en: s, zh: s}\nsources: [news-2024-01-02]\n"),
-                          "zones/alpha-bonded.yaml:3:11: error: unknown-reference"),
-    "unknown-theme": ("initiatives/beta-talent.yaml",
-                      ("title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talents]\n"
-                      "sources: [gov-2025-10-16]\nbody: {en: b, zh: b}\nstatus: announced\n"),
-                      "initiatives/beta-talent.yaml:3:10: error: unknown-reference"),
-    "duplicate-id": ("districts/alpha.yml", "name: {en: A2, zh: 甲2}\ncode: '1'\nsummary: s\nsources: [news-2024-01-02]\n",
-                     "districts/alpha.yml: error: duplicate-id"),
-    "bad-id": ("districts/Alpha_2.yaml", "name: {en: A2, zh: 甲2}\ncode: '1'\nsummary: {en: s, zh: s}\nsources: [news-2024-01-02]\n",
-               "districts/Alpha_2.yaml: error: bad-id"),
-    "empty-body": ("initiatives/beta-talent.yaml",
-                   ("title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talent]\nstatus: announced\n"
-                   "sources: [gov-2025-10-16]\nbody: {en: '  ', zh: b}\n"),
-                   "initiatives/beta-talent.yaml:6:12: error: empty-body"),
-    "no-district-or-zone": ("initiatives/beta-talent.yaml",
-                            ("title: {en: T, zh: 人}\nthemes: [talent]\nstatus: announced\n"
-                            "sources: [gov-2025-10-16]\nbody: {en: b, zh: b}\n"),
-                            "initiatives/beta-talent.yaml:1:1: error: missing-field"),
-    "unsafe-link": ("initiatives/beta-talent.yaml",
-                    ("title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talent]\nstatus: announced\n"
-                    "sources: [gov-2025-10-16]\nbody:\n  en: '[x](javascript:alert(1))'\n  zh: b\n"),
-                    "initiatives/beta-talent.yaml:7:7: error: unsafe-link"),
-    "id-mismatch": ("themes/talent.yaml", "id: talents\nname: {en: T, zh: 人}\nsummary: {en: s, zh: s}\norder: 3\n",
-                    "themes/talent.yaml:1:5: error: id-mismatch"),
-    "bad-date": ("batches/first.yaml", ("name: {en: F, zh: 一}\nannounced: 2024-02-30\norder: 1\n"
-                 "summary: {en: s, zh: s}\nsources: [news-2024-01-02]\n"), "batches/first.yaml:2:12: error: bad-date"),
+    "duplicate-key": (
+        "districts/alpha.yaml",
+        "name: {en: Alpha, zh: 甲区}\ncode: '310110'\ncode: '310111'\n",
+        "districts/alpha.yaml:3:1: error: duplicate-key",
+    ),
+    "missing-field": (
+        "districts/alpha.yaml",
+        "name: {en: Alpha, zh: 甲区}\ncode: '310110'\nsources: [news-2024-01-02]\n",
+        "districts/alpha.yaml:1:1: error: missing-field",
+    ),
+    "wrong-type": (
+        "zones/alpha-bonded.yaml",
+        (
+            "name: {en: A, zh: 甲}\nkind: innovation-zone\ndistrict: alpha\nbatch: first\n"
+            "area_km2: big\nsummary: {en: s, zh: s}\nsources: [news-2024-01-02]\n"
+        ),
+        "zones/alpha-bonded.yaml:5:11: error: wrong-type",
+    ),
+    "unknown-field": (
+        "themes/talent.yaml",
+        "name: {en: T, zh: 人}\nsumary: {en: s, zh: s}\nsummary: {en: s, zh: s}\norder: 3\n",
+        "themes/talent.yaml:2:1: error: unknown-field",
+    ),
+    "unknown-reference": (
+        "zones/alpha-bonded.yaml",
+        (
+            "name: {en: A, zh: 甲}\nkind: innovation-zone\ndistrict: alpah\nbatch: first\n"
+            "summary: {en: s, zh: s}\nsources: [news-2024-01-02]\n"
+        ),
+        "zones/alpha-bonded.yaml:3:11: error: unknown-reference",
+    ),
+    "unknown-theme": (
+        "initiatives/beta-talent.yaml",
+        (
+            "title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talents]\n"
+            "sources: [gov-2025-10-16]\nbody: {en: b, zh: b}\nstatus: announced\n"
+        ),
+        "initiatives/beta-talent.yaml:3:10: error: unknown-reference",
+    ),
+    "duplicate-id": (
+        "districts/alpha.yml",
+        "name: {en: A2, zh: 甲2}\ncode: '1'\nsummary: s\nsources: [news-2024-01-02]\n",
+        "districts/alpha.yml: error: duplicate-id",
+    ),
+    "bad-id": (
+        "districts/Alpha_2.yaml",
+        "name: {en: A2, zh: 甲2}\ncode: '1'\nsummary: {en: s, zh: s}\nsources: [news-2024-01-02]\n",
+        "districts/Alpha_2.yaml: error: bad-id",
+    ),
+    "empty-body": (
+        "initiatives/beta-talent.yaml",
+        (
+            "title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talent]\nstatus: announced\n"
+            "sources: [gov-2025-10-16]\nbody: {en: '  ', zh: b}\n"
+        ),
+        "initiatives/beta-talent.yaml:6:12: error: empty-body",
+    ),
+    "no-district-or-zone": (
+        "initiatives/beta-talent.yaml",
+        (
+            "title: {en: T, zh: 人}\nthemes: [talent]\nstatus: announced\n"
+            "sources: [gov-2025-10-16]\nbody: {en: b, zh: b}\n"
+        ),
+        "initiatives/beta-talent.yaml:1:1: error: missing-field",
+    ),
+    "unsafe-link": (
+        "initiatives/beta-talent.yaml",
+        (
+            "title: {en: T, zh: 人}\nzones: [beta-area]\nthemes: [talent]\nstatus: announced\n"
+            "sources: [gov-2025-10-16]\nbody:\n  en: '[x](javascript:alert(1))'\n  zh: b\n"
+        ),
+        "initiatives/beta-talent.yaml:7:7: error: unsafe-link",
+    ),
+    "id-mismatch": (
+        "themes/talent.yaml",
+        "id: talents\nname: {en: T, zh: 人}\nsummary: {en: s, zh: s}\norder: 3\n",
+        "themes/talent.yaml:1:5: error: id-mismatch",
+    ),
+    "bad-date": (
+        "batches/first.yaml",
+        (
+            "name: {en: F, zh: 一}\nannounced: 2024-02-30\norder: 1\n"
+            "summary: {en: s, zh: s}\nsources: [news-2024-01-02]\n"
+        ),
+        "batches/first.yaml:2:12: error: bad-date",
+    ),
 }
 
 
 def tree_hash(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -108,7 +162,9 @@ def test_reference_to_the_wrong_kind_says_so(cli, tmp_path):
     content = copy_fixture("site", tmp_path / "broken")
     (content / "initiatives/beta-talent.yaml").write_text(
         "title: {en: T, zh: 人}\ndistricts: [beta-area]\nthemes: [talent]\nstatus: announced\n"
-        "sources: [gov-2025-10-16]\nbody: {en: b, zh: b}\n", encoding="utf-8")
+        "sources: [gov-2025-10-16]\nbody: {en: b, zh: b}\n",
+        encoding="utf-8",
+    )
     run = cli("build", "--content", content, "--out", tmp_path / "out")
     assert "'beta-area' is a zone, not a district" in run.err
 
@@ -116,7 +172,8 @@ def test_reference_to_the_wrong_kind_says_so(cli, tmp_path):
 def test_missing_translation_is_a_warning_and_an_error_under_strict(cli, tmp_path):
     content = copy_fixture("site", tmp_path / "partial")
     (content / "themes/talent.yaml").write_text(
-        "name: {en: Talent services}\nsummary: {en: s, zh: s}\norder: 3\n", encoding="utf-8")
+        "name: {en: Talent services}\nsummary: {en: s, zh: s}\norder: 3\n", encoding="utf-8"
+    )
     run = cli("build", "--content", content, "--out", tmp_path / "out")
     assert run.code == 0
     assert "themes/talent.yaml:1:7: warning: missing-translation: no zh text [name]" in run.err
@@ -132,7 +189,8 @@ def test_missing_translation_is_a_warning_and_an_error_under_strict(cli, tmp_pat
 def test_severity_can_be_set_per_code_in_site_settings(cli, tmp_path):
     content = copy_fixture("site", tmp_path / "partial")
     (content / "themes/talent.yaml").write_text(
-        "name: {en: Talent services}\nsummary: {en: s, zh: s}\norder: 3\n", encoding="utf-8")
+        "name: {en: Talent services}\nsummary: {en: s, zh: s}\norder: 3\n", encoding="utf-8"
+    )
     with (content / "site.yaml").open("a", encoding="utf-8") as f:
         f.write("strict: true\nseverity: {missing-translation: ignore}\n")
     run = cli("build", "--content", content, "--out", tmp_path / "out")
@@ -171,11 +229,19 @@ def test_refuses_a_non_empty_folder_that_is_not_a_build(cli, tmp_path):
 def test_schema_command_writes_a_schema_per_kind(cli, tmp_path):
     import jsonschema
     import yaml
+
     run = cli("schema", "--out", tmp_path)
     assert run.code == 0
     names = sorted(p.name for p in tmp_path.glob("*.schema.json"))
-    assert names == ["batch.schema.json", "district.schema.json", "initiative.schema.json",
-                     "site.schema.json", "source.schema.json", "theme.schema.json", "zone.schema.json"]
+    assert names == [
+        "batch.schema.json",
+        "district.schema.json",
+        "initiative.schema.json",
+        "site.schema.json",
+        "source.schema.json",
+        "theme.schema.json",
+        "zone.schema.json",
+    ]
     schema = json.loads((tmp_path / "zone.schema.json").read_text())
     good = yaml.safe_load((copy_fixture("site", tmp_path / "c") / "zones/alpha-zone.yaml").read_text())
     jsonschema.validate(good, schema)

@@ -2,6 +2,7 @@
 SUBCOMMAND --option`, `microsite SUBCOMMAND`, `make TARGET`, `python -m MODULE`) and every
 diagnostic code. A reader who follows the docs never meets a file, a command or a code that is not
 there."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -20,19 +21,23 @@ DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / n for n in ("README.md", "
 FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 SPAN = re.compile(r"`([^`\n]+)`")
 # A path: has a slash or a file extension; placeholders (<id>, DIR, {en,zh}, …) are not paths.
-PATH = re.compile(r"(?<![\w/.:%$-])\.?[\w-]+(?:\.[\w-]+)*(?:/[\w.*-]+)*(?:/|\.(?:yaml|md|py|json|geojson|sh|html|"
-                  r"toml|js|css|xml|csv|txt|zip|pickle))(?![\w/<{…])")
-GENERATED = (".cache/", ".venv", "dist/", "/tmp/")   # made by the tools, not in a fresh clone
-OTHERS = {"resources/": "Hugo's cache folder (benchmarks.md)",
-          "livereload.js": "the livereload library's script (serving.md)"}
+PATH = re.compile(
+    r"(?<![\w/.:%$-])\.?[\w-]+(?:\.[\w-]+)*(?:/[\w.*-]+)*(?:/|\.(?:yaml|md|py|json|geojson|sh|html|"
+    r"toml|js|css|xml|csv|txt|zip|pickle))(?![\w/<{…])"
+)
+GENERATED = (".cache/", ".venv", "dist/", "/tmp/")  # made by the tools, not in a fresh clone
+OTHERS = {
+    "resources/": "Hugo's cache folder (benchmarks.md)",
+    "livereload.js": "the livereload library's script (serving.md)",
+}
 SKIPPED = {".git", ".venv", ".cache", "node_modules", "__pycache__"}
 COMMAND = re.compile(r"(?:python3? build\.py|(?:^|/)microsite)\s+([a-z]+)((?:\s+[^\s;&]+)*)")
 MAKE = re.compile(r"\bmake\s+([a-z]+)")
 MODULE = re.compile(r"python3? -m ([\w.]+)")
 CODE_MENTION = [
-    re.compile(r"(?:warning|error)s? \(`([^`]+)`\)"),      # is a warning (`missing-translation`)
-    re.compile(r"`([^`]+)` (?:warning|error)"),            # an `uncited-paragraph` warning
-    re.compile(r"(?:error|warning): ([\w-]+):"),           # file:1:1: error: unknown-field: …
+    re.compile(r"(?:warning|error)s? \(`([^`]+)`\)"),  # is a warning (`missing-translation`)
+    re.compile(r"`([^`]+)` (?:warning|error)"),  # an `uncited-paragraph` warning
+    re.compile(r"(?:error|warning): ([\w-]+):"),  # file:1:1: error: unknown-field: …
 ]
 
 
@@ -48,14 +53,36 @@ def built(tmp_path_factory) -> dict[str, Path]:
     site, the second test site's content, and what the build and the schema command write (the
     reference site and the test fixture)."""
     work = tmp_path_factory.mktemp("docs")
-    assert main(["build", "--content", str(ROOT / "content"), "--out", str(work / "site"),
-                 "--base-url", "https://example.org/"]) == 0  # with the sitemap
+    assert (
+        main(
+            [
+                "build",
+                "--content",
+                str(ROOT / "content"),
+                "--out",
+                str(work / "site"),
+                "--base-url",
+                "https://example.org/",
+            ]
+        )
+        == 0
+    )  # with the sitemap
     assert main(["build", "--content", str(ROOT / "tests/fixtures/site"), "--out", str(work / "fixture")]) == 0
     assert main(["schema", "--out", str(work / "schema")]) == 0
-    return {"": [ROOT, ROOT / "content", ROOT / "microsite", ROOT / "microsite/starter",
-                 ROOT / "microsite/starter/content", ROOT / "tests/fixtures/yunlan-bay", work / "site",
-                 work / "fixture"],
-            "site": [work / "site"], "schema": [work / "schema"]}
+    return {
+        "": [
+            ROOT,
+            ROOT / "content",
+            ROOT / "microsite",
+            ROOT / "microsite/starter",
+            ROOT / "microsite/starter/content",
+            ROOT / "tests/fixtures/yunlan-bay",
+            work / "site",
+            work / "fixture",
+        ],
+        "site": [work / "site"],
+        "schema": [work / "schema"],
+    }
 
 
 def _exists(path: str, places: dict[str, list[Path]]) -> bool:
@@ -67,8 +94,7 @@ def _exists(path: str, places: dict[str, list[Path]]) -> bool:
         return any(path in files for root in places[""] for _, _, files in _walk(root))
     first, _, rest = path.partition("/")
     candidates = [(root, path) for root in places[""]] + [(root, rest) for root in places.get(first, [])]
-    return any(list(root.glob(rel.rstrip("/"))) if "*" in rel else (root / rel).exists()
-               for root, rel in candidates)
+    return any(list(root.glob(rel.rstrip("/"))) if "*" in rel else (root / rel).exists() for root, rel in candidates)
 
 
 def _walk(root: Path):
@@ -82,8 +108,7 @@ def test_every_file_path_a_doc_names_exists(doc, built):
     text = doc.read_text(encoding="utf-8")
     named = {m for t in code_texts(text) if "://" not in t for m in PATH.findall(t)}
     named |= {link for link in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text)}  # Markdown links
-    missing = sorted(p for p in named if not _exists(p, built)
-                     and not (doc.parent / p).exists())
+    missing = sorted(p for p in named if not _exists(p, built) and not (doc.parent / p).exists())
     assert missing == []
 
 
@@ -106,8 +131,11 @@ def test_every_command_a_doc_names_exists(doc):
 
 def _codes() -> set[str]:
     """Every code the generator can report: a string literal of its code in the code shape."""
-    literals = {m for p in (ROOT / "microsite").glob("*.py")
-                for m in re.findall(r'"([a-z]+(?:-[a-z0-9]+)+)"', p.read_text(encoding="utf-8"))}
+    literals = {
+        m
+        for p in (ROOT / "microsite").glob("*.py")
+        for m in re.findall(r'"([a-z]+(?:-[a-z0-9]+)+)"', p.read_text(encoding="utf-8"))
+    }
     return literals | set(WARNING_CODES)
 
 

@@ -8,6 +8,7 @@ These tests run as root here, where permission bits stop nothing: a read-only fo
 read-only tmpfs mount or an immutable folder (chattr +i), and a full disk a small tmpfs. As any
 other user the same cases use a read-only folder (chmod) and a file-size limit (ulimit -f).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -32,18 +33,33 @@ AS_ROOT = os.geteuid() == 0
 
 
 def build(cwd: Path, *args, **popen) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--no-cache", *map(str, args)],
-                          cwd=cwd, capture_output=True, text=True, timeout=120, check=False, **popen)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "build", "--no-cache", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        **popen,
+    )
 
 
 def start(cwd: Path, *args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--no-cache", *map(str, args)],
-                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "build", "--no-cache", *map(str, args)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def no_stage(out: Path) -> bool:
@@ -83,9 +99,11 @@ def immutable():
 
 
 FILE_SYSTEM_HINT = "(free some space, or build into a folder on another disk with --out)"
-UNWRITABLE = ("disk/out: error: bad-output: refusing to write the site into disk/out: it is in disk, which cannot "
-              "be written (a read-only file system, or not yours) (choose an empty folder or a previous build's "
-              "folder with --out)")
+UNWRITABLE = (
+    "disk/out: error: bad-output: refusing to write the site into disk/out: it is in disk, which cannot "
+    "be written (a read-only file system, or not yours) (choose an empty folder or a previous build's "
+    "folder with --out)"
+)
 
 
 def test_a_disk_that_fills_up_ends_in_a_diagnostic(tmp_path, mounts):
@@ -97,8 +115,12 @@ def test_a_disk_that_fills_up_ends_in_a_diagnostic(tmp_path, mounts):
         mounts(disk, "size=640k")
     else:  # a file-size limit: the write fails the same way, with EFBIG
         disk.mkdir()
-        limit = {"preexec_fn": lambda: (signal.signal(signal.SIGXFSZ, signal.SIG_IGN),
-                                        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192)))}
+        limit = {
+            "preexec_fn": lambda: (
+                signal.signal(signal.SIGXFSZ, signal.SIG_IGN),
+                resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192)),
+            )
+        }
     out = disk / "out"
     assert build(tmp_path, "--content", BASE, "--out", out).returncode == 0
     before = tree(out)
@@ -108,8 +130,10 @@ def test_a_disk_that_fills_up_ends_in_a_diagnostic(tmp_path, mounts):
     what = "the disk is full" if AS_ROOT else "a file is larger than this process may write"
     failed = [line.strip() for line in run.stderr.splitlines() if ": error: file-system: " in line]
     assert len(failed) == 1 and failed[0].startswith("disk/.out.standby"), run.stderr
-    assert failed[0].endswith(f": error: file-system: the build failed: {what} "
-                              + (FILE_SYSTEM_HINT if AS_ROOT else "(raise the limit (ulimit -f) and build again)"))
+    assert failed[0].endswith(
+        f": error: file-system: the build failed: {what} "
+        + (FILE_SYSTEM_HINT if AS_ROOT else "(raise the limit (ulimit -f) and build again)")
+    )
     assert run.stderr.endswith("build failed: 1 error, 0 warnings; nothing was written\n")
     assert tree(out) == before and no_stage(out)
 
@@ -132,8 +156,11 @@ def test_a_folder_that_cannot_be_written_is_refused(how, tmp_path, mounts, immut
         immutable(disk)
     run = build(tmp_path, "--content", REAL, "--out", out)
     assert run.returncode == 1 and "Traceback" not in run.stderr
-    assert run.stderr.splitlines() == ["disk/out", "  " + UNWRITABLE,
-                                       "build failed: 1 error, 0 warnings; nothing was written"]
+    assert run.stderr.splitlines() == [
+        "disk/out",
+        "  " + UNWRITABLE,
+        "build failed: 1 error, 0 warnings; nothing was written",
+    ]
     assert tree(out) == before and no_stage(out)
 
 
@@ -144,13 +171,17 @@ def test_a_symbolic_link_loop_ends_in_a_diagnostic(where, tmp_path):
     before = tree(out)
     (tmp_path / "a").symlink_to("b")
     (tmp_path / "b").symlink_to("a")
-    run = build(tmp_path, *(["--content", "a", "--out", out] if where == "content" else
-                            ["--content", BASE, "--out", "a"]))
+    run = build(
+        tmp_path, *(["--content", "a", "--out", out] if where == "content" else ["--content", BASE, "--out", "a"])
+    )
     assert run.returncode == 1 and "Traceback" not in run.stderr
-    expected = ("a: error: no-content: the content folder is a symbolic-link loop (pass --content DIR with a "
-                "folder holding site.yaml)" if where == "content" else
-                "a: error: bad-output: refusing to write the site into a: it is a symbolic-link loop "
-                "(choose an empty folder or a previous build's folder with --out)")
+    expected = (
+        "a: error: no-content: the content folder is a symbolic-link loop (pass --content DIR with a "
+        "folder holding site.yaml)"
+        if where == "content"
+        else "a: error: bad-output: refusing to write the site into a: it is a symbolic-link loop "
+        "(choose an empty folder or a previous build's folder with --out)"
+    )
     assert run.stderr.splitlines() == ["a", "  " + expected, "build failed: 1 error, 0 warnings; nothing was written"]
     assert tree(out) == before and no_stage(out) and no_stage(tmp_path / "a")
 
@@ -168,15 +199,25 @@ def test_an_unreadable_content_folder_is_a_diagnostic(tmp_path):
     try:
         command = [sys.executable, str(ROOT / "build.py"), "build", "--no-cache", "--content", "c", "--out", "out"]
         if AS_ROOT:
-            command = ["capsh", "--drop=cap_dac_override,cap_dac_read_search", "--", "-c",
-                       " ".join(f"'{part}'" for part in command)]
+            command = [
+                "capsh",
+                "--drop=cap_dac_override,cap_dac_read_search",
+                "--",
+                "-c",
+                " ".join(f"'{part}'" for part in command),
+            ]
         run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     finally:
         content.chmod(0o755)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert run.stderr.splitlines() == [
-        "c", ("  c: error: unreadable: cannot read the folder: Permission denied (check the folder's permissions: "
-             "the build lists it and reads its files)"), "build failed: 1 error, 0 warnings; nothing was written"]
+        "c",
+        (
+            "  c: error: unreadable: cannot read the folder: Permission denied (check the folder's permissions: "
+            "the build lists it and reads its files)"
+        ),
+        "build failed: 1 error, 0 warnings; nothing was written",
+    ]
     assert tree(out) == before and no_stage(out)
 
 
@@ -219,8 +260,10 @@ def test_sigterm_while_writing_leaves_one_whole_build(tmp_path):
         if process.returncode == 143:
             caught += 1
             assert tree(out) == (before if err.endswith("out is as it was\n") else new), err
-            assert err in ("build stopped by SIGTERM; out is as it was\n",
-                           "build stopped by SIGTERM; out holds the new build, which was in place\n")
+            assert err in (
+                "build stopped by SIGTERM; out is as it was\n",
+                "build stopped by SIGTERM; out holds the new build, which was in place\n",
+            )
             assert no_stage(out)
             break
         # it finished first: start again from one build of the old site
@@ -291,23 +334,41 @@ def _initiative_body(content: Path, yaml_body: str) -> None:
 
 
 PATHOLOGICAL = {  # name -> (how to write it into the base, the diagnostic)
-    "backticks": (lambda c: _initiative_body(c, "body:\n  en: '" + "`" * 20_000 + "'\n  zh: 正文\n"),
-                  ("initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: a paragraph of 20,000 characters "
-                  "holds 20,000 of [, < and `; characters × those marks may be at most 1,000,000 [body.en] "
-                  "(split the text into shorter paragraphs, or simplify it)")),
-    "image-brackets": (lambda c: _initiative_body(c, "body:\n  en: '" + "![" * 24_000 + "'\n  zh: 正文\n"),
-                       ("initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: a paragraph of 48,000 "
-                       "characters holds 24,000 of [, < and `; characters × those marks may be at most 1,000,000 "
-                       "[body.en] (split the text into shorter paragraphs, or simplify it)")),
+    "backticks": (
+        lambda c: _initiative_body(c, "body:\n  en: '" + "`" * 20_000 + "'\n  zh: 正文\n"),
+        (
+            "initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: a paragraph of 20,000 characters "
+            "holds 20,000 of [, < and `; characters × those marks may be at most 1,000,000 [body.en] "
+            "(split the text into shorter paragraphs, or simplify it)"
+        ),
+    ),
+    "image-brackets": (
+        lambda c: _initiative_body(c, "body:\n  en: '" + "![" * 24_000 + "'\n  zh: 正文\n"),
+        (
+            "initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: a paragraph of 48,000 "
+            "characters holds 24,000 of [, < and `; characters × those marks may be at most 1,000,000 "
+            "[body.en] (split the text into shorter paragraphs, or simplify it)"
+        ),
+    ),
     # 300 levels, indented by tabs (a stack overflow in Python-Markdown from about 250)
-    "nested-list": (lambda c: _initiative_body(c, "body:\n  en: |\n" + "".join(
-                        f"    {chr(9) * i}- x\n" for i in range(300)) + "  zh: 正文\n"),
-                    ("initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: the text nests 299 levels "
-                    "deep; the limit is 20 [body.en] (split the text into shorter paragraphs, or simplify it)")),
-    "geojson": (lambda c: (c / "geo").mkdir() or (c / "geo" / "shanghai-districts.geojson").write_text(
-                    "[" * 500_000 + "]" * 500_000),
-                ("geo/shanghai-districts.geojson:1:17: error: too-deep: arrays and objects are nested more than "
-                "16 levels deep (GeoJSON coordinates need at most 7 levels; check the file's brackets)")),
+    "nested-list": (
+        lambda c: _initiative_body(
+            c, "body:\n  en: |\n" + "".join(f"    {chr(9) * i}- x\n" for i in range(300)) + "  zh: 正文\n"
+        ),
+        (
+            "initiatives/alpha-trade.yaml:9:7: error: markdown-too-complex: the text nests 299 levels "
+            "deep; the limit is 20 [body.en] (split the text into shorter paragraphs, or simplify it)"
+        ),
+    ),
+    "geojson": (
+        lambda c: (
+            (c / "geo").mkdir() or (c / "geo" / "shanghai-districts.geojson").write_text("[" * 500_000 + "]" * 500_000)
+        ),
+        (
+            "geo/shanghai-districts.geojson:1:17: error: too-deep: arrays and objects are nested more than "
+            "16 levels deep (GeoJSON coordinates need at most 7 levels; check the file's brackets)"
+        ),
+    ),
 }
 
 

@@ -1,5 +1,6 @@
 """Failures: a build killed at any moment leaves the previous site whole; a build writes nothing
 outside --out; every page carries the Content-Security-Policy, and the policy holds in Chromium."""
+
 from __future__ import annotations
 
 import hashlib
@@ -18,20 +19,31 @@ CSP = "Content-Security-Policy"
 
 
 def tree_hash(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def synthetic(dest: Path, seed: int) -> Path:
     """A valid content folder of ~220 pages; different seeds give different sites."""
-    subprocess.run([sys.executable, "-m", "microsite.synthetic", "--initiatives", "40", "--out", str(dest),
-                    "--seed", str(seed)], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "microsite.synthetic", "--initiatives", "40", "--out", str(dest), "--seed", str(seed)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     return dest
 
 
 def build_process(content: Path, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "build.py", "build", "--content", str(content), "--out", str(out)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "build.py", "build", "--content", str(content), "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_a_killed_build_leaves_the_previous_site_whole(tmp_path):
@@ -83,6 +95,7 @@ def test_a_failed_build_writes_nothing_at_all(cli, tmp_path):
 @pytest.mark.parametrize("target", ["real_site", "real_offline"])
 def test_every_page_has_the_content_security_policy(target, request):
     from lxml import html as lxml_html
+
     out = request.getfixturevalue(target)
     pages = sorted(out.rglob("*.html"))
     assert len(pages) > 50
@@ -99,8 +112,9 @@ def test_every_page_has_the_content_security_policy(target, request):
 
 
 @pytest.mark.parametrize("offline", [False, True])
-def test_the_policy_blocks_inline_scripts_and_other_hosts_in_chromium(offline, real_site, real_offline,
-                                                                      browser, serve_under):
+def test_the_policy_blocks_inline_scripts_and_other_hosts_in_chromium(
+    offline, real_site, real_offline, browser, serve_under
+):
     """What docs/reliability.md reports: inline script, eval, fetch and other hosts are refused,
     both served over HTTP and opened from disk, while the site's own stylesheet still applies."""
     url = ((real_offline.as_uri() + "/") if offline else serve_under(real_site, "/")) + "index.html"

@@ -8,6 +8,7 @@ may produce), no event handler, no unsafe URL; plain-text fields must show the s
 JSON-LD blocks, the search index, data/*.json, feed.xml and sitemap.xml must parse; and
 data/initiatives.csv must not start any cell with a formula character.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,31 +32,82 @@ from test_search import load_folder
 
 BASE = Path(__file__).resolve().parent / "broken" / "valid-base" / "content"
 BASE_URL = "https://example.org/sub/"
-HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</script>", "</SCRIPT >",
-           "<!--", "-->", "]]>", "<![CDATA[x", "javascript:alert(1)", "{{ 7*7 }}", "{% if 1 %}x{% endif %}",
-           "${7*7}", "=cmd|' /C calc'!A0", "+1+1", "@SUM(1)", "-2", "\u202eevil\u202c", "\u2028", "\u2029",
-           "&amp;", "&lt;b&gt;", "&#x3c;", "'", '"', "`", "\\", "\t", "\U0001f600", "\ufeff", "x" * 3000]
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "</script>",
+    "</SCRIPT >",
+    "<!--",
+    "-->",
+    "]]>",
+    "<![CDATA[x",
+    "javascript:alert(1)",
+    "{{ 7*7 }}",
+    "{% if 1 %}x{% endif %}",
+    "${7*7}",
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "@SUM(1)",
+    "-2",
+    "\u202eevil\u202c",
+    "\u2028",
+    "\u2029",
+    "&amp;",
+    "&lt;b&gt;",
+    "&#x3c;",
+    "'",
+    '"',
+    "`",
+    "\\",
+    "\t",
+    "\U0001f600",
+    "\ufeff",
+    "x" * 3000,
+]
 # Fields shown as plain text: (file, path to the field); Markdown fields are listed apart.
-PLAIN = [("site.yaml", ("title",)), ("site.yaml", ("description",)),
-         ("batches/first.yaml", ("name",)), ("districts/alpha.yaml", ("name",)),
-         ("districts/alpha.yaml", ("code",)), ("zones/alpha-zone.yaml", ("name",)),
-         ("zones/alpha-zone.yaml", ("covers",)), ("zones/alpha-zone.yaml", ("focus",)),
-         ("themes/trade.yaml", ("name",)), ("themes/trade.yaml", ("summary",)),
-         ("initiatives/alpha-trade.yaml", ("title",)), ("initiatives/alpha-trade.yaml", ("announced_by",)),
-         ("initiatives/alpha-trade.yaml", ("figures",)), ("sources/news-2024-01-02.yaml", ("title",)),
-         ("sources/news-2024-01-02.yaml", ("publisher",)), ("sources/news-2024-01-02.yaml", ("note",))]
-MARKDOWN = [("site.yaml", "intro"), ("batches/first.yaml", "summary"), ("districts/alpha.yaml", "summary"),
-            ("zones/alpha-zone.yaml", "summary"), ("initiatives/alpha-trade.yaml", "body")]
+PLAIN = [
+    ("site.yaml", ("title",)),
+    ("site.yaml", ("description",)),
+    ("batches/first.yaml", ("name",)),
+    ("districts/alpha.yaml", ("name",)),
+    ("districts/alpha.yaml", ("code",)),
+    ("zones/alpha-zone.yaml", ("name",)),
+    ("zones/alpha-zone.yaml", ("covers",)),
+    ("zones/alpha-zone.yaml", ("focus",)),
+    ("themes/trade.yaml", ("name",)),
+    ("themes/trade.yaml", ("summary",)),
+    ("initiatives/alpha-trade.yaml", ("title",)),
+    ("initiatives/alpha-trade.yaml", ("announced_by",)),
+    ("initiatives/alpha-trade.yaml", ("figures",)),
+    ("sources/news-2024-01-02.yaml", ("title",)),
+    ("sources/news-2024-01-02.yaml", ("publisher",)),
+    ("sources/news-2024-01-02.yaml", ("note",)),
+]
+MARKDOWN = [
+    ("site.yaml", "intro"),
+    ("batches/first.yaml", "summary"),
+    ("districts/alpha.yaml", "summary"),
+    ("zones/alpha-zone.yaml", "summary"),
+    ("initiatives/alpha-trade.yaml", "body"),
+]
 # Pages where the plain-text string must appear, in both languages.
-SHOWN_ON = ["index.html", "batches/first/index.html", "districts/alpha/index.html", "zones/alpha-zone/index.html",
-            "themes/trade/index.html", "initiatives/alpha-trade/index.html", "sources/news-2024-01-02/index.html"]
+SHOWN_ON = [
+    "index.html",
+    "batches/first/index.html",
+    "districts/alpha/index.html",
+    "zones/alpha-zone/index.html",
+    "themes/trade/index.html",
+    "initiatives/alpha-trade/index.html",
+    "sources/news-2024-01-02/index.html",
+]
 SAFE_SCHEMES = {None, "http", "https", "mailto"}
 FORMULA_START = tuple("=+-@\t\r")
 
 hostile_strings = st.lists(
-    st.one_of(st.sampled_from(HOSTILE),
-              st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12)),
-    min_size=1, max_size=4).map(lambda parts: "⟦" + "".join(parts) + "⟧")  # brackets: nothing to strip
+    st.one_of(st.sampled_from(HOSTILE), st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12)),
+    min_size=1,
+    max_size=4,
+).map(lambda parts: "⟦" + "".join(parts) + "⟧")  # brackets: nothing to strip
 
 
 class NoAliases(yaml.SafeDumper):
@@ -72,9 +124,14 @@ def write_site(dest: Path, text: str) -> Path:
     files: dict[str, dict] = {}
     for name, (field,) in PLAIN:
         data = files.setdefault(name, yaml.safe_load((BASE / name).read_text(encoding="utf-8")))
-        data[field] = {"covers": [both], "focus": [both], "announced_by": [{"name": both, "role": both}],
-                       "figures": [{"value": text, "label": both}], "code": text,
-                       "title": text if name.startswith("sources/") else both}.get(field, both)
+        data[field] = {
+            "covers": [both],
+            "focus": [both],
+            "announced_by": [{"name": both, "role": both}],
+            "figures": [{"value": text, "label": both}],
+            "code": text,
+            "title": text if name.startswith("sources/") else both,
+        }.get(field, both)
     for name, field in MARKDOWN:
         files[name] = files.get(name) or yaml.safe_load((BASE / name).read_text(encoding="utf-8"))
         files[name][field] = both
@@ -120,15 +177,25 @@ def html_pages(out: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory) -> dict[str, tuple]:
     from microsite.cli import main
+
     out = tmp_path_factory.mktemp("clean") / "site"
     assert main(["build", "--content", str(BASE), "--out", str(out), "--base-url", BASE_URL]) == 0
-    return {path: (shape(lxml_html.fromstring((out / path).read_bytes())),
-                   len(lxml_html.fromstring((out / path).read_bytes()).findall(".//script")))
-            for path in html_pages(out)}
+    return {
+        path: (
+            shape(lxml_html.fromstring((out / path).read_bytes())),
+            len(lxml_html.fromstring((out / path).read_bytes()).findall(".//script")),
+        )
+        for path in html_pages(out)
+    }
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(text=hostile_strings)
 def test_hostile_text_stays_text(text, cli, tmp_path_factory, baseline):
     work = tmp_path_factory.mktemp("hostile")
@@ -222,6 +289,7 @@ BUILD_HINT = "(choose an empty folder or a previous build's folder with --out)"
 @pytest.fixture(scope="module")
 def good_build(tmp_path_factory) -> Path:
     from microsite.cli import main
+
     out = tmp_path_factory.mktemp("good") / "site"
     assert main(["build", "--content", str(BASE), "--out", str(out)]) == 0
     return out
@@ -262,38 +330,63 @@ def refused(cli, scratch: Path, code: int, line: str, *args) -> str:
 
 
 USAGE_CASES = {  # name -> (arguments, the one line printed), exit 2
-    "base-url-javascript": (["--base-url", "javascript:alert(1)//"],
-                            ("build.py build: error: --base-url 'javascript:alert(1)//': "
-                            "the URL does not start with http:// or https://")),
-    "base-url-newline": (["--base-url", "https://example.org/\nDisallow: /"],
-                         ("build.py build: error: --base-url 'https://example.org/\\nDisallow: /': "
-                         "the URL contains the character U+000A (whitespace or a control character)")),
-    "base-url-space": (["--base-url", "https://example.org/a b/"],
-                       ("build.py build: error: --base-url 'https://example.org/a b/': "
-                       "the URL contains the character U+0020 (whitespace or a control character)")),
-    "base-url-escape": (["--base-url", "https://example.org/\x1b[2J"],
-                        ("build.py build: error: --base-url 'https://example.org/\\x1b[2J': "
-                        "the URL contains the character U+001B (whitespace or a control character)")),
-    "base-url-fragment": (["--base-url", "https://example.org/#top"],
-                          ("build.py build: error: --base-url 'https://example.org/#top': "
-                          "the URL has a query or fragment; a base URL ends with the site's folder")),
-    "base-url-no-scheme": (["--base-url", "//example.org/"],
-                           ("build.py build: error: --base-url '//example.org/': "
-                           "the URL does not start with http:// or https://")),
-    "report-is-a-folder": (["--report", "c"],
-                           ("build.py build: error: --report c: this is a folder; "
-                           "name a file to write the JSON report into")),
-    "report-folder-missing": (["--report", "nowhere/report.json"],
-                              ("build.py build: error: --report nowhere/report.json: "
-                              "the folder nowhere does not exist; create it first")),
-    "static-missing": (["--static", "nowhere"],
-                       "build.py build: error: --static nowhere: the folder does not exist"),
-    "templates-loop": (["--templates", "loop"],
-                       "build.py build: error: --templates loop: the folder is a symbolic-link loop"),
-    "static-without-stylesheet": (["--static", "c"],
-                                  (f"build.py build: error: --static c: the folder has no favicon.svg, which "
-                                  f"{ROOT / 'templates' / 'base.html'} uses; "
-                                  f"pass the folder of the site's stylesheets and scripts")),
+    "base-url-javascript": (
+        ["--base-url", "javascript:alert(1)//"],
+        ("build.py build: error: --base-url 'javascript:alert(1)//': the URL does not start with http:// or https://"),
+    ),
+    "base-url-newline": (
+        ["--base-url", "https://example.org/\nDisallow: /"],
+        (
+            "build.py build: error: --base-url 'https://example.org/\\nDisallow: /': "
+            "the URL contains the character U+000A (whitespace or a control character)"
+        ),
+    ),
+    "base-url-space": (
+        ["--base-url", "https://example.org/a b/"],
+        (
+            "build.py build: error: --base-url 'https://example.org/a b/': "
+            "the URL contains the character U+0020 (whitespace or a control character)"
+        ),
+    ),
+    "base-url-escape": (
+        ["--base-url", "https://example.org/\x1b[2J"],
+        (
+            "build.py build: error: --base-url 'https://example.org/\\x1b[2J': "
+            "the URL contains the character U+001B (whitespace or a control character)"
+        ),
+    ),
+    "base-url-fragment": (
+        ["--base-url", "https://example.org/#top"],
+        (
+            "build.py build: error: --base-url 'https://example.org/#top': "
+            "the URL has a query or fragment; a base URL ends with the site's folder"
+        ),
+    ),
+    "base-url-no-scheme": (
+        ["--base-url", "//example.org/"],
+        ("build.py build: error: --base-url '//example.org/': the URL does not start with http:// or https://"),
+    ),
+    "report-is-a-folder": (
+        ["--report", "c"],
+        ("build.py build: error: --report c: this is a folder; name a file to write the JSON report into"),
+    ),
+    "report-folder-missing": (
+        ["--report", "nowhere/report.json"],
+        ("build.py build: error: --report nowhere/report.json: the folder nowhere does not exist; create it first"),
+    ),
+    "static-missing": (["--static", "nowhere"], "build.py build: error: --static nowhere: the folder does not exist"),
+    "templates-loop": (
+        ["--templates", "loop"],
+        "build.py build: error: --templates loop: the folder is a symbolic-link loop",
+    ),
+    "static-without-stylesheet": (
+        ["--static", "c"],
+        (
+            f"build.py build: error: --static c: the folder has no favicon.svg, which "
+            f"{ROOT / 'templates' / 'base.html'} uses; "
+            f"pass the folder of the site's stylesheets and scripts"
+        ),
+    ),
 }
 
 
@@ -306,22 +399,54 @@ def test_a_bad_option_is_one_line_and_exit_2(case, cli, scratch):
 
 
 OUTPUT_CASES = {  # name -> (--out, the diagnostic), exit 1
-    "symlink-loop": ("loop", ("loop: error: bad-output: refusing to write the site into loop: "
-                             f"it is a symbolic-link loop {BUILD_HINT}")),
-    "below-a-loop": ("loop/site", ("loop/site: error: bad-output: refusing to write the site into loop/site: "
-                                  f"it is a symbolic-link loop {BUILD_HINT}")),
-    "below-a-file": ("notes.txt/out", ("notes.txt/out: error: bad-output: refusing to write the site into "
-                                      f"notes.txt/out: it is below notes.txt, which is a file {BUILD_HINT}")),
-    "name-too-long": ("o" * 250, (f"{'o' * 250}: error: bad-output: refusing to write the site into {'o' * 250}: "
-                                 "it has a name too long for the file system (at most 255 bytes, with room for "
-                                 f"the standby folder's affixes: .<name>.standby) {BUILD_HINT}")),
-    "inside-content": ("c/districts/site", ("c/districts/site: error: bad-output: refusing to write the site into "
-                                           "c/districts/site: it is inside the content folder c (the next build "
-                                           f"would read it as input) {BUILD_HINT}")),
-    "inside-templates": ("t/site", ("t/site: error: bad-output: refusing to write the site into t/site: it is "
-                                   f"inside the templates folder t (the next build would read it as input) {BUILD_HINT}")),
-    "inside-static": ("s/assets", ("s/assets: error: bad-output: refusing to write the site into s/assets: it is "
-                                  f"inside the static folder s (the next build would read it as input) {BUILD_HINT}")),
+    "symlink-loop": (
+        "loop",
+        (f"loop: error: bad-output: refusing to write the site into loop: it is a symbolic-link loop {BUILD_HINT}"),
+    ),
+    "below-a-loop": (
+        "loop/site",
+        (
+            "loop/site: error: bad-output: refusing to write the site into loop/site: "
+            f"it is a symbolic-link loop {BUILD_HINT}"
+        ),
+    ),
+    "below-a-file": (
+        "notes.txt/out",
+        (
+            "notes.txt/out: error: bad-output: refusing to write the site into "
+            f"notes.txt/out: it is below notes.txt, which is a file {BUILD_HINT}"
+        ),
+    ),
+    "name-too-long": (
+        "o" * 250,
+        (
+            f"{'o' * 250}: error: bad-output: refusing to write the site into {'o' * 250}: "
+            "it has a name too long for the file system (at most 255 bytes, with room for "
+            f"the standby folder's affixes: .<name>.standby) {BUILD_HINT}"
+        ),
+    ),
+    "inside-content": (
+        "c/districts/site",
+        (
+            "c/districts/site: error: bad-output: refusing to write the site into "
+            "c/districts/site: it is inside the content folder c (the next build "
+            f"would read it as input) {BUILD_HINT}"
+        ),
+    ),
+    "inside-templates": (
+        "t/site",
+        (
+            "t/site: error: bad-output: refusing to write the site into t/site: it is "
+            f"inside the templates folder t (the next build would read it as input) {BUILD_HINT}"
+        ),
+    ),
+    "inside-static": (
+        "s/assets",
+        (
+            "s/assets: error: bad-output: refusing to write the site into s/assets: it is "
+            f"inside the static folder s (the next build would read it as input) {BUILD_HINT}"
+        ),
+    ),
 }
 
 
@@ -339,8 +464,17 @@ def test_an_output_folder_that_cannot_work_is_refused(case, cli, scratch):
 @pytest.mark.parametrize("content", ["loop", "loop/c"])
 def test_a_content_folder_that_loops_is_a_diagnostic(content, cli, scratch):
     (scratch / "loop").symlink_to("loop")
-    refused(cli, scratch, 1, f"{content}: error: no-content: the content folder is a symbolic-link loop "
-                             "(pass --content DIR with a folder holding site.yaml)", "--content", content, "--out", "out")
+    refused(
+        cli,
+        scratch,
+        1,
+        f"{content}: error: no-content: the content folder is a symbolic-link loop "
+        "(pass --content DIR with a folder holding site.yaml)",
+        "--content",
+        content,
+        "--out",
+        "out",
+    )
 
 
 NAME_CASES = {  # name -> (file name in districts/, how the console shows it)
@@ -356,8 +490,10 @@ NAME_CASES = {  # name -> (file name in districts/, how the console shows it)
 def _name_case(scratch: Path, case: str) -> str:
     name, shown = NAME_CASES[case]
     shutil.copy(scratch / "c/districts/beta.yaml", scratch / "c/districts" / (name + ".yaml"))
-    return f"c/districts/{shown}.yaml: error: bad-id: the id '{shown}' is not a safe URL segment " \
-           "(rename the file: lower-case a-z, 0-9 and single hyphens, e.g. 'yangpu')"
+    return (
+        f"c/districts/{shown}.yaml: error: bad-id: the id '{shown}' is not a safe URL segment "
+        "(rename the file: lower-case a-z, 0-9 and single hyphens, e.g. 'yangpu')"
+    )
 
 
 @pytest.mark.parametrize("case", NAME_CASES)
@@ -374,8 +510,7 @@ def test_names_are_escaped_in_github_annotations_and_the_report(case, cli, scrat
     where, _, rest = line.partition(": error: bad-id: ")
     github = f"::error file={where.replace(':', '%3A')},title=bad-id::{rest}"
     report = scratch.parent / f"{scratch.name}-report.json"  # outside the folder that must not change
-    err = refused(cli, scratch, 1, github, "--content", "c", "--out", "out", "--format", "github",
-                  "--report", report)
+    err = refused(cli, scratch, 1, github, "--content", "c", "--out", "out", "--format", "github", "--report", report)
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f\udc80-\udcff]", err)
     report = json.loads(report.read_bytes().decode("utf-8"))
     errors = [(d["file"], d["code"]) for d in report["diagnostics"] if d["severity"] == "error"]
@@ -393,11 +528,22 @@ def test_values_in_messages_are_printed_escaped(case, cli, scratch):
     value, shown = VALUE_CASES[case]
     theme = scratch / "c/themes/trade.yaml"
     theme.write_text(theme.read_text(encoding="utf-8").replace("order: 1", f"order: {value}"), encoding="utf-8")
-    refused(cli, scratch, 1, f"c/themes/trade.yaml:3:8: error: wrong-type: expected a whole number, "
-                             f"found the text '{shown}' [order]", "--content", "c", "--out", "out")
+    refused(
+        cli,
+        scratch,
+        1,
+        f"c/themes/trade.yaml:3:8: error: wrong-type: expected a whole number, found the text '{shown}' [order]",
+        "--content",
+        "c",
+        "--out",
+        "out",
+    )
 
 
 def test_robots_txt_has_exactly_its_three_lines(cli, scratch):
     assert cli("build", "--content", "c", "--out", "new", "--base-url", "https://example.org/a~b/%7E/").code == 0
     assert (scratch / "new/robots.txt").read_text(encoding="utf-8").splitlines() == [
-        "User-agent: *", "Allow: /", "Sitemap: https://example.org/a~b/%7E/sitemap.xml"]
+        "User-agent: *",
+        "Allow: /",
+        "Sitemap: https://example.org/a~b/%7E/sitemap.xml",
+    ]

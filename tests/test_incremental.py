@@ -1,4 +1,5 @@
 """A rebuild into a previous build's folder equals a clean build, byte for byte, whatever changed."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,11 @@ from conftest import ROOT, copy_fixture
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".microsite-build"}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".microsite-build"
+    }
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -30,9 +34,13 @@ def edit(path: Path, old: str, new: str) -> None:
 
 CHANGES = {
     "initiative body": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "settle.", "settle quickly."),
-    "initiative title": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta"),
+    "initiative title": lambda c, t, s: edit(
+        c / "initiatives/beta-talent.yaml", "Talent services in Beta", "Talent in Beta"
+    ),
     "initiative body in Chinese": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", "人才落户。", "人才安家。"),
-    "translation removed": lambda c, t, s: edit(c / "initiatives/beta-talent.yaml", ', zh: "乙区帮助国际人才落户。[@gov-2025-10-16]"', ""),
+    "translation removed": lambda c, t, s: edit(
+        c / "initiatives/beta-talent.yaml", ', zh: "乙区帮助国际人才落户。[@gov-2025-10-16]"', ""
+    ),
     "district name in Chinese": lambda c, t, s: edit(c / "districts/beta.yaml", "zh: 乙区}", "zh: 乙区县}"),
     "theme name": lambda c, t, s: edit(c / "themes/trade.yaml", "International trade", "Global trade"),
     "district name": lambda c, t, s: edit(c / "districts/beta.yaml", "en: Beta", "en: Beta District"),
@@ -56,8 +64,20 @@ def test_incremental_build_equals_clean_build(change, offline, dev, tmp_path):
     static = tmp_path / "static"
     shutil.copytree(ROOT / "templates", templates)
     shutil.copytree(ROOT / "static", static)
-    server = DevBuild(Options(content=content, out=tmp_path / "incremental", templates=templates,
-                              static=static, jobs=1, cache=tmp_path / "cache")) if dev else None
+    server = (
+        DevBuild(
+            Options(
+                content=content,
+                out=tmp_path / "incremental",
+                templates=templates,
+                static=static,
+                jobs=1,
+                cache=tmp_path / "cache",
+            )
+        )
+        if dev
+        else None
+    )
 
     def run(out: Path, cache: Path | None):
         if server is not None and cache is not None:
@@ -66,8 +86,18 @@ def test_incremental_build_equals_clean_build(change, offline, dev, tmp_path):
                 pass
             assert not server.pending and server.failed is None
         else:  # as the command line builds (cache) or from nothing
-            result = build(Options(content=content, out=out, templates=templates, static=static,
-                                   offline=offline, jobs=1, cache=cache, skip_unchanged=cache is not None))
+            result = build(
+                Options(
+                    content=content,
+                    out=out,
+                    templates=templates,
+                    static=static,
+                    offline=offline,
+                    jobs=1,
+                    cache=cache,
+                    skip_unchanged=cache is not None,
+                )
+            )
         assert result.ok, [d.text() for d in result.diagnostics.items]
         return result
 
@@ -155,7 +185,9 @@ def test_after_a_parallel_build_the_next_build_in_the_process_compiles_no_templa
     assert first > 256  # rendered by the process pool
     compiled = []
     real = jinja2.Environment._compile
-    monkeypatch.setattr(jinja2.Environment, "_compile", lambda env, source, name: compiled.append(name) or real(env, source, name))
+    monkeypatch.setattr(
+        jinja2.Environment, "_compile", lambda env, source, name: compiled.append(name) or real(env, source, name)
+    )
     edit(min((content / "initiatives").glob("*.yaml")), "## Summary", "## Summary, edited")
     result = server.build()
     ok = result.ok  # the model is too big to show
@@ -172,8 +204,11 @@ def test_cached_markdown_still_reports_a_link_to_a_deleted_item(cli, tmp_path):
     assert build(Options(content=content, out=tmp_path / "out", cache=cache)).ok
     (content / "initiatives/alpha-trade-platform.yaml").unlink()
     result = build(Options(content=content, out=tmp_path / "out", cache=cache))
-    [found] = [d for d in result.diagnostics.items if d.code == "markdown-link"
-               and d.file.endswith("alpha-data-products.yaml") and d.field == "body.en"]
+    [found] = [
+        d
+        for d in result.diagnostics.items
+        if d.code == "markdown-link" and d.file.endswith("alpha-data-products.yaml") and d.field == "body.en"
+    ]
     assert "initiative:alpha-trade-platform" in found.message and found.line == 13  # body.en
 
 

@@ -1,6 +1,7 @@
 """Markdown beyond paragraphs and links: footnotes, fenced code, attribute lists and aligned table
 columns, through the sanitiser, in both languages, checked by the Nu checker and axe; and the
 uncited-paragraph lint on footnotes. Built through the command line on a copy of the fixture site."""
+
 from __future__ import annotations
 
 import struct
@@ -53,8 +54,10 @@ body:
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A small solid-colour PNG, so a test can tell two versions of an image apart."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
@@ -88,13 +91,17 @@ def test_footnotes_are_numbered_in_reading_order_and_linked_both_ways(rich):
     doc = body(rich)
     refs = doc.xpath('.//sup[@class="note"]/a[@class="footnote-ref"]')
     assert [(a.text, a.get("href"), a.get("aria-label")) for a in refs] == [
-        ("1", "#fn-scope", "Note 1"), ("2", "#fn-halls", "Note 2")]
+        ("1", "#fn-scope", "Note 1"),
+        ("2", "#fn-halls", "Note 2"),
+    ]
     (notes,) = doc.xpath('.//section[@class="footnotes"]')
     assert notes.get("aria-label") == "Notes"
     assert notes.xpath("ol/li/@id") == ["fn-scope", "fn-halls"]
     backs = notes.xpath('.//a[@class="footnote-backref"]')
     assert [(a.get("href"), a.get("aria-label")) for a in backs] == [
-        ("#fnref-scope", "Back to the text of note 1"), ("#fnref-halls", "Back to the text of note 2")]
+        ("#fnref-scope", "Back to the text of note 1"),
+        ("#fnref-halls", "Back to the text of note 2"),
+    ]
     assert not notes.xpath(".//a[@title]") and not notes.xpath(".//hr")
     assert doc.xpath('.//sup[@id="fnref-scope"]') and doc.xpath('.//sup[@id="fnref-halls"]')
 
@@ -170,9 +177,13 @@ def test_a_footnote_is_checked_as_a_paragraph_and_lends_its_citation_to_the_text
     (content / f"{RICH}.yaml").write_text(UNCITED, encoding="utf-8")
     run = cli("build", "--content", content, "--out", tmp_path / "out")
     found = [line for line in run.err.splitlines() if "uncited-paragraph" in line]
-    assert found == [(f"  {content}/{RICH}.yaml:13:5: warning: uncited-paragraph: a paragraph that cites "
-                     "no source [body.en] (cite the source of its claims where they are made: [@source-id] "
-                     "or [@source-id, locator])")]
+    assert found == [
+        (
+            f"  {content}/{RICH}.yaml:13:5: warning: uncited-paragraph: a paragraph that cites "
+            "no source [body.en] (cite the source of its claims where they are made: [@source-id] "
+            "or [@source-id, locator])"
+        )
+    ]
 
 
 def test_a_link_written_as_one_of_the_generators_placeholders_is_refused(cli, tmp_path):
@@ -180,15 +191,24 @@ def test_a_link_written_as_one_of_the_generators_placeholders_is_refused(cli, tm
     they would skip the checks (or name a source the page does not list)."""
     content = copy_fixture("site", tmp_path)
     path = content / "initiatives/beta-talent.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "Beta helps international talent settle.",
-        "Beta helps [talent](@cite:nobody) settle ![here](@media:../../x.png)."), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "Beta helps international talent settle.",
+            "Beta helps [talent](@cite:nobody) settle ![here](@media:../../x.png).",
+        ),
+        encoding="utf-8",
+    )
     run = cli("build", "--content", content, "--out", tmp_path / "out")
     assert run.code == 1 and "Traceback" not in run.err
     found = [line.split(": error: ")[1] for line in run.err.splitlines() if ": error: " in line]
     assert found == [
-        ("unsafe-link: the image source starts with @, which marks the generator's own placeholders "
-        "(citations, kind:id links, media) [body.en] (images must be files of the site: no page may "
-        "load anything from another host)"),
-        ("unsafe-link: the link starts with @, which marks the generator's own placeholders "
-        "(citations, kind:id links, media) [body.en] (use http, https, mailto, a relative URL or district:<id>)")]
+        (
+            "unsafe-link: the image source starts with @, which marks the generator's own placeholders "
+            "(citations, kind:id links, media) [body.en] (images must be files of the site: no page may "
+            "load anything from another host)"
+        ),
+        (
+            "unsafe-link: the link starts with @, which marks the generator's own placeholders "
+            "(citations, kind:id links, media) [body.en] (use http, https, mailto, a relative URL or district:<id>)"
+        ),
+    ]

@@ -2,6 +2,7 @@
 the content file, working at any page depth, under the second language's root, hosted at a root
 or a sub-path and from disk; a missing file is a diagnostic at its place; each file an output of
 the build state (a changed one copied again, an unchanged one kept, a removed one gone)."""
+
 from __future__ import annotations
 
 import zipfile
@@ -25,9 +26,12 @@ def with_home_image(content: Path) -> Path:
     """The home page's introduction shows the chart too: site.yaml names it from the top folder."""
     site = content / "site.yaml"
     text = site.read_text(encoding="utf-8").replace(
-        "See [Alpha](district:alpha).", "See [Alpha](district:alpha). ![Trade chart](media/charts/trade.png)")
-    site.write_text(text.replace("参见[甲区](district:alpha)。", "参见[甲区](district:alpha)。![贸易图表](media/charts/trade.png)"),
-                    encoding="utf-8")
+        "See [Alpha](district:alpha).", "See [Alpha](district:alpha). ![Trade chart](media/charts/trade.png)"
+    )
+    site.write_text(
+        text.replace("参见[甲区](district:alpha)。", "参见[甲区](district:alpha)。![贸易图表](media/charts/trade.png)"),
+        encoding="utf-8",
+    )
     return content
 
 
@@ -43,7 +47,7 @@ def built(content: Path, out: Path, strict: bool = True, **options) -> Path:
 
 
 def sources(out: Path, path: str) -> list[str]:
-    return page(out, path).xpath('//main//img/@src')
+    return page(out, path).xpath("//main//img/@src")
 
 
 def test_media_files_are_copied_once_for_every_language(media_content, tmp_path):
@@ -70,8 +74,10 @@ def test_a_missing_media_file_is_a_diagnostic_at_its_line_and_column(cli, tmp_pa
     (content / "media/report.csv").unlink()
     run = cli("build", "--content", content, "--out", tmp_path / "out")
     assert run.code == 0
-    assert (f"{content}/{RICH}.yaml:14:34: warning: markdown-link: the link '../media/report.csv' names "
-            "media/report.csv, which the content folder does not have [body.en]") in run.err
+    assert (
+        f"{content}/{RICH}.yaml:14:34: warning: markdown-link: the link '../media/report.csv' names "
+        "media/report.csv, which the content folder does not have [body.en]"
+    ) in run.err
     assert "0 errors, 1 warning" in run.out
     strict = cli("build", "--strict", "--content", content, "--out", tmp_path / "out")
     assert strict.code == 1 and "error: markdown-link" in strict.err
@@ -82,11 +88,14 @@ def test_a_path_from_the_page_not_the_file_says_where_it_points(cli, tmp_path):
     as a link relative to the page, to a file the site does not have."""
     content = rich_content(tmp_path)
     path = content / f"{RICH}.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("](../media/report.csv)", "](media/report.csv)"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("](../media/report.csv)", "](media/report.csv)"), encoding="utf-8"
+    )
     run = cli("build", "--content", content, "--out", tmp_path / "out")
-    assert (f"{RICH}.yaml:14:34: warning: markdown-link: the link 'media/report.csv' points to "
-            f"{RICH}/media/report.csv, which the site does not have") in run.err
+    assert (
+        f"{RICH}.yaml:14:34: warning: markdown-link: the link 'media/report.csv' points to "
+        f"{RICH}/media/report.csv, which the site does not have"
+    ) in run.err
 
 
 EDITS = {

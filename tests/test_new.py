@@ -1,5 +1,6 @@
 """`new DIR` writes a site that builds with --strict, found from the folder it is run in; a
 site is found from its content/site.yaml, and its output and build state stay beside it."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,14 @@ def test_a_new_site_builds_with_strict_from_its_folder(cli, new_site):
     shapes = home.findall(".//svg[@class='district-map']//path")
     assert len(shapes) == 3
     assert "districts/north-quay/" in {a.get("href") for a in home.findall(".//svg[@class='district-map']//a")}
-    one_of_each = ["districts/north-quay", "zones/north-quay-harbour", "themes/trade", "batches/first",
-                   "initiatives/harbour-trade-desk", "sources/example-announcement"]
+    one_of_each = [
+        "districts/north-quay",
+        "zones/north-quay-harbour",
+        "themes/trade",
+        "batches/first",
+        "initiatives/harbour-trade-desk",
+        "sources/example-announcement",
+    ]
     for folder in one_of_each:
         assert page(out, f"{folder}/index.html").find(".//h1") is not None
         assert page(out, f"zh/{folder}/index.html").get("lang") == "zh-Hans"
@@ -89,8 +96,10 @@ def test_the_map_file_may_have_any_name_site_yaml_gives_it(cli, new_site):
     geo = new_site / "content" / "geo"
     (geo / "example-region.geojson").rename(geo / "harbour-boundaries.geojson")
     settings = new_site / "content" / "site.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8").replace(
-        "geo/example-region.geojson", "geo/harbour-boundaries.geojson"), encoding="utf-8")
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("geo/example-region.geojson", "geo/harbour-boundaries.geojson"),
+        encoding="utf-8",
+    )
     run = cli("build", "--strict")
     assert run.code == 0, run.err
     home = (new_site / "site" / "index.html").read_text(encoding="utf-8")
@@ -102,9 +111,11 @@ def test_a_boundaries_file_site_yaml_does_not_name_is_a_warning(cli, new_site):
     shutil.copy(geo / "example-region.geojson", geo / "second.geojson")
     run = cli("build")
     assert run.code == 0
-    assert ("content/geo/second.geojson:1:1: warning: map-file: no map is drawn from this boundaries "
-            "file: site.yaml does not name it (name it in site.yaml: 'map: {file: geo/second.geojson}', "
-            "or delete it)") in run.err
+    assert (
+        "content/geo/second.geojson:1:1: warning: map-file: no map is drawn from this boundaries "
+        "file: site.yaml does not name it (name it in site.yaml: 'map: {file: geo/second.geojson}', "
+        "or delete it)"
+    ) in run.err
     assert cli("build", "--strict").code == 1
 
 
@@ -113,7 +124,9 @@ def test_a_map_file_that_is_missing_is_a_warning_at_its_name(cli, new_site):
     (geo / "example-region.geojson").rename(geo / "renamed.geojson")
     run = cli("build")
     assert run.code == 0
-    assert ("content/site.yaml:21:9: warning: map-file: the map file 'geo/example-region.geojson' does "
-            "not exist, so the site has no map [map.file] (files in geo/: geo/renamed.geojson)") in run.err
+    assert (
+        "content/site.yaml:21:9: warning: map-file: the map file 'geo/example-region.geojson' does "
+        "not exist, so the site has no map [map.file] (files in geo/: geo/renamed.geojson)"
+    ) in run.err
     assert "content/geo/renamed.geojson:1:1: warning: map-file" in run.err
     assert 'class="district-map"' not in (new_site / "site" / "index.html").read_text(encoding="utf-8")

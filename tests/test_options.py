@@ -1,5 +1,6 @@
 """build, check, bundle and serve take one set of site options, and each honours them: a custom
 theme (--templates, --static) and --base-url reach the pages of all four."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,5 +1,6 @@
 """The wheel `pip install .` makes: the generator with its default theme and the starter site,
 and a console command that builds a new site far from the repository."""
+
 from __future__ import annotations
 
 import os
@@ -22,15 +23,17 @@ def wheel(tmp_path_factory) -> Path:
         shutil.copy(ROOT / name, source)
     for name in ("microsite", "templates", "static"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(folder),
-                    str(source)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(folder), str(source)],
+        check=True,
+        capture_output=True,
+    )
     (found,) = folder.glob("microsite-*.whl")
     return found
 
 
 def _files(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts}
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
 
 
 def test_the_wheel_holds_the_theme_and_the_starter(wheel):
@@ -51,8 +54,9 @@ def test_the_installed_generator_builds_a_new_site_outside_the_repository(wheel,
     env = {**os.environ, "PYTHONPATH": str(installed), "PYTHONSAFEPATH": "1"}
 
     def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "microsite", *args], cwd=cwd, env=env,
-                              capture_output=True, text=True, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "microsite", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        )
 
     assert run("new", "s", cwd=tmp_path).returncode == 0
     built = run("build", "--strict", cwd=tmp_path / "s")
@@ -66,8 +70,9 @@ def test_the_installed_generator_builds_a_new_site_outside_the_repository(wheel,
 
 def test_build_py_without_the_libraries_says_how_to_get_them():
     """`python3 build.py` with a Python that lacks the libraries (-S: no site-packages)."""
-    done = subprocess.run([sys.executable, "-S", str(ROOT / "build.py"), "--help"], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-S", str(ROOT / "build.py"), "--help"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 1
     assert "is missing from this Python. Run `make site`" in done.stderr and "pip install ." in done.stderr
     assert "Traceback" not in done.stderr

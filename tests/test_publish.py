@@ -1,4 +1,5 @@
 """Files for the web besides the pages: sitemap, robots.txt, feeds, data exports and JSON-LD."""
+
 from __future__ import annotations
 
 import csv
@@ -51,6 +52,7 @@ def _pages(out: Path) -> set[str]:
 
 # -- sitemap and robots.txt ------------------------------------------------------------------
 
+
 def test_sitemap_lists_every_page_with_alternates_and_content_dates(hosted):
     tree = etree.parse(str(hosted / "sitemap.xml"))
     etree.XMLSchema(etree.fromstring(SITEMAP_XSD)).assertValid(tree)
@@ -61,13 +63,13 @@ def test_sitemap_lists_every_page_with_alternates_and_content_dates(hosted):
         alternates = {a.get("hreflang"): a.get("href") for a in url.findall("x:link", NS)}
         assert set(alternates) == {"en", "zh-Hans"} and loc in alternates.values()
         assert all(a.get("rel") == "alternate" for a in url.findall("x:link", NS))
-    lastmod = {loc[len(BASE):]: url.findtext("s:lastmod", namespaces=NS) for loc, url in urls.items()}
-    assert lastmod["initiatives/alpha-trade-platform/"] == "2024-08-20"    # its own date
+    lastmod = {loc[len(BASE) :]: url.findtext("s:lastmod", namespaces=NS) for loc, url in urls.items()}
+    assert lastmod["initiatives/alpha-trade-platform/"] == "2024-08-20"  # its own date
     assert lastmod["zh/initiatives/alpha-trade-platform/"] == "2024-08-20"
     assert lastmod["batches/first/"] == "2024-08-15"
     assert lastmod["sources/news-2024-01-02/"] == "2024-01-02"
     items = [v for k, v in lastmod.items() if re.fullmatch(r"initiatives/[a-z-]+/", k)]
-    assert lastmod["initiatives/"] == max(items) == "2025-10-16"           # newest of its items
+    assert lastmod["initiatives/"] == max(items) == "2025-10-16"  # newest of its items
 
 
 def test_an_undated_initiative_takes_its_newest_source(cli, tmp_path):
@@ -91,6 +93,7 @@ def test_robots_names_the_sitemap_only_with_a_base_url(hosted, fixture_site):
 
 # -- feeds -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path, lang", [("feed.xml", "en"), ("zh/feed.xml", "zh-Hans")])
 def test_feeds_parse_and_list_announcements_newest_first(hosted, fixture_site, path, lang):
     for out in (hosted, fixture_site):
@@ -113,10 +116,10 @@ def test_feeds_parse_and_list_announcements_newest_first(hosted, fixture_site, p
 
 # -- data exports ----------------------------------------------------------------------------
 
+
 def test_initiatives_json_has_one_record_per_initiative(fixture_site):
     records = json.loads((fixture_site / "data" / "initiatives.json").read_text(encoding="utf-8"))
-    assert [r["id"] for r in records] == ["alpha-data-products", "alpha-trade-platform", "beta-talent",
-                                          "shared-trade"]
+    assert [r["id"] for r in records] == ["alpha-data-products", "alpha-trade-platform", "beta-talent", "shared-trade"]
     first = records[0]
     assert first["title"] == {"en": "Cross-border data products in Alpha", "zh": "甲区数据跨境产品"}
     assert [z["id"] for z in first["zones"]] == ["alpha-zone", "alpha-bonded"]
@@ -131,17 +134,20 @@ def test_initiatives_json_has_one_record_per_initiative(fixture_site):
 def test_initiatives_csv_opens_in_excel_and_cannot_run_formulas(cli, tmp_path):
     content = copy_fixture("site", tmp_path)
     path = content / "initiatives" / "beta-talent.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "title: {en: Talent services in Beta,", "title: {en: '=HYPERLINK(\"http://evil\")',"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "title: {en: Talent services in Beta,", "title: {en: '=HYPERLINK(\"http://evil\")',"
+        ),
+        encoding="utf-8",
+    )
     out = _build(cli, content, tmp_path / "out")
     data = (out / "data" / "initiatives.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert [r["id"] for r in rows] == ["alpha-data-products", "alpha-trade-platform", "beta-talent",
-                                       "shared-trade"]
-    assert rows[2]["title_en"] == "'=HYPERLINK(\"http://evil\")"
+    assert [r["id"] for r in rows] == ["alpha-data-products", "alpha-trade-platform", "beta-talent", "shared-trade"]
+    assert rows[2]["title_en"] == '\'=HYPERLINK("http://evil")'
     assert rows[2]["title_zh"] == "乙区人才服务"
-    assert re.fullmatch(r"[^;]+; [^;]+", rows[3]["districts"])   # readable names, "A; B"
+    assert re.fullmatch(r"[^;]+; [^;]+", rows[3]["districts"])  # readable names, "A; B"
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
 
 
@@ -150,8 +156,10 @@ def test_site_json_validates_against_its_schema(fixture_site):
     schema = json.loads((fixture_site / "data" / "site.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
-    ids = {kind: {x["id"] for x in data[kind]} for kind in ("batches", "districts", "zones", "themes",
-                                                             "initiatives", "sources")}
+    ids = {
+        kind: {x["id"] for x in data[kind]}
+        for kind in ("batches", "districts", "zones", "themes", "initiatives", "sources")
+    }
     for ini in data["initiatives"]:  # references are ids of items that exist
         assert set(ini["districts"]) <= ids["districts"] and set(ini["zones"]) <= ids["zones"]
         assert set(ini["themes"]) <= ids["themes"] and set(ini["sources"]) <= ids["sources"]
@@ -171,12 +179,21 @@ def test_footer_data_links_resolve(fixture_site):
 def test_published_files_are_the_same_every_build(cli, tmp_path):
     first = _build(cli, FIXTURES / "site", tmp_path / "a", "--base-url", BASE)
     second = _build(cli, FIXTURES / "site", tmp_path / "b", "--base-url", BASE)
-    for name in ("sitemap.xml", "feed.xml", "zh/feed.xml", "robots.txt", "data/initiatives.json",
-                 "data/initiatives.csv", "data/site.json", "data/site.schema.json"):
+    for name in (
+        "sitemap.xml",
+        "feed.xml",
+        "zh/feed.xml",
+        "robots.txt",
+        "data/initiatives.json",
+        "data/initiatives.csv",
+        "data/site.json",
+        "data/site.schema.json",
+    ):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
 # -- metadata in the pages -------------------------------------------------------------------
+
 
 def _jsonld(out: Path, path: str) -> dict:
     scripts = page(out, path).xpath("//script[@type='application/ld+json']")
@@ -202,8 +219,10 @@ def test_json_ld_cannot_close_its_script(cli, tmp_path):
     content = copy_fixture("site", tmp_path)
     path = content / "initiatives" / "beta-talent.yaml"
     evil = "</script><script>alert(1)</script><!--"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "title: {en: Talent services in Beta,", f"title: {{en: '{evil}',"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("title: {en: Talent services in Beta,", f"title: {{en: '{evil}',"),
+        encoding="utf-8",
+    )
     out = _build(cli, content, tmp_path / "out")
     html = (out / "initiatives" / "beta-talent" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html
@@ -219,5 +238,5 @@ def test_open_graph_and_twitter_metadata(hosted):
     assert meta["og:locale"] == "zh_CN" and meta["og:locale:alternate"] == "en_US"
     # the preview image, by its absolute URL, is a file of the build
     assert meta["og:image"] == meta["twitter:image"] and meta["og:image"].startswith(BASE + "assets/")
-    assert (hosted / meta["og:image"][len(BASE):]).is_file() and meta["twitter:card"] == "summary_large_image"
+    assert (hosted / meta["og:image"][len(BASE) :]).is_file() and meta["twitter:card"] == "summary_large_image"
     assert meta["og:title"] and meta["twitter:title"] == meta["og:title"]

@@ -2,6 +2,7 @@
 the code, templates and scripts finds any other list of kinds or any language code. Adding a
 language is one row plus a catalogue: a site in a language the repository does not have builds.
 A site's default language decides what a plain text is and how lists sort."""
+
 from __future__ import annotations
 
 import ast
@@ -66,8 +67,9 @@ def text_violations(text: str, codes: bool = True) -> list[str]:
     for match in _GROUP.finditer(text):
         kinds = _kinds_listed(_QUOTED.findall(match.group(1)))
         if kinds:
-            found.append(f"line {text.count(chr(10), 0, match.start()) + 1}: a list of the kinds "
-                         + ", ".join(sorted(kinds)))
+            found.append(
+                f"line {text.count(chr(10), 0, match.start()) + 1}: a list of the kinds " + ", ".join(sorted(kinds))
+            )
     return found
 
 
@@ -90,15 +92,17 @@ def test_kinds_and_languages_are_defined_only_in_the_registries():
 
 
 def test_the_scan_finds_planted_definitions():
-    planted = '''
+    planted = """
 FOLDERS = ("districts", "zones", "themes")
 LABELS = {"batch": "Batch", "initiative": "Initiative"}
 def pick(text):
     return text.pick("en")
-'''
+"""
     assert python_violations(planted) == [
-        "line 2: a list of the kinds district, theme, zone", "line 3: a list of the kinds batch, initiative",
-        "line 5: the language code 'en'"]
+        "line 2: a list of the kinds district, theme, zone",
+        "line 3: a list of the kinds batch, initiative",
+        "line 5: the language code 'en'",
+    ]
     assert python_violations('RECORD = {"id": 1, "title": 2, "districts": 3, "zones": 4, "body": 5}') == []
     template = '{% if page.kind in ("district", "zone") %}\n<meta content="{{ \'zh_CN\' if lang == \'zh\' }}">'
     assert text_violations(template) == ["line 2: the language code 'zh'", "line 1: a list of the kinds district, zone"]
@@ -110,8 +114,11 @@ def pick(text):
 def test_every_kind_has_its_templates_labels_and_a_consistent_row():
     """What adding a kind takes besides its row (docs/architecture.md), checked for every kind."""
     from microsite import model, publish, resolve
+
     records = publish._record_schemas({}, {})
-    catalogues = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (ROOT / "templates/locales").glob("*.yaml")}
+    catalogues = {
+        p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (ROOT / "templates/locales").glob("*.yaml")
+    }
     for kind in KINDS:
         assert kind.model.kind == kind.name and kind.folder in model.Site.__dataclass_fields__
         assert kind.model in resolve._BUILD and kind.model in publish._RECORDS and kind.model in records
@@ -126,11 +133,14 @@ def test_every_kind_has_its_templates_labels_and_a_consistent_row():
 
 def test_every_language_has_a_catalogue_a_locale_and_a_tokenizer():
     from babel import Locale
+
     for lang in languages.TABLE.values():
         assert (ROOT / "templates/locales" / f"{lang.code}.yaml").is_file()
         assert Locale.parse(lang.babel)
         assert lang.tokenizer in search.TOKENIZERS
-        assert re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]+)*", lang.tag) and re.fullmatch(r"[a-z]{2,3}_[A-Z]{2}", lang.og_locale)
+        assert re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]+)*", lang.tag) and re.fullmatch(
+            r"[a-z]{2,3}_[A-Z]{2}", lang.og_locale
+        )
 
 
 # -- a language the repository does not have -------------------------------------------------
@@ -163,8 +173,15 @@ def test_a_third_language_is_one_row_and_a_catalogue(cli, tmp_path, monkeypatch)
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
     strings = yaml.safe_load((templates / "locales/en.yaml").read_text(encoding="utf-8"))
-    strings.update({"skip": "Aller au contenu", "search.results": "{n} résultats", "search.results.one": "1 résultat",
-                    "search.none": "Aucun résultat", LANGUAGE_NAME + "en": "anglais"})
+    strings.update(
+        {
+            "skip": "Aller au contenu",
+            "search.results": "{n} résultats",
+            "search.results.one": "1 résultat",
+            "search.none": "Aucun résultat",
+            LANGUAGE_NAME + "en": "anglais",
+        }
+    )
     (templates / "locales/fr.yaml").write_text(yaml.safe_dump(strings, allow_unicode=True), encoding="utf-8")
     content = _plain_starter(tmp_path, "en", {"languages": ["fr", "en"], "default_language": "fr"})
     out = tmp_path / "site"
@@ -199,6 +216,7 @@ def test_without_its_row_the_language_is_unknown(cli, tmp_path):
 
 # -- the default language --------------------------------------------------------------------
 
+
 def test_plain_texts_are_in_the_default_language(cli, tmp_path):
     """A Chinese-only site writes its texts plain: no `{zh: …}` anywhere, no warning."""
     content = _plain_starter(tmp_path, "zh", {"languages": ["zh"]})
@@ -214,8 +232,10 @@ def test_the_default_language_must_be_built(cli, tmp_path):
     content = _plain_starter(tmp_path, "en", {"languages": ["en"], "default_language": "zh"})
     run = cli("build", "--content", content, "--out", tmp_path / "site")
     assert run.code == 1
-    assert re.search(r"site\.yaml:\d+:\d+: error: bad-value: the default language 'zh' is not one the site is built in",
-                     run.out + run.err)
+    assert re.search(
+        r"site\.yaml:\d+:\d+: error: bad-value: the default language 'zh' is not one the site is built in",
+        run.out + run.err,
+    )
 
 
 def test_lists_sort_by_titles_in_the_default_language(cli, tmp_path):

@@ -1,4 +1,5 @@
 """The search index of the real site: what it holds, how it tokenises, and that it stays lean."""
+
 from __future__ import annotations
 
 import json
@@ -12,11 +13,11 @@ def script_data(path):
     text = path.read_text("utf-8")
     assert text.endswith(";\n")
     if text.startswith("window.__searchIndex="):
-        return json.loads(text[len("window.__searchIndex="):-2])
+        return json.loads(text[len("window.__searchIndex=") : -2])
     name = path.stem
     start = f'__searchPart("{name}",'
     assert text.startswith(start) and text.endswith(");\n"), path
-    return json.loads(text[len(start):-3])
+    return json.loads(text[len(start) : -3])
 
 
 def load(out, lang: str) -> dict:
@@ -46,10 +47,10 @@ def docs_for(index: dict, token: str) -> dict[str, int]:
 
 def test_names_find_their_pages_in_both_languages(real_site):
     en, zh = load(real_site, "en"), load(real_site, "zh")
-    assert docs_for(en, "yangpu")["districts/yangpu/"] & 4           # in the title
-    assert docs_for(en, "杨浦")["districts/yangpu/"] & 6 == 2        # the other language's name
+    assert docs_for(en, "yangpu")["districts/yangpu/"] & 4  # in the title
+    assert docs_for(en, "杨浦")["districts/yangpu/"] & 6 == 2  # the other language's name
     assert docs_for(zh, "杨浦")["zh/districts/yangpu/"] & 4
-    assert docs_for(zh, "浦区")["zh/districts/yangpu/"] & 4          # overlapping bigrams
+    assert docs_for(zh, "浦区")["zh/districts/yangpu/"] & 4  # overlapping bigrams
     assert docs_for(zh, "黄浦")["zh/districts/huangpu/"] & 4
     assert docs_for(zh, "yangpu")["zh/districts/yangpu/"] & 6 == 2
 
@@ -67,7 +68,7 @@ def test_docs_carry_kind_title_districts_and_a_policy_path(real_site, real_offli
 def test_initiative_bodies_are_indexed_without_their_markup(real_site):
     en = load(real_site, "en")
     assert docs_for(en, "meituan") == {"initiatives/yangpu-online-new-economy/": 1}
-    assert "p" not in en["terms"]       # every body is <p>…</p>; tags are not words
+    assert "p" not in en["terms"]  # every body is <p>…</p>; tags are not words
 
 
 def test_the_index_stays_within_its_budget(real_site):

@@ -1,5 +1,6 @@
 """The dev server, run for real: `python build.py serve` as a subprocess over a copy of the fixture
 content. Every wait is bounded polling; nothing is timed."""
+
 from __future__ import annotations
 
 import contextlib
@@ -67,9 +68,21 @@ class Served:
         self.port = free_port()
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, str(BUILD_PY), "serve", "--port", str(self.port),
-                 "--content", str(self.content), "--out", str(self.out), *map(str, args)],
-                stdout=log, stderr=subprocess.STDOUT)
+                [
+                    sys.executable,
+                    str(BUILD_PY),
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--content",
+                    str(self.content),
+                    "--out",
+                    str(self.out),
+                    *map(str, args),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         poll(lambda: self.page("/")[0] == ready, "the server to answer", seconds=60)
 
     def page(self, path: str) -> tuple[int, str]:
@@ -113,8 +126,9 @@ def test_edit_break_fix_and_the_server_stays_up(served):
 
     served.break_initiative()
     page = served.wait_for("/", lambda t: "dev-overlay" in t, "the error overlay")
-    assert "initiatives/beta-talent.yaml:8:1: error: unknown-field: unknown field " \
-           "&#x27;&lt;b&gt;x&lt;/b&gt;&#x27;" in page
+    assert (
+        "initiatives/beta-talent.yaml:8:1: error: unknown-field: unknown field &#x27;&lt;b&gt;x&lt;/b&gt;&#x27;" in page
+    )
     assert "<b>x</b>" not in page
     assert "<title>Edited Zones" in page  # the last good build is still served
     assert 'href="/__dev/overlay.css"' in page
@@ -156,29 +170,51 @@ def test_a_burst_of_saves_is_one_rebuild_and_editor_files_are_not_changes(served
     assert ".swp" not in changes[0]
 
 
-@pytest.mark.parametrize("name, ignored", [
-    ("content/initiatives/.beta.yaml.swp", True), ("content/initiatives/beta.yaml~", True),
-    ("content/initiatives/.#beta.yaml", True), ("content/initiatives/4913", True),
-    ("content/initiatives/beta.yaml.tmp", True), ("templates/#base.html#", True),
-    ("out/index.html", True), (".out.standby/index.html", True),
-    ("content/initiatives/beta.yaml", False), ("templates/base.html", False),
-    ("outside/index.html", False),
-])
+@pytest.mark.parametrize(
+    "name, ignored",
+    [
+        ("content/initiatives/.beta.yaml.swp", True),
+        ("content/initiatives/beta.yaml~", True),
+        ("content/initiatives/.#beta.yaml", True),
+        ("content/initiatives/4913", True),
+        ("content/initiatives/beta.yaml.tmp", True),
+        ("templates/#base.html#", True),
+        ("out/index.html", True),
+        (".out.standby/index.html", True),
+        ("content/initiatives/beta.yaml", False),
+        ("templates/base.html", False),
+        ("outside/index.html", False),
+    ],
+)
 def test_editor_temporary_files_and_the_output_never_trigger_a_rebuild(tmp_path, name, ignored):
     site = DevSite(Options(content=tmp_path / "content", out=tmp_path / "out"))
     assert site.ignored(str(tmp_path / name)) is ignored
 
 
-TRAVERSALS = ["/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/..%2fsecret.txt",
-              "/..%2Fsecret.txt", "/%2e%2e%2fsecret.txt", "/%252e%252e/secret.txt",
-              "/%252e%252e%252fsecret.txt", "/..\\secret.txt", "/..%5csecret.txt",
-              "/zh/../../secret.txt", "/zh/%2e%2e/%2e%2e/secret.txt", "/./../secret.txt"]
+TRAVERSALS = [
+    "/../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/%2E%2E/secret.txt",
+    "/..%2fsecret.txt",
+    "/..%2Fsecret.txt",
+    "/%2e%2e%2fsecret.txt",
+    "/%252e%252e/secret.txt",
+    "/%252e%252e%252fsecret.txt",
+    "/..\\secret.txt",
+    "/..%5csecret.txt",
+    "/zh/../../secret.txt",
+    "/zh/%2e%2e/%2e%2e/secret.txt",
+    "/./../secret.txt",
+]
 
 
 def test_requests_never_read_outside_the_output_folder(served):
     absolute = str(served.out.parent / "secret.txt")
-    paths = TRAVERSALS + ["/" + absolute, "/%2f" + absolute.lstrip("/"),
-                          f"http://127.0.0.1:{served.port}/../secret.txt"]
+    paths = TRAVERSALS + [
+        "/" + absolute,
+        "/%2f" + absolute.lstrip("/"),
+        f"http://127.0.0.1:{served.port}/../secret.txt",
+    ]
     for path in paths:
         status, body = served.page(path)
         assert status in (400, 403, 404), path
@@ -188,8 +224,13 @@ def test_requests_never_read_outside_the_output_folder(served):
 
 
 def test_malformed_requests_do_not_stop_the_server(served):
-    for raw in (b"GARBAGE\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
-                b"\x00\xff\xfe\r\n\r\n", b"GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n"):
+    for raw in (
+        b"GARBAGE\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
+        b"\x00\xff\xfe\r\n\r\n",
+        b"GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+    ):
         with socket.create_connection(("127.0.0.1", served.port), timeout=10) as s:
             s.sendall(raw)
             s.shutdown(socket.SHUT_WR)
@@ -208,9 +249,23 @@ def test_ctrl_c_stops_cleanly(served):
 def test_a_busy_port_is_a_clear_message_with_a_free_port(tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as busy:
         port = busy.getsockname()[1]
-        done = subprocess.run([sys.executable, str(BUILD_PY), "serve", "--port", str(port),
-                               "--content", str(FIXTURES / "site"), "--out", str(tmp_path / "out")],
-                              capture_output=True, text=True, timeout=60, check=False)
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(BUILD_PY),
+                "serve",
+                "--port",
+                str(port),
+                "--content",
+                str(FIXTURES / "site"),
+                "--out",
+                str(tmp_path / "out"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     assert done.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use; try --port " in done.stderr
     assert "Traceback" not in done.stderr
@@ -237,6 +292,7 @@ def later(monkeypatch) -> list:
     """What an in-process DevSite asks the server's loop to run later, as (seconds, callback):
     run by the test, or not at all."""
     from microsite import serve
+
     calls = []
 
     class Loop:
@@ -251,6 +307,7 @@ def test_the_models_of_earlier_builds_are_freed_though_the_cycle_collector_is_pa
     """The server pauses Python's cycle collector (its passes are slow over a live model) and
     frees old models itself: when it is idle, or after a build that leaves GARBAGE_BUILDS waiting."""
     from microsite import model, serve
+
     content = copy_fixture("site", tmp_path)
     site = DevSite(Options(content=content, out=tmp_path / "out", jobs=1))
 

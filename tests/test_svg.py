@@ -14,15 +14,28 @@ from microsite.svg import Region, Shape, bar_chart, district_map, load_shapes
 ROOT = Path(__file__).resolve().parents[1]
 NS = "{http://www.w3.org/2000/svg}"
 EXPECTED_CODES = [
-    "310101", "310104", "310105", "310106", "310107", "310109", "310110", "310112",
-    "310113", "310114", "310115", "310116", "310117", "310118", "310120", "310151",
+    "310101",
+    "310104",
+    "310105",
+    "310106",
+    "310107",
+    "310109",
+    "310110",
+    "310112",
+    "310113",
+    "310114",
+    "310115",
+    "310116",
+    "310117",
+    "310118",
+    "310120",
+    "310151",
 ]
 LINKED = {"310110": "/en/districts/yangpu/", "310115": "/en/districts/pudong/"}
 
 
 def geojson_path() -> Path:
-    for path in (ROOT / "content/geo/shanghai-districts.geojson",
-                 ROOT / "../shared/data/shanghai-districts.geojson"):
+    for path in (ROOT / "content/geo/shanghai-districts.geojson", ROOT / "../shared/data/shanghai-districts.geojson"):
         if path.exists():
             return path
     raise AssertionError("shanghai-districts.geojson not found in content/geo or ../shared/data")
@@ -47,9 +60,14 @@ def english_name(code: str) -> str:
 def make_regions(shapes, skip=("310151",)):
     """Every district but Chongming gets a Region; two of them are linked."""
     return {
-        s.code: Region(s.code, english_name(s.code), LINKED.get(s.code),
-                       "batch-1" if s.code in LINKED else ("batch-2" if s.code == "310101" else ""))
-        for s in shapes if s.code not in skip
+        s.code: Region(
+            s.code,
+            english_name(s.code),
+            LINKED.get(s.code),
+            "batch-1" if s.code in LINKED else ("batch-2" if s.code == "310101" else ""),
+        )
+        for s in shapes
+        if s.code not in skip
     }
 
 
@@ -118,8 +136,7 @@ def feature_collection(polygon=None, properties=None, geometry=None):
     polygon = polygon or [[[0, 0], [1, 0], [1, 1], [0, 0]]]
     props = properties if properties is not None else {"code": "1", "name_en": "A", "name_zh": "甲"}
     geom = geometry if geometry is not None else {"type": "Polygon", "coordinates": polygon}
-    return {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "properties": props, "geometry": geom}]}
+    return {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": props, "geometry": geom}]}
 
 
 GOOD = feature_collection()
@@ -203,6 +220,7 @@ def test_map_labels(shapes):
 def label_boxes(root) -> dict[str, tuple]:
     """code -> (left, top, right, bottom) of its label, as svg.py estimates it."""
     from microsite.svg import LABEL_SIZE, _label_width
+
     out = {}
     for text in root.iter(NS + "text"):
         x, y, half = float(text.get("x")), float(text.get("y")), _label_width(text.text) / 2
@@ -213,16 +231,24 @@ def label_boxes(root) -> dict[str, tuple]:
 def test_map_labels_sit_inside_their_district_or_point_to_it(shapes):
     root = parse(draw(shapes, make_regions(shapes, skip=())))
     paths = paths_by_code(root)
-    leaders = {(float(line.get("x2")), float(line.get("y2"))): (float(line.get("x1")), float(line.get("y1")))
-               for line in root.iter(NS + "line")}
+    leaders = {
+        (float(line.get("x2")), float(line.get("y2"))): (float(line.get("x1")), float(line.get("y1")))
+        for line in root.iter(NS + "line")
+    }
     boxes = label_boxes(root)
     moved = 0
     for text in root.iter(NS + "text"):
         code = text.get("data-code")
         pt = (float(text.get("x")), float(text.get("y")))
         # a moved label has a leader line from its district's label point to the box's edge
-        start = next((a for b, a in leaders.items() if boxes[code][0] <= b[0] <= boxes[code][2]
-                      and boxes[code][1] <= b[1] <= boxes[code][3]), None)
+        start = next(
+            (
+                a
+                for b, a in leaders.items()
+                if boxes[code][0] <= b[0] <= boxes[code][2] and boxes[code][1] <= b[1] <= boxes[code][3]
+            ),
+            None,
+        )
         moved += start is not None
         assert any(inside(start or pt, ring) for ring in subpaths(paths[code].get("d"))), code
     assert moved == len(leaders) > 0  # the central districts are too small for their names
@@ -232,7 +258,7 @@ def test_map_labels_never_overlap(shapes):
     for width in (600, 400):
         boxes = list(label_boxes(parse(draw(shapes, make_regions(shapes, skip=()), width=width))).values())
         for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
+            for b in boxes[i + 1 :]:
                 assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (width, a, b)
 
 
@@ -326,8 +352,12 @@ def test_full_map_size_is_reasonable(shapes):
 
 # --- bar_chart -------------------------------------------------------------------------
 
-ROWS = [("Pudong", 12, "/en/districts/pudong/"), ("Yangpu", 6, None), ("Jinshan", 0, None),
-        ("<Xuhui>", 3, "/x?a=1&b=2")]
+ROWS = [
+    ("Pudong", 12, "/en/districts/pudong/"),
+    ("Yangpu", 6, None),
+    ("Jinshan", 0, None),
+    ("<Xuhui>", 3, "/x?a=1&b=2"),
+]
 
 
 def chart(rows=ROWS, **kw):

@@ -1,6 +1,7 @@
 """Chinese typography in the built pages: no space between two Chinese characters, whether it came
 from a line break in a Markdown paragraph, a folded YAML string or a template, and full-width
 punctuation in Chinese citations."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,7 @@ from conftest import copy_fixture
 CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 GAP = re.compile(f"[{CJK}] +[{CJK}]")
 # Elements that do not break a line: the text of anything else is a block of its own.
-INLINE = {"a", "abbr", "b", "cite", "code", "em", "i", "label", "mark", "small", "span", "strong",
-          "sub", "sup", "time"}
+INLINE = {"a", "abbr", "b", "cite", "code", "em", "i", "label", "mark", "small", "span", "strong", "sub", "sup", "time"}
 BLOCK = "\x00"
 
 
@@ -56,16 +56,23 @@ def test_line_breaks_in_chinese_text_are_joined(tmp_path):
     text = zone.read_text(encoding="utf-8").replace(
         'summary: {en: "The zone of Alpha. [@news-2024-01-02]", zh: "甲区的区域。[@news-2024-01-02]"}',
         'summary:\n  en: "The zone of Alpha. [@news-2024-01-02]"\n'
-        '  zh: |\n    甲区的区域。\n    每个**计划**\n    与临港 Alpha\n    合作。[@news-2024-01-02]\n')
+        "  zh: |\n    甲区的区域。\n    每个**计划**\n    与临港 Alpha\n    合作。[@news-2024-01-02]\n",
+    )
     assert text != zone.read_text(encoding="utf-8")
     zone.write_text(text, encoding="utf-8")
     folded = content / "themes" / "trade.yaml"
-    folded.write_text(folded.read_text(encoding="utf-8").replace(
-        "summary: {en: Trade across borders., zh: 跨境贸易。}",
-        "summary:\n  en: Trade across borders.\n  zh: >-\n    跨境\n    贸易。\n"), encoding="utf-8")
+    folded.write_text(
+        folded.read_text(encoding="utf-8").replace(
+            "summary: {en: Trade across borders., zh: 跨境贸易。}",
+            "summary:\n  en: Trade across borders.\n  zh: >-\n    跨境\n    贸易。\n",
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     assert main(["build", "--content", str(content), "--out", str(out)]) == 0
-    assert "甲区的区域。每个<strong>计划</strong>与临港 Alpha\n合作。" in (out / "zh/zones/alpha-zone/index.html").read_text("utf-8")
+    assert "甲区的区域。每个<strong>计划</strong>与临港 Alpha\n合作。" in (
+        out / "zh/zones/alpha-zone/index.html"
+    ).read_text("utf-8")
     assert "跨境贸易。" in rendered_text(out / "zh/themes/trade/index.html")
     assert gaps(out) == {}
 

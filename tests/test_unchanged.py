@@ -1,5 +1,6 @@
 """A command-line build whose inputs are all as the last successful build found them does not run
 (microsite/state.py); any change to an input, an option or the output makes it run again."""
+
 from __future__ import annotations
 
 import os
@@ -23,12 +24,19 @@ CACHE = ROOT / ".cache" / "build"  # the command line, run in the repository: th
 def site(tmp_path, cli):
     """A fixture site with one warning, its own templates and static files, built once."""
     content = copy_fixture("site", tmp_path)
-    edit(content / "initiatives/beta-talent.yaml", "title: {en: Talent services in Beta, zh: 乙区人才服务}",
-         "title: {en: Talent services in Beta}")
+    edit(
+        content / "initiatives/beta-talent.yaml",
+        "title: {en: Talent services in Beta, zh: 乙区人才服务}",
+        "title: {en: Talent services in Beta}",
+    )
     shutil.copytree(ROOT / "templates", tmp_path / "templates")
     shutil.copytree(ROOT / "static", tmp_path / "static")
-    paths = {"content": content, "templates": tmp_path / "templates", "static": tmp_path / "static",
-             "out": tmp_path / "out"}
+    paths = {
+        "content": content,
+        "templates": tmp_path / "templates",
+        "static": tmp_path / "static",
+        "out": tmp_path / "out",
+    }
 
     def build(*extra):
         return cli("build", *(a for k, v in paths.items() for a in (f"--{k}", v)), *extra)
@@ -62,9 +70,12 @@ def test_a_changed_input_makes_the_build_run(change, site):
     run = build()
     assert run.code == 0 and SKIPPED not in run.out
     page = (paths["out"] / "districts/beta/index.html").read_text(encoding="utf-8")
-    assert {"content": "Beta District" in page, "new content file": (paths["out"] / "initiatives/beta-two").is_dir(),
-            "template": '<article class="x">' in (paths["out"] / "initiatives/beta-talent/index.html").read_text(),
-            "static file": any("#111111" in p.read_text() for p in (paths["out"] / "assets").glob("style.*.css"))}[change]
+    assert {
+        "content": "Beta District" in page,
+        "new content file": (paths["out"] / "initiatives/beta-two").is_dir(),
+        "template": '<article class="x">' in (paths["out"] / "initiatives/beta-talent/index.html").read_text(),
+        "static file": any("#111111" in p.read_text() for p in (paths["out"] / "assets").glob("style.*.css")),
+    }[change]
     assert SKIPPED in build().out  # and the build after it is skipped again
 
 
@@ -119,8 +130,11 @@ def test_a_change_the_file_times_cannot_show_is_caught_by_content(site, monkeypa
     path = paths["content"] / "districts/beta.yaml"
     edit(path, "en: Beta", "en: Bxta")  # same size
     real = state.signature
-    monkeypatch.setattr(state, "signature", lambda st: recorded["content/districts/beta.yaml"][:4]
-                        if st.st_ino == os.stat(path).st_ino else real(st))
+    monkeypatch.setattr(
+        state,
+        "signature",
+        lambda st: recorded["content/districts/beta.yaml"][:4] if st.st_ino == os.stat(path).st_ino else real(st),
+    )
     run = build()
     assert run.code == 0 and SKIPPED not in run.out
     assert "Bxta" in (paths["out"] / "districts/beta/index.html").read_text(encoding="utf-8")
@@ -129,8 +143,8 @@ def test_a_change_the_file_times_cannot_show_is_caught_by_content(site, monkeypa
 def test_old_files_are_trusted_by_their_times_alone(site, monkeypatch):
     """Past the racy window no file is read to decide; a changed file still shows new times."""
     paths, build, _ = site
-    monkeypatch.setattr(state, "FINE_RACY_NS", -10**18)  # no file is recent enough to be read
-    monkeypatch.setattr(state, "COARSE_RACY_NS", -10**18)
+    monkeypatch.setattr(state, "FINE_RACY_NS", -(10**18))  # no file is recent enough to be read
+    monkeypatch.setattr(state, "COARSE_RACY_NS", -(10**18))
     record = state.state_path(CACHE, paths["out"])
     record.unlink()
     assert SKIPPED not in build().out
@@ -143,16 +157,16 @@ def test_old_files_are_trusted_by_their_times_alone(site, monkeypatch):
 
 
 def _options(paths: dict[str, Path]):
-    return Options(content=paths["content"], templates=paths["templates"], static=paths["static"],
-                   out=paths["out"])
+    return Options(content=paths["content"], templates=paths["templates"], static=paths["static"], out=paths["out"])
 
 
 @pytest.mark.parametrize("damage", ["not a pickle", "wrong shape", "empty"])
 def test_a_damaged_record_only_means_the_build_runs(damage, site):
     paths, build, _ = site
     record = state.state_path(CACHE, paths["out"])
-    record.write_bytes({"not a pickle": b"{", "wrong shape": pickle.dumps({"format": 1, "fingerprint": 3}),
-                        "empty": b""}[damage])
+    record.write_bytes(
+        {"not a pickle": b"{", "wrong shape": pickle.dumps({"format": 1, "fingerprint": 3}), "empty": b""}[damage]
+    )
     run = build()
     assert run.code == 0 and SKIPPED not in run.out
     assert SKIPPED in build().out

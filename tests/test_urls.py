@@ -1,4 +1,5 @@
 """The URL policy: every href of the site comes from here, for both targets and both languages."""
+
 from __future__ import annotations
 
 import posixpath
@@ -9,9 +10,17 @@ from microsite.urls import UrlPolicy, normalise_base_url, relative_path
 
 HOSTED = UrlPolicy()
 OFFLINE = UrlPolicy(offline=True)
-PAGES = [("en", "home", None), ("zh", "home", None), ("en", "district", "yangpu"),
-         ("zh", "district", "yangpu"), ("en", "district", None), ("zh", "search", None),
-         ("en", "404", None), ("zh", "translations", None), ("zh", "initiative", "a-b")]
+PAGES = [
+    ("en", "home", None),
+    ("zh", "home", None),
+    ("en", "district", "yangpu"),
+    ("zh", "district", "yangpu"),
+    ("en", "district", None),
+    ("zh", "search", None),
+    ("en", "404", None),
+    ("zh", "translations", None),
+    ("zh", "initiative", "a-b"),
+]
 
 
 def test_page_paths_per_language():

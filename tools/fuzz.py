@@ -9,6 +9,7 @@ example must end in a result, never an exception: the loader returns data or dia
 build either succeeds or reports errors and leaves the previous output byte for byte as it was,
 and writes nothing next to the output folder. Exit code 1 when any example failed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,12 +35,58 @@ BASE = ROOT / "tests" / "broken" / "valid-base" / "content"
 # Read once, so that editing the corpus during a long run cannot disturb it.
 BASE_TEXTS = {p.relative_to(BASE).as_posix(): p.read_bytes() for p in sorted(BASE.rglob("*.yaml"))}
 BASE_FILES = sorted(BASE_TEXTS)
-FRAGMENTS = ["\n", "\t", " ", ":", ": ", "- ", "[", "]", "{", "}", ",", "&a ", "*a", "!!str ", "!x ",
-             "? ", "|\n", ">-\n", "'", '"', "#", "---\n", "...\n", "~", "null", "yes", ".nan", "-1",
-             "1e999", "2024-02-30", "0x1F", "\ufeff", "\x00", "\x85", "\u2028", "\u202e", "\ud7ff",
-             "<script>alert(1)</script>", "</script>", '"><img src=x onerror=alert(1)>',
-             "javascript:alert(1)", "[x](javascript:alert(1))", "{{ 7*7 }}", "{% raw %}",
-             "=cmd|' /C calc'!A0", "../../", "district:", "zone:nowhere", "\\", "a" * 300]
+FRAGMENTS = [
+    "\n",
+    "\t",
+    " ",
+    ":",
+    ": ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a ",
+    "*a",
+    "!!str ",
+    "!x ",
+    "? ",
+    "|\n",
+    ">-\n",
+    "'",
+    '"',
+    "#",
+    "---\n",
+    "...\n",
+    "~",
+    "null",
+    "yes",
+    ".nan",
+    "-1",
+    "1e999",
+    "2024-02-30",
+    "0x1F",
+    "\ufeff",
+    "\x00",
+    "\x85",
+    "\u2028",
+    "\u202e",
+    "\ud7ff",
+    "<script>alert(1)</script>",
+    "</script>",
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)",
+    "[x](javascript:alert(1))",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "=cmd|' /C calc'!A0",
+    "../../",
+    "district:",
+    "zone:nowhere",
+    "\\",
+    "a" * 300,
+]
 
 
 @st.composite
@@ -50,7 +97,7 @@ def spliced(draw) -> bytes:
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(text)))
         cut = draw(st.integers(0, 3))
-        text = text[:at] + draw(st.sampled_from(FRAGMENTS)) + text[at + cut:]
+        text = text[:at] + draw(st.sampled_from(FRAGMENTS)) + text[at + cut :]
     return text.encode("utf-8", "surrogatepass")
 
 
@@ -58,18 +105,24 @@ def spliced(draw) -> bytes:
 def content_file(draw) -> tuple[str, bytes]:
     """(path of a base file to replace, its new bytes)."""
     name = draw(st.sampled_from(BASE_FILES))
-    data = draw(st.one_of(
-        st.binary(max_size=400),
-        st.lists(st.sampled_from(FRAGMENTS + list("abc019 -:")), max_size=60).map(
-            lambda parts: "".join(parts).encode("utf-8", "surrogatepass")),
-        spliced(),
-    ))
+    data = draw(
+        st.one_of(
+            st.binary(max_size=400),
+            st.lists(st.sampled_from(FRAGMENTS + list("abc019 -:")), max_size=60).map(
+                lambda parts: "".join(parts).encode("utf-8", "surrogatepass")
+            ),
+            spliced(),
+        )
+    )
     return name, data
 
 
 def tree_hash(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 class Target(ABC):
@@ -128,9 +181,16 @@ class BuildTarget(Target):
 
 def run_round(target: Target, round_seed: int, examples: int) -> str | None:
     """One Hypothesis run; the failure (already shrunk and printed) or None."""
+
     @seed(round_seed)
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck), print_blob=True)
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        print_blob=True,
+    )
     @given(content_file())
     def fuzz(case):
         target.check(*case)
@@ -140,7 +200,8 @@ def run_round(target: Target, round_seed: int, examples: int) -> str | None:
     except Exception as err:  # the example Hypothesis found (in the notes); report it and go on  # noqa: BLE001
         found = getattr(err, "exceptions", [err])
         return f"{target.name} (seed {round_seed}): " + "\n".join(
-            "".join(traceback.format_exception(e, limit=-3)) for e in found)
+            "".join(traceback.format_exception(e, limit=-3)) for e in found
+        )
     return None
 
 
@@ -165,8 +226,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.examples or time.monotonic() >= deadline:
                 break
         counts = ", ".join(f"{t.name}: {t.examples}" for t in targets)
-    print(f"fuzz: {sum(t.examples for t in targets)} examples ({counts}), "
-          f"{round_seed - args.seed} rounds from seed {args.seed}; {len(failures)} failures")
+    print(
+        f"fuzz: {sum(t.examples for t in targets)} examples ({counts}), "
+        f"{round_seed - args.seed} rounds from seed {args.seed}; {len(failures)} failures"
+    )
     for failure in failures:
         print("  " + failure)
     return 1 if failures else 0

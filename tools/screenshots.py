@@ -3,6 +3,7 @@
 `make screenshots` runs this; it needs Debian's chromium (tools/install-browser.sh) and the dev
 requirements (Playwright). Writes docs/screenshots/{phone,desktop}.png.
 """
+
 from __future__ import annotations
 
 import sys
@@ -21,6 +22,7 @@ SHOTS = {"phone": (390, 844, 2), "desktop": (1366, 900, 1)}
 
 def take(site: Path, folder: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
+
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     with sync_playwright() as p:
