@@ -29,19 +29,9 @@ from collections.abc import Callable
 import jinja2
 
 from .diagnostics import Diagnostics
-from .pipeline import (
-    Options,
-    Output,
-    Plan,
-    Result,
-    check_paths,
-    output_problem,
-    prepare,
-    produce,
-    settle,
-    template_problem,
-)
+from .pipeline import Options, Output, Result, output_problem
 from .render import Page
+from .stages import Plan, check_paths, prepare, produce, settle, template_problem
 from .state import fingerprint, open_state
 from .write import remove_file, remove_others, replace_file, write_marker, write_site
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .diagnostics import Diagnostics, format_console
 from .load import display_path
-from .pipeline import Options, prepare
+from .pipeline import Options
+from .stages import prepare
 from .state import open_state
 
 

@@ -54,7 +54,7 @@ def placeholders(html_text: str, text_folder: str) -> str:
 
 
 def media_makers(site) -> dict:
-    """Each media file's output path, with what copies it (pipeline.Plan.whole_model_makers)."""
+    """Each media file's output path, with what copies it (stages.Plan.whole_model_makers)."""
     return {path: partial(copy, path=path) for path in site.media}
 
 

@@ -1,0 +1,204 @@
+"""The stages of a build between the content and the write: the model and the plan of every
+output (`prepare`), then the outputs made or kept (`produce`). pipeline.build runs them in order;
+devbuild.py runs them for the dev server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import jinja2
+
+from . import languages, model as m
+from .diagnostics import Diagnostics
+from .i18n import load_catalogues
+from .links import check_relative_links
+from .load import display_path, load_content
+from .media import media_makers
+from .pipeline import Options, Output
+from .publish import publish_makers
+from .render import Page, Renderer, plan_pages, render_pages, render_whole
+from .resolve import resolve
+from .search import search_files
+from .state import BuildState
+from .track import Values
+from .urls import UrlPolicy, normalise_base_url
+
+FINGERPRINTED = (".css", ".js")
+
+
+@dataclass
+class Plan:
+    """A build's model and what it will write, before anything is rendered."""
+
+    site: m.Site
+    policy: UrlPolicy
+    pages: list[Page]
+    static: dict[str, bytes]  # output path -> bytes (collect_static)
+    renderer: Renderer
+    values: Values  # the digest of each value of this model a page may read
+    state: BuildState  # whose tables remember the search index's tokens
+
+    def whole_model_makers(self) -> dict[str, Callable]:
+        """Search indexes, feeds, sitemap, data exports and media files: each path, with what makes it from a
+        (recorded) view of the model. A maker may make several files (a group, named by the
+        path it is listed under): the search index makes every language's parts at once."""
+        search = self.policy.search_index(self.site.settings.languages[0])
+        makers = {
+            search: partial(search_files, policy=self.policy, state=self.state, catalogues=self.renderer.catalogues)
+        }
+        return makers | publish_makers(self.site, self.policy) | media_makers(self.site)
+
+    def make_files(self, path: str, target: Page | Callable) -> tuple[dict[str, bytes], frozenset]:
+        """The files of an output (a page, a whole-model file, or a maker's group) by path, and
+        what their making read."""
+        if isinstance(target, Page):
+            data, reads = self.renderer.render(target)
+            return {path: data}, reads
+        data, reads = render_whole(self.site, target)
+        return (data if isinstance(data, dict) else {path: data}), reads
+
+
+def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.Site | None, Plan | None]:
+    """The model and every page planned; (model or None, None) when something is broken."""
+    site = resolve(load_content(options.content, diags, state), diags, state, options.jobs)
+    catalogues = load_catalogues(options.templates, diags, site.settings.languages if site else languages.codes())
+    if site is None or diags.errors:
+        return site, None
+    policy = UrlPolicy(
+        offline=options.offline,
+        base_url=normalise_base_url(options.base_url) or site.settings.base_url,
+        root_language=site.settings.languages[0],
+    )
+    static = collect_static(options.static)
+    renderer = Renderer(site, policy, options.templates, catalogues, _asset_names(static))
+    plan = Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site), state)
+    outputs = {page.path for page in plan.pages} | set(static) | set(plan.whole_model_makers())
+    built = [link for link in site.relative_links if link.lang in site.settings.languages]
+    check_relative_links(built, policy.page, outputs, diags)
+    return site, plan
+
+
+def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState) -> Output | None:
+    """Every output file in memory, but those the folder holds already as this build would make
+    them (state.py); None when a path collides or a template fails."""
+    makers = plan.whole_model_makers()
+    check_paths(plan.pages, plan.static | makers, diags)
+    if diags.errors:
+        return None
+    kept = reusable(plan, options, state)
+    todo = [page for page in plan.pages if page.path not in kept]
+    groups = {path: state.groups.get(path, (path,)) for path in makers}
+    try:
+        made = render_pages(plan.renderer, todo, options.jobs, progress=options.progress, keep=state.intern)
+        for path, make in makers.items():
+            if not kept.issuperset(groups[path]):
+                group, found = plan.make_files(path, make)
+                groups[path], reads = tuple(group), state.intern(found)
+                made.update((member, (data, reads)) for member, data in group.items())
+    except jinja2.TemplateError as err:
+        template_problem(err, options.templates, diags)
+        return None
+    files: dict[str, bytes | None] = dict(plan.static)
+    files.update(
+        (path, made[path][0] if path in made else None)
+        for path in [*(p.path for p in plan.pages), *(m for group in groups.values() for m in group)]
+    )
+    records: dict[str, tuple[str, array | None]] = {
+        path: (hashlib.sha256(data).hexdigest(), state.intern(frozenset())) for path, data in plan.static.items()
+    }
+    records.update((path, (hashlib.sha256(data).hexdigest(), reads)) for path, (data, reads) in made.items())
+    reused = {path: state.outputs[path].hash for path in kept if path in files}
+    # a group's files made again as they were: kept (their reads are recorded anew)
+    reused.update(
+        (path, digest)
+        for path, (digest, _) in records.items()
+        if path in made and state.holds(options.out, path) and state.outputs[path].hash == digest
+    )
+    for path in reused:
+        files[path] = None
+    records.update((path, (digest, None)) for path, digest in reused.items() if path not in made)
+    return Output(
+        files,
+        records,
+        reused,
+        len(plan.pages),
+        len(todo),
+        groups={path: group for path, group in groups.items() if group != (path,)},
+    )
+
+
+def reusable(plan: Plan, options: Options, state: BuildState) -> set[str]:
+    """The outputs the folder holds as they were written, none of whose reads has changed."""
+    if not state.outputs or state.policy != repr(plan.policy):
+        return set()
+    return state.reusable(options.out, plan.values)
+
+
+def settle(options: Options, site: m.Site | None, diags: Diagnostics) -> None:
+    """Severities as the settings and --strict set them (diagnostics.py)."""
+    settings = site.settings if site else None
+    diags.settle(options.strict or bool(settings and settings.strict), settings.severity if settings else {})
+
+
+def template_problem(err: jinja2.TemplateError, templates: Path, diags: Diagnostics) -> None:
+    """A template mistake, reported at its template line."""
+    name = getattr(err, "filename", None) or getattr(err, "name", None) or ""
+    line = getattr(err, "lineno", None) or 0
+    tb = err.__traceback__
+    while tb is not None:  # Jinja rewrites tracebacks so template frames carry template lines
+        if tb.tb_frame.f_code.co_filename.startswith(str(templates)):
+            name, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+        tb = tb.tb_next
+    path = Path(name) if Path(name).is_absolute() else templates / name
+    diags.add(display_path(path), line, 0, "template", f"{type(err).__name__}: {err.message}")
+
+
+def collect_static(static: Path) -> dict[str, bytes]:
+    """Static files under assets/, CSS and JS with a content hash in the name (cache forever)."""
+    files = {}
+    for path in sorted(p for p in static.rglob("*") if p.is_file()):
+        rel = path.relative_to(static).as_posix()
+        files.update(_fingerprinted(f"assets/{rel}", path.read_bytes()))
+    return files
+
+
+def _fingerprinted(path: str, data: bytes) -> dict[str, bytes]:
+    stem, dot, suffix = path.rpartition(".")
+    if dot and "." + suffix in FINGERPRINTED:
+        path = f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.{suffix}"
+    return {path: data}
+
+
+def _asset_names(files: dict[str, bytes]) -> dict[str, str]:
+    """Template name ('style.css') -> fingerprinted output path ('assets/style.0a1b2c3d4e.css')."""
+    names = {}
+    for path in files:
+        name = path[len("assets/") :]
+        stem, _, suffix = name.rpartition(".")
+        if "." + suffix in FINGERPRINTED:
+            name = stem.rpartition(".")[0] + "." + suffix
+        names[name] = path
+    return names
+
+
+def check_paths(pages, files: dict, diags: Diagnostics) -> None:
+    """Two things that would write the same file are one clear error, before rendering."""
+    seen: dict[str, object] = {path: "static file" for path in files}
+    for page in pages:
+        if page.path in seen:
+            other = seen[page.path]
+            diags.add(
+                getattr(page.item, "place", m.Place("")).file,
+                0,
+                0,
+                "path-collision",
+                f"two pages would be written to {page.path}",
+                hint=f"the other is {getattr(getattr(other, 'item', None), 'id', other)}",
+            )
+        seen[page.path] = page
