@@ -212,11 +212,13 @@ def test_cached_markdown_still_reports_a_link_to_a_deleted_item(cli, tmp_path):
     assert "initiative:alpha-trade-platform" in found.message and found.line == 13  # body.en
 
 
-def test_a_damaged_build_state_is_ignored(tmp_path):
+@pytest.mark.parametrize("part", ["state", "deps"])
+def test_a_damaged_build_state_is_ignored(part, tmp_path):
+    """The state file, or the file of its reads and tables beside it (state.py)."""
     content = copy_fixture("site", tmp_path)
     cache = tmp_path / "cache"
     build(Options(content=content, out=tmp_path / "one", cache=cache))
-    [stored] = cache.glob("state-*.pickle")
+    [stored] = [p for p in cache.glob("state-*.pickle") if p.name.endswith(".deps.pickle") == (part == "deps")]
     stored.write_bytes(b"not a pickle")
     edit(content / "districts/beta.yaml", "en: Beta", "en: Beta District")
     again = build(Options(content=content, out=tmp_path / "one", cache=cache))
