@@ -87,10 +87,11 @@
     return last - first < MAX_SHARDS ? [first, last, exact] : [first, first, true];
   }
 
-  function loadShards(index, words) {
+  // The shards holding the terms that start with each of `prefixes`, loaded.
+  function loadShards(index, prefixes) {
     const wanted = [];
-    for (const [word, exact] of words) {
-      const [first, last] = shardRange(index, word, exact);
+    for (const prefix of prefixes) {
+      const [first, last] = shardRange(index, prefix, false);
       for (let i = first; i <= last; i++) {
         if (index.terms.has(i)) continue;
         wanted.push(loadPart(index.shards[i][1]).then(function (terms) { index.terms.set(i, terms); }));
@@ -200,10 +201,9 @@
   function search(index, query) {
     const words = Array.from(new Set(tokens(query)));
     if (!words.length) return Promise.resolve([]);
-    const wanted = words.map(function (w) { return [w, false]; });
-    return loadShards(index, wanted).then(function () {
+    return loadShards(index, words).then(function () {
       const typos = words.filter(function (w) { return fuzzyWord(w) && !matchesOf(index, w, false).size; });
-      return loadShards(index, typos.map(function (w) { return [w.slice(0, 2), false]; }));
+      return loadShards(index, typos.map(function (w) { return w.slice(0, 2); }));
     }).then(function () {
       let scores = null;
       for (const word of words) {
@@ -225,7 +225,7 @@
     });
   }
 
-  // The results from `from` to `to` with their docs: [{doc: [kind, title, …], terms}].
+  // The results with their docs loaded: [{doc: [kind, title, …], terms}].
   function withDocs(index, results) {
     return loadDocs(index, results.map(function (r) { return r.doc; })).then(function (docs) {
       return results.map(function (r) { return { doc: docs.get(r.doc), terms: r.terms }; });
