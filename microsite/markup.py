@@ -23,6 +23,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
 
 from .diagnostics import Diagnostics
 from .kinds import BY_NAME
@@ -206,6 +207,15 @@ def _scheme(url: str) -> str | None:
     cleaned = re.sub(r"[\x00-\x20]", "", unescape(url)).lower()  # as a browser reads `&#58;`
     match = re.match(r"^([a-z][a-z0-9+.-]*):", cleaned)
     return match.group(1) if match else None
+
+
+_CITE_SUP = re.compile(r'<sup class="cite">.*?</sup>', re.DOTALL)
+
+
+def plain_text(html: str) -> str:
+    """A converted text as plain text on one line: citation markers left out (their numbers exist
+    only on a page), tags stripped, Chinese line breaks joined."""
+    return join_cjk_text(Markup(_CITE_SUP.sub("", html)).striptags())
 
 
 class _Citations(InlineProcessor):

@@ -26,7 +26,7 @@ from . import model as m
 from .i18n import Catalogue
 from .kinds import BY_FOLDER, BY_NAME, KINDS, MENU
 from .languages import TABLE as LANGUAGES
-from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, LABEL, PLACEHOLDER, join_cjk_text
+from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, LABEL, PLACEHOLDER, join_cjk_text, plain_text
 from .media import PLACEHOLDER as MEDIA_PLACEHOLDER
 from .palette import stylesheet_path
 from .svg import Region, bar_chart, district_map
@@ -560,7 +560,7 @@ def _first_sentence(html: str) -> str:
     """The first sentence of a text's first paragraph (headings are not summaries), without
     markup, on one line and at most SUMMARY_CHARS long."""
     paragraph = _FIRST_PARAGRAPH.search(html)
-    text = join_cjk_text(Markup(paragraph.group(1) if paragraph else html).striptags())
+    text = plain_text(paragraph.group(1) if paragraph else html)
     first = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
     if len(first) <= SUMMARY_CHARS:
         return first

@@ -37,11 +37,9 @@ import re
 import zlib
 from itertools import repeat
 
-from markupsafe import Markup
-
 from . import languages, model as m
 from .kinds import SEARCHED
-from .markup import join_cjk_text
+from .markup import plain_text
 from .urls import UrlPolicy
 
 TITLE, OTHER, BODY = 4, 2, 1
@@ -139,7 +137,7 @@ def _item_tokens(item, state) -> tuple[dict[str, tuple[str, ...]], tuple[str, ..
     kept = state.get("search", key)
     if kept is None:
         name_tokens = {lang: " ".join(dict.fromkeys(tokens(v))) for lang, v in names.items()}
-        body = " ".join(dict.fromkeys(tokens(" ".join(Markup(t).striptags() for t in texts))))
+        body = " ".join(dict.fromkeys(tokens(" ".join(plain_text(t) for t in texts))))
         kept = (name_tokens, body)
         state.put("search", key, kept)
     name_tokens, body = kept
@@ -219,8 +217,7 @@ def _doc(item, lang: str, policy: UrlPolicy) -> list:
 
 def _snippet(texts: list[m.Text], lang: str) -> str:
     """The start of the item's own text in `lang`, on one line, tags stripped."""
-    text = " ".join(Markup(t.pick(lang)[0]).striptags() for t in texts[:1])
-    return join_cjk_text(text)[:SNIPPET_CHARS]
+    return " ".join(plain_text(t.pick(lang)[0]) for t in texts[:1])[:SNIPPET_CHARS]
 
 
 def _name(item) -> m.Text:
