@@ -1,7 +1,7 @@
 // Filters on the initiatives page (templates/partials/filters.html): hide the initiatives that
 // do not match the chosen district, zone, theme, batch and words, count the ones left into the
 // district × theme matrix, and keep the choice in the address so that it can be shared and the
-// back button undoes it. Without JavaScript the form stays hidden and everything is shown.
+// back button undoes it. Without JavaScript the form is hidden (style.css) and everything is shown.
 (function () {
   "use strict";
 
@@ -112,6 +112,5 @@
   }
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   window.addEventListener("popstate", fromAddress);
-  form.hidden = false;
   fromAddress();
 })();
