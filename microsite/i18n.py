@@ -45,10 +45,22 @@ class Catalogue:
         return self.strings.get(LANGUAGE_NAME + code) or languages.row(code).name
 
     def date(self, value: dt.date) -> str:
-        return format_date(value, format="long", locale=languages.row(self.lang).babel)
+        return _date(value, languages.row(self.lang).babel)
 
     def number(self, value: float) -> str:
-        return format_decimal(value, locale=languages.row(self.lang).babel)
+        return _number(value, languages.row(self.lang).babel)
+
+
+# Formatting is pure, and slow next to a look-up: the long lists of a large site show the same
+# dates and counts thousands of times (Babel's version is in the build state's fingerprint).
+@functools.lru_cache(maxsize=8192, typed=True)
+def _date(value: dt.date, locale: str) -> str:
+    return format_date(value, format="long", locale=locale)
+
+
+@functools.lru_cache(maxsize=8192, typed=True)
+def _number(value: float, locale: str) -> str:
+    return format_decimal(value, locale=locale)
 
 
 def load_catalogues(templates: Path, diags: Diagnostics, langs: tuple[str, ...]) -> dict[str, Catalogue]:

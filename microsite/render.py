@@ -81,30 +81,38 @@ def render_pages(
     chunk: int = 64,
     progress=None,
     keep: Callable[[frozenset], Any] = frozenset,
-) -> dict[str, tuple[bytes, Any]]:
+    meanwhile: Callable[[], Any] | None = None,
+) -> tuple[dict[str, tuple[bytes, Any]], Any]:
     """Render pages, in parallel across processes when there are many (the model is read-only):
-    path -> (bytes, keep(what the page read)), kept as each batch arrives. `progress(done, total)`
-    is called after every `chunk` pages."""
+    path -> (bytes, keep(what the page read)), kept as each batch arrives, and what `meanwhile()`
+    returned: it runs in this process while the workers render, so a few pages (an edit's) are
+    worth the workers when there is other work to overlap them with. `progress(done, total)` is
+    called after every batch of pages."""
     global _WORK
     total = len(pages)
-    parallel = jobs > 1 and len(pages) >= 4 * chunk and "fork" in multiprocessing.get_all_start_methods()
+    many = len(pages) >= 4 * chunk
+    parallel = jobs > 1 and (many or (meanwhile and pages)) and "fork" in multiprocessing.get_all_start_methods()
     out: dict[str, tuple[bytes, Any]] = {}
-    if parallel:
+    if parallel and many:
         # One page of each template here first: that compiles it and every template it extends,
         # imports or includes, once, for the workers forked next and for this process's later
         # builds (the dev server's).
         firsts = {page.template: page for page in reversed(pages)}.values()
         out.update(_kept(keep, [(page.path, renderer.render(page)) for page in firsts]))
         pages = [page for page in pages if page.path not in out]
+    if parallel and not many:
+        chunk = 1  # an edit's pages: a few of them (the indexes) are most of the work
     ranges = [(i, i + chunk) for i in range(0, len(pages), chunk)]
     _WORK = (renderer, pages)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) if parallel else contextlib.nullcontext() as pool:
-            for batch in pool.imap(_render_range, ranges) if pool else map(_render_range, ranges):
+            batches = pool.imap(_render_range, ranges) if pool else map(_render_range, ranges)
+            beside = meanwhile() if meanwhile else None  # map is lazy: sequentially, this comes first
+            for batch in batches:
                 out.update(_kept(keep, batch))
                 if progress:
                     progress(len(out), total)
-            return out
+            return out, beside
     finally:
         _WORK = ()
 
@@ -532,7 +540,8 @@ class _PageHelpers:
         return self.t.date(value)
 
     def time(self, value) -> Markup:
-        return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), self.t.date(value))
+        # an f-string, not Markup.format: lists call this for every row (an ISO date needs no escaping)
+        return Markup(f'<time datetime="{value.isoformat()}">{escape(self.t.date(value))}</time>')
 
     def number(self, value) -> str:
         return self.t.number(value)

@@ -94,13 +94,23 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
     kept = reusable(plan, options, state)
     todo = [page for page in plan.pages if page.path not in kept]
     groups = {path: state.groups.get(path, (path,)) for path in makers}
-    try:
-        made = render_pages(plan.renderer, todo, options.jobs, progress=options.progress, keep=state.intern)
+
+    def make_whole() -> dict[str, tuple[bytes, array]]:
+        """The whole-model files to make again (made here while workers render the pages: their
+        tokens go to the state's tables, which live in this process)."""
+        made = {}
         for path, make in makers.items():
             if not kept.issuperset(groups[path]):
                 group, found = plan.make_files(path, make)
                 groups[path], reads = tuple(group), state.intern(found)
                 made.update((member, (data, reads)) for member, data in group.items())
+        return made
+
+    try:
+        made, whole = render_pages(
+            plan.renderer, todo, options.jobs, progress=options.progress, keep=state.intern, meanwhile=make_whole
+        )
+        made.update(whole)
     except jinja2.TemplateError as err:
         template_problem(err, options.templates, diags)
         return None
