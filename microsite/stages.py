@@ -98,7 +98,7 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
     def make_whole() -> dict[str, tuple[bytes, array]]:
         """The whole-model files to make again (made here while workers render the pages: their
         tokens go to the state's tables, which live in this process)."""
-        made = {}
+        made: dict[str, tuple[bytes, array]] = {}
         for path, make in makers.items():
             if not kept.issuperset(groups[path]):
                 group, found = plan.make_files(path, make)
