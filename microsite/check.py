@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .diagnostics import Diagnostic, Diagnostics, format_console, format_github, report_json, summary
-from .load import display_path
+from .paths import display_path
 from .pipeline import Options, build
 from .project import site_options
 

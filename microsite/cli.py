@@ -20,10 +20,9 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import Diagnostics, format_console, format_github, printable, report_json, summary
-from .load import display_path, folder_problem
+from .paths import display_path, folder_problem
 from .pipeline import build
 from .project import add_site_options, find_site, locate, site_options
-from .urls import url_problem
 from .write import marker_file_digest, output_lock, remove_standby
 
 EPILOG = """exit codes: 0 built, 1 content problems (every one is listed as file:line:column) or a
@@ -163,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _usage_problem(args) -> str:
     """What is wrong with the options of a build, before anything is read ("" when nothing)."""
+    # imported here: urls.py imports the kinds and the model, which a build with nothing to do never needs
+    from .urls import url_problem
+
     problem = url_problem(args.base_url, "base") if args.base_url is not None else ""
     if problem:
         return f"--base-url '{args.base_url}': the URL {problem}"

@@ -7,7 +7,7 @@ writes nothing: the answer is the state's own rule, applied to one file.
 from __future__ import annotations
 
 from .diagnostics import Diagnostics, format_console
-from .load import display_path
+from .paths import display_path
 from .pipeline import Options
 from .stages import prepare
 from .state import open_state

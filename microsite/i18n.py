@@ -22,7 +22,7 @@ from babel.numbers import format_decimal
 
 from . import languages
 from .diagnostics import Diagnostics
-from .load import display_path
+from .paths import display_path
 
 LANGUAGE_NAME = "language."  # + a code: that language's name in the catalogue's
 _KEY_USE = re.compile(r"""\bt\(\s*["']([a-z0-9_.-]+)["']""")

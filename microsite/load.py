@@ -7,8 +7,6 @@ diagnostic at their place. Every value's line and column is kept for the later s
 
 from __future__ import annotations
 
-import errno
-import functools
 import os
 import pickle
 import re
@@ -19,6 +17,7 @@ import yaml
 
 from .diagnostics import Diagnostics
 from .kinds import BY_FOLDER
+from .paths import display_path, folder_problem
 from .state import BuildState
 
 _Loader: type[yaml.CSafeLoader | yaml.SafeLoader]
@@ -77,24 +76,6 @@ class _YamlProblem(Exception):
         self.line: int
         self.column: int
         self.line, self.column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-
-
-def display_path(path: Path) -> str:
-    """A path as diagnostics show it: relative to the working folder when below it."""
-    path = _resolved(path.parent, os.getcwd()) / path.name  # the link's own name, not its target
-    try:
-        return str(path.relative_to(_resolved(Path("."), os.getcwd())))
-    except ValueError:
-        return str(path)
-
-
-@functools.lru_cache(maxsize=1024)
-def _resolved(folder: Path, cwd: str) -> Path:
-    """A folder resolved once per working folder: every file of a content folder shares it."""
-    try:
-        return folder.resolve()
-    except RuntimeError:  # a link loop (Python 3.11): shown as written
-        return Path(os.path.abspath(folder))
 
 
 def load_content(root: Path, diags: Diagnostics, state: BuildState | None = None) -> Content:
@@ -188,17 +169,6 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, 
             else:  # reported already; references to it must not be reported again
                 unreadable.add((folder.name, path.stem))
     return items
-
-
-def folder_problem(folder: Path) -> str:
-    """Why `folder` cannot be read as a folder ("" when it can), completing "the folder …"."""
-    try:
-        folder.resolve(strict=True)
-    except RuntimeError:  # Python 3.11's word for a link loop; later versions raise ELOOP
-        return "is a symbolic-link loop"
-    except OSError as err:
-        return "is a symbolic-link loop" if err.errno == errno.ELOOP else "does not exist"
-    return "" if folder.is_dir() else "is not a folder"
 
 
 def _listing(folder: Path, diags: Diagnostics) -> list[os.DirEntry] | None:

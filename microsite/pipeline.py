@@ -16,13 +16,16 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import model as m
 from .diagnostics import Diagnostics
-from .load import display_path
+from .paths import display_path
 from .project import theme_folder, user_cache
 from .state import BuildState, open_state, scan_inputs
 from .write import WriteStats, out_dir_problem, write_site
+
+if TYPE_CHECKING:  # see the docstring: a build with nothing to do does not import the model
+    from . import model as m
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository, or the installed package's folder
 

@@ -14,7 +14,7 @@ import functools
 import json
 import multiprocessing
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,12 +66,15 @@ def plan_pages(site: m.Site, policy: UrlPolicy) -> list[Page]:
     return pages
 
 
-_WORK: tuple = ()  # (renderer, pages) a forked worker inherits; only indices cross processes
+_WORK: tuple = ()  # (renderer, pages, calls) a forked worker inherits; only indices cross processes
 
 
-def _render_range(bounds: tuple[int, int]) -> list[tuple[str, tuple[bytes, frozenset]]]:
-    renderer, pages = _WORK
-    return [(page.path, renderer.render(page)) for page in pages[bounds[0] : bounds[1]]]
+def _run(task: tuple) -> tuple:
+    """One task: ("pages", start, end) renders those pages, ("call", i) runs calls[i]."""
+    renderer, pages, calls = _WORK
+    if task[0] == "call":
+        return task, calls[task[1]]()
+    return task, [(page.path, renderer.render(page)) for page in pages[task[1] : task[2]]]
 
 
 def render_pages(
@@ -82,16 +85,19 @@ def render_pages(
     progress=None,
     keep: Callable[[frozenset], Any] = frozenset,
     meanwhile: Callable[[], Any] | None = None,
-) -> tuple[dict[str, tuple[bytes, Any]], Any]:
-    """Render pages, in parallel across processes when there are many (the model is read-only):
-    path -> (bytes, keep(what the page read)), kept as each batch arrives, and what `meanwhile()`
-    returned: it runs in this process while the workers render, so a few pages (an edit's) are
-    worth the workers when there is other work to overlap them with. `progress(done, total)` is
-    called after every batch of pages."""
+    elsewhere: Sequence[Callable[[], Any]] = (),
+) -> tuple[dict[str, tuple[bytes, Any]], Any, list]:
+    """Render pages, in parallel across processes when there is enough to share (the model is
+    read-only): path -> (bytes, keep(what the page read)), kept as each batch arrives; what
+    `meanwhile()` returned, run in this process while the workers render; and what each of
+    `elsewhere` returned, run by the workers like the pages (a whole-model file: its data
+    comes back by pickle). So an edit's few pages are worth the workers when there is other
+    work to overlap them with. `progress(done, total)` is called after every batch of pages."""
     global _WORK
     total = len(pages)
     many = len(pages) >= 4 * chunk
-    parallel = jobs > 1 and (many or (meanwhile and pages)) and "fork" in multiprocessing.get_all_start_methods()
+    others = meanwhile is not None or bool(elsewhere)
+    parallel = jobs > 1 and (many or others) and "fork" in multiprocessing.get_all_start_methods()
     out: dict[str, tuple[bytes, Any]] = {}
     if parallel and many:
         # One page of each template here first: that compiles it and every template it extends,
@@ -102,17 +108,22 @@ def render_pages(
         pages = [page for page in pages if page.path not in out]
     if parallel and not many:
         chunk = 1  # an edit's pages: a few of them (the indexes) are most of the work
-    ranges = [(i, i + chunk) for i in range(0, len(pages), chunk)]
-    _WORK = (renderer, pages)
+    tasks: list[tuple] = [("call", i) for i in range(len(elsewhere))]  # first: each is longer than a page
+    tasks += [("pages", i, i + chunk) for i in range(0, len(pages), chunk)]
+    called: list = [None] * len(elsewhere)
+    _WORK = (renderer, pages, elsewhere)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) if parallel else contextlib.nullcontext() as pool:
-            batches = pool.imap(_render_range, ranges) if pool else map(_render_range, ranges)
+            done = pool.imap(_run, tasks) if pool else map(_run, tasks)
             beside = meanwhile() if meanwhile else None  # map is lazy: sequentially, this comes first
-            for batch in batches:
-                out.update(_kept(keep, batch))
+            for task, found in done:
+                if task[0] == "call":
+                    called[task[1]] = found
+                    continue
+                out.update(_kept(keep, found))
                 if progress:
                     progress(len(out), total)
-            return out, beside
+            return out, beside, called
     finally:
         _WORK = ()
 

@@ -17,8 +17,9 @@ from . import languages, media, model as m
 from .diagnostics import Diagnostics
 from .kinds import BUILD_ORDER, BY_FOLDER, BY_NAME, KINDS
 from .links import RelativeLink, relative_links
-from .load import Content, RawItem, display_path
+from .load import Content, RawItem
 from .markup import CITATION, Context, Converter, Placer
+from .paths import display_path
 from .schema import check_id, dotted, fields_of, valid_part, validate
 from .state import BuildState
 from .svg import load_shapes

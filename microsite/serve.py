@@ -48,7 +48,7 @@ from tornado.platform.asyncio import BaseAsyncIOLoop
 
 from .devbuild import DevBuild
 from .diagnostics import Diagnostic, format_console, summary
-from .load import display_path
+from .paths import display_path
 from .pipeline import Options
 from .project import site_options
 from .state import PACKAGE

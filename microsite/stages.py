@@ -18,8 +18,9 @@ from . import languages, model as m
 from .diagnostics import Diagnostics
 from .i18n import load_catalogues
 from .links import check_relative_links
-from .load import display_path, load_content
+from .load import load_content
 from .media import media_makers
+from .paths import display_path
 from .pipeline import Options, Output
 from .publish import publish_makers
 from .render import Page, Renderer, plan_pages, render_pages, render_whole
@@ -48,11 +49,13 @@ class Plan:
         """Search indexes, feeds, sitemap, data exports and media files: each path, with what makes it from a
         (recorded) view of the model. A maker may make several files (a group, named by the
         path it is listed under): the search index makes every language's parts at once."""
-        search = self.policy.search_index(self.site.settings.languages[0])
-        makers = {
-            search: partial(search_files, policy=self.policy, state=self.state, catalogues=self.renderer.catalogues)
-        }
-        return makers | publish_makers(self.site, self.policy) | media_makers(self.site)
+        search = partial(search_files, policy=self.policy, state=self.state, catalogues=self.renderer.catalogues)
+        return {self.search_path(): search} | publish_makers(self.site, self.policy) | media_makers(self.site)
+
+    def search_path(self) -> str:
+        """The search index's entry: its maker keeps the items' tokens in the build state's
+        tables, so it runs in the build's own process; the other makers may run in a worker."""
+        return self.policy.search_index(self.site.settings.languages[0])
 
     def make_files(self, path: str, target: Page | Callable) -> tuple[dict[str, bytes], frozenset]:
         """The files of an output (a page, a whole-model file, or a maker's group) by path, and
@@ -95,22 +98,33 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
     todo = [page for page in plan.pages if page.path not in kept]
     groups = {path: state.groups.get(path, (path,)) for path in makers}
 
-    def make_whole() -> dict[str, tuple[bytes, array]]:
-        """The whole-model files to make again (made here while workers render the pages: their
-        tokens go to the state's tables, which live in this process)."""
+    again = [path for path in makers if not kept.issuperset(groups[path])]
+    here = [path for path in again if path == plan.search_path()]
+    away = [path for path in again if path not in here]
+
+    def files_of(path: str, group: dict[str, bytes], found: frozenset) -> dict[str, tuple[bytes, array]]:
+        groups[path], reads = tuple(group), state.intern(found)
+        return {member: (data, reads) for member, data in group.items()}
+
+    def make_here() -> dict[str, tuple[bytes, array]]:
         made: dict[str, tuple[bytes, array]] = {}
-        for path, make in makers.items():
-            if not kept.issuperset(groups[path]):
-                group, found = plan.make_files(path, make)
-                groups[path], reads = tuple(group), state.intern(found)
-                made.update((member, (data, reads)) for member, data in group.items())
+        for path in here:
+            made.update(files_of(path, *plan.make_files(path, makers[path])))
         return made
 
     try:
-        made, whole = render_pages(
-            plan.renderer, todo, options.jobs, progress=options.progress, keep=state.intern, meanwhile=make_whole
+        made, whole, elsewhere = render_pages(
+            plan.renderer,
+            todo,
+            options.jobs,
+            progress=options.progress,
+            keep=state.intern,
+            meanwhile=make_here,
+            elsewhere=[partial(plan.make_files, path, makers[path]) for path in away],
         )
         made.update(whole)
+        for path, (group, found) in zip(away, elsewhere, strict=True):
+            made.update(files_of(path, group, found))
     except jinja2.TemplateError as err:
         template_problem(err, options.templates, diags)
         return None

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
 import os
 import pickle
 import stat
@@ -39,9 +38,12 @@ import time
 from array import array
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, Diagnostics
-from .track import Key, Values
+
+if TYPE_CHECKING:  # the no-change check needs neither the model nor its views
+    from .track import Key, Values
 
 PACKAGE = Path(__file__).resolve().parent
 FORMAT = 3  # of the state file: another format is read as no state
@@ -90,9 +92,30 @@ def code_digest() -> str:
 
 @functools.cache
 def library_versions() -> str:
-    """Every installed distribution with its version: any of them may shape the output."""
-    found = {(d.metadata["Name"] or "").lower(): d.version for d in importlib.metadata.distributions()}
+    """Every installed distribution with its version: any of them may shape the output. Read
+    from the names of their metadata folders (`name-version.dist-info`), as Python finds them
+    along sys.path: parsing every distribution's metadata took longer than the rest of a build
+    that finds nothing changed."""
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for name in names:
+            stem, dot, suffix = name.rpartition(".")
+            if dot and suffix in ("dist-info", "egg-info"):
+                dist, _, version = stem.partition("-")  # names in these folders spell "-" as "_"
+                version = version.split("-")[0] or _metadata_version(os.path.join(folder or ".", name))
+                found.setdefault(dist.lower().replace("-", "_").replace(".", "_"), version)
     return ";".join(f"{name}=={version}" for name, version in sorted(found.items()))
+
+
+def _metadata_version(folder: str) -> str:
+    """The version a metadata folder without one in its name holds (an egg-info of a development install)."""
+    import importlib.metadata
+
+    return importlib.metadata.PathDistribution(Path(folder)).version or ""
 
 
 def fingerprint(options) -> dict[str, str]:
