@@ -14,6 +14,7 @@ import functools
 import json
 import multiprocessing
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +97,10 @@ def render_pages(
     global _WORK
     total = len(pages)
     many = len(pages) >= 4 * chunk
-    others = meanwhile is not None or bool(elsewhere)
+    # Forked for the work beside a few pages only from a process with no other thread: a fork
+    # copies the locks another thread may hold (the dev server's watcher, a browser driver) and
+    # a worker that needs one waits for ever.
+    others = (meanwhile is not None or bool(elsewhere)) and threading.active_count() == 1
     parallel = jobs > 1 and (many or others) and "fork" in multiprocessing.get_all_start_methods()
     out: dict[str, tuple[bytes, Any]] = {}
     if parallel and many:
