@@ -97,16 +97,16 @@ def library_versions() -> str:
     along sys.path: parsing every distribution's metadata took longer than the rest of a build
     that finds nothing changed."""
     found: dict[str, str] = {}
-    for folder in sys.path:
+    for folder in (entry or "." for entry in sys.path):
         try:
-            names = os.listdir(folder or ".")
+            names = os.listdir(folder)
         except OSError:
             continue
         for name in names:
             stem, dot, suffix = name.rpartition(".")
             if dot and suffix in ("dist-info", "egg-info"):
                 dist, _, version = stem.partition("-")  # names in these folders spell "-" as "_"
-                version = version.split("-")[0] or _metadata_version(os.path.join(folder or ".", name))
+                version = version.split("-")[0] or _metadata_version(os.path.join(folder, name))
                 found.setdefault(dist.lower().replace("-", "_").replace(".", "_"), version)
     return ";".join(f"{name}=={version}" for name, version in sorted(found.items()))
 

@@ -70,6 +70,23 @@ def page(out: Path, path: str):
     return lxml_html.fromstring((out / path).read_bytes())
 
 
+# An init script recording the page's layout shifts (the browser's own measure, as in Core Web
+# Vitals) as [start time, score]; `shifted(tab, since)` sums those from a time on.
+LAYOUT_SHIFTS = """window.__shifts = []; new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) window.__shifts.push([entry.startTime, entry.value]); })
+  .observe({type: 'layout-shift', buffered: true});"""
+
+
+def shifted(tab, since: float = 0.0) -> float:
+    """The layout shift summed from `since` (the page's performance.now()), once two more frames
+    have been drawn, so that shifts of the last one are reported."""
+    return tab.evaluate(
+        """since => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() =>
+          done(window.__shifts.filter(([at]) => at >= since).reduce((sum, [, value]) => sum + value, 0)))))""",
+        since,
+    )
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's headless Chromium driven by Playwright (installed by `make test`)."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import LAYOUT_SHIFTS, shifted
+
 # One page of every template, as paths below the language's root ("" is the home page).
 PAGES = [
     "",
@@ -67,15 +69,11 @@ def test_no_page_scrolls_sideways_the_header_is_short_and_lines_are_readable(bro
         assert max(headers) - min(headers) <= 1, headers
 
 
-# Layout shift (the browser's own measure, as in Core Web Vitals) summed over a page's loading.
-# A script that reveals a form above the content, or an aside placed before the text it follows
-# on phones, scored 0.04 to 0.16; a slow device painting a page before the parser reaches its end
-# can still move a table's columns a little (up to 0.018 seen with the CPU slowed 20 times).
+# Layout shift summed over a page's loading. A script that reveals a form above the content, or
+# an aside placed before the text it follows on phones, scored 0.04 to 0.16; a slow device
+# painting a page before the parser reaches its end can still move a table's columns a little
+# (up to 0.018 seen with the CPU slowed 20 times).
 SHIFT_MAX = 0.02
-SHIFTS = """window.__shift = 0; new PerformanceObserver(list => {
-  for (const entry of list.getEntries()) window.__shift += entry.value; })
-  .observe({type: 'layout-shift', buffered: true});"""
-AFTER_TWO_FRAMES = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(window.__shift))))"
 
 
 @pytest.mark.parametrize("width", [390, 1366])
@@ -84,9 +82,9 @@ def test_nothing_moves_while_a_page_loads(browser, real_offline, width):
     for lang in ("", "zh"):
         for path in PAGES:
             tab = browser.new_page(viewport={"width": width, "height": 800})  # a first visit: nothing cached
-            tab.add_init_script(SHIFTS)
+            tab.add_init_script(LAYOUT_SHIFTS)
             tab.goto(url(real_offline, lang, path))
-            shift = tab.evaluate(AFTER_TWO_FRAMES)
+            shift = shifted(tab)
             if shift >= SHIFT_MAX:
                 moved[f"{lang}/{path}"] = round(shift, 4)
             tab.close()

@@ -4,7 +4,7 @@ sub-path: the header box's results, keyboard use, the search page, and no reques
 
 from __future__ import annotations
 
-from conftest import results
+from conftest import LAYOUT_SHIFTS, results, shifted
 
 
 def test_a_district_name_lists_its_page_first(tab, site):
@@ -114,18 +114,15 @@ def test_every_result_shows_a_snippet_with_the_matched_words_marked(tab, site):
 
 def test_suggestions_float_over_the_page_without_moving_it(browser, site):
     tab = browser.new_page(viewport={"width": 390, "height": 800})
-    # shifts from the typing on: the page's own loading is test_browser_layout's concern
-    tab.add_init_script("""window.__shift = 0; new PerformanceObserver(list => {
-        for (const entry of list.getEntries()) if (entry.startTime >= window.__typing) window.__shift += entry.value; })
-        .observe({type: 'layout-shift', buffered: true});""")
+    tab.add_init_script(LAYOUT_SHIFTS)
     tab.goto(site.url(""))
     heading = tab.locator("h1").bounding_box()["y"]
-    tab.evaluate("window.__typing = performance.now()")
+    typing = tab.evaluate("performance.now()")  # from here: loading is test_browser_layout's concern
     tab.click("#search-input")
     tab.keyboard.type("trade", delay=20)
     tab.wait_for_selector("#search-listbox li[role=option]")
     tab.wait_for_timeout(200)
-    assert tab.evaluate("window.__shift") == 0
+    assert shifted(tab, since=typing) == 0
     assert tab.locator("h1").bounding_box()["y"] == heading
     tab.close()
 
