@@ -22,7 +22,7 @@ from .diagnostics import Diagnostics
 from .paths import display_path
 from .project import theme_folder, user_cache
 from .state import BuildState, open_state, scan_inputs
-from .write import WriteStats, out_dir_problem, write_site
+from .write import Standby, WriteStats, out_dir_problem, write_site
 
 if TYPE_CHECKING:  # see the docstring: a build with nothing to do does not import the model
     from . import model as m
@@ -66,13 +66,14 @@ class Result:
 
 @dataclass
 class Output:
-    files: dict[str, bytes | None]  # None: the file in the folder is right (its hash: `reused`)
+    files: dict[str, bytes | None]  # None: the file in the folder is right (its hash: `reused`), or placed
     made: dict[str, tuple[str, array | None]]  # path -> (hash, what it read, state.intern'd; None: as before)
     reused: dict[str, str]  # path -> hash of the files kept as they are
     pages: int = 0
     rendered: int = 0
     pending: int = 0  # the dev server's: files left to check, and make if changed (devbuild.py)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a maker's path -> its files
+    placed: dict[str, str] = field(default_factory=dict)  # path -> hash: in the standby already (write.py)
 
 
 def build(options: Options) -> Result:
@@ -94,13 +95,13 @@ def build(options: Options) -> Result:
     from .stages import prepare, produce, settle  # see the module's docstring
 
     site, plan = prepare(options, diags, state)
-    output = produce(plan, options, diags, state) if plan else None
+    output = produce(plan, options, diags, state, Standby(options.out, state.standby_holds).put) if plan else None
     settle(options, site, diags)
     result = Result(diags, site, output)
     if result.ok:
         assert output is not None and plan is not None, "an ok result has an output, made from a plan"
         previous = state.outputs
-        result.stats = write_site(options.out, output.files, output.reused, state.standby_holds)
+        result.stats = write_site(options.out, output.files, output.reused, state.standby_holds, placed=output.placed)
         state.record(options.out, output.made, plan.values, repr(plan.policy), output.groups)
         state.exchanged(previous if result.stats.exchanged else {}, result.stats.linked)
         state.note_result(scan, options.folders(), context, diags, output.pages)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import multiprocessing
 import re
@@ -67,15 +68,25 @@ def plan_pages(site: m.Site, policy: UrlPolicy) -> list[Page]:
     return pages
 
 
-_WORK: tuple = ()  # (renderer, pages, calls) a forked worker inherits; only indices cross processes
+_WORK: tuple = ()  # (renderer, pages, calls, put) a forked worker inherits; only indices cross processes
 
 
 def _run(task: tuple) -> tuple:
     """One task: ("pages", start, end) renders those pages, ("call", i) runs calls[i]."""
-    renderer, pages, calls = _WORK
+    renderer, pages, calls, put = _WORK
     if task[0] == "call":
         return task, calls[task[1]]()
-    return task, [(page.path, renderer.render(page)) for page in pages[task[1] : task[2]]]
+    return task, [_rendered(renderer, page, put) for page in pages[task[1] : task[2]]]
+
+
+def _rendered(renderer: Renderer, page: Page, put: Callable[[str, bytes, str], None] | None) -> tuple:
+    """(path, (bytes, or None once `put` has placed them; their hash; what the page read))."""
+    data, reads = renderer.render(page)
+    digest = hashlib.sha256(data).hexdigest()
+    if put is None:
+        return page.path, (data, digest, reads)
+    put(page.path, data, digest)
+    return page.path, (None, digest, reads)
 
 
 def render_pages(
@@ -87,13 +98,18 @@ def render_pages(
     keep: Callable[[frozenset], Any] = frozenset,
     meanwhile: Callable[[], Any] | None = None,
     elsewhere: Sequence[Callable[[], Any]] = (),
-) -> tuple[dict[str, tuple[bytes, Any]], Any, list]:
+    put: Callable[[str, bytes, str], None] | None = None,
+) -> tuple[dict[str, tuple[bytes | None, str, Any]], Any, list]:
     """Render pages, in parallel across processes when there is enough to share (the model is
-    read-only): path -> (bytes, keep(what the page read)), kept as each batch arrives; what
-    `meanwhile()` returned, run in this process while the workers render; and what each of
-    `elsewhere` returned, run by the workers like the pages (a whole-model file: its data
-    comes back by pickle). So an edit's few pages are worth the workers when there is other
-    work to overlap them with. `progress(done, total)` is called after every batch of pages."""
+    read-only): path -> (bytes, their hash, keep(what the page read)), kept as each batch
+    arrives; what `meanwhile()` returned, run in this process while the workers render; and what
+    each of `elsewhere` returned, run by the workers like the pages (a whole-model file: its
+    data comes back by pickle). So an edit's few pages are worth the workers when there is other
+    work to overlap them with. `progress(done, total)` is called after every batch of pages.
+
+    Given `put(path, bytes, hash)`, the process that renders a page hands its bytes to it at once (the
+    write stage's standby folder, write.py) and keeps None in their place: a large site's pages
+    never gather in one process's memory, nor travel back from the workers."""
     global _WORK
     total = len(pages)
     many = len(pages) >= 4 * chunk
@@ -102,20 +118,20 @@ def render_pages(
     # a worker that needs one waits for ever.
     others = (meanwhile is not None or bool(elsewhere)) and threading.active_count() == 1
     parallel = jobs > 1 and (many or others) and "fork" in multiprocessing.get_all_start_methods()
-    out: dict[str, tuple[bytes, Any]] = {}
+    out: dict[str, tuple[bytes | None, str, Any]] = {}
     if parallel and many:
         # One page of each template here first: that compiles it and every template it extends,
         # imports or includes, once, for the workers forked next and for this process's later
         # builds (the dev server's).
         firsts = {page.template: page for page in reversed(pages)}.values()
-        out.update(_kept(keep, [(page.path, renderer.render(page)) for page in firsts]))
+        out.update(_kept(keep, [_rendered(renderer, page, put) for page in firsts]))
         pages = [page for page in pages if page.path not in out]
     if parallel and not many:
         chunk = 1  # an edit's pages: a few of them (the indexes) are most of the work
     tasks: list[tuple] = [("call", i) for i in range(len(elsewhere))]  # first: each is longer than a page
     tasks += [("pages", i, i + chunk) for i in range(0, len(pages), chunk)]
     called: list = [None] * len(elsewhere)
-    _WORK = (renderer, pages, elsewhere)
+    _WORK = (renderer, pages, elsewhere, put)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) if parallel else contextlib.nullcontext() as pool:
             done = pool.imap(_run, tasks) if pool else map(_run, tasks)
@@ -133,7 +149,7 @@ def render_pages(
 
 
 def _kept(keep, batch: list) -> list:
-    return [(path, (data, keep(reads))) for path, (data, reads) in batch]
+    return [(path, (data, digest, keep(reads))) for path, (data, digest, reads) in batch]
 
 
 def page_path(policy: UrlPolicy, lang: str, kind: str, item_id: str | None) -> str:

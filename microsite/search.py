@@ -34,7 +34,11 @@ import hashlib
 import json
 import operator
 import re
+import sys
 import zlib
+from array import array
+from collections import defaultdict
+from functools import partial
 from itertools import repeat
 
 from . import languages, model as m
@@ -79,13 +83,15 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
     # kinds in the order their results come when they rank equally (kinds.py)
     items = [item for kind in SEARCHED for item in getattr(site, kind.folder)]
     found = [_item_tokens(item, state) for item in items]
-    base: dict[str, list[int]] = {}  # term -> doc * 8 + BODY, or doc * 8 for a name's token
+    # term -> doc * 8 + BODY, or doc * 8 for a name's token; arrays of machine integers, as a
+    # large site has millions of postings
+    base: dict[str, array] = defaultdict(partial(array, "q"))
     for doc, (names, body) in enumerate(found):
         posting = doc * 8 + BODY
         for token in body:
-            base.setdefault(token, []).append(posting)
+            base[token].append(posting)
         for token in {t for toks in names.values() for t in toks}.difference(body):
-            base.setdefault(token, []).append(doc * 8)
+            base[token].append(doc * 8)
     encoded: dict[str, str] = {}  # the base postings as text, shared by the languages
     files: dict[str, bytes] = {}
     for lang in site.settings.languages:
@@ -141,10 +147,12 @@ def _item_tokens(item, state) -> tuple[dict[str, tuple[str, ...]], tuple[str, ..
         kept = (name_tokens, body)
         state.put("search", key, kept)
     name_tokens, body = kept
-    return {lang: tuple(v.split()) for lang, v in name_tokens.items()}, tuple(body.split())
+    # one string per distinct token, however many items hold it
+    by_language = {lang: tuple(map(sys.intern, v.split())) for lang, v in name_tokens.items()}
+    return by_language, tuple(map(sys.intern, body.split()))
 
 
-def _with_names(base: dict[str, list[int]], found: list, lang: str) -> dict[str, list[int]]:
+def _with_names(base: dict[str, array], found: list, lang: str) -> dict[str, array]:
     """The postings of `lang`'s index: the base ones with the TITLE bit where a token is in the
     item's name in `lang` (or the language shown instead) and OTHER where in another language's."""
     terms = dict(base)
@@ -159,13 +167,13 @@ def _with_names(base: dict[str, list[int]], found: list, lang: str) -> dict[str,
                 bit = TITLE  # a name's word found in the title is not also "the other name"
             postings = terms[token]
             if postings is base[token]:
-                postings = terms[token] = list(postings)
+                postings = terms[token] = postings[:]
             at = bisect.bisect_left(postings, doc * 8)
             postings[at] |= bit
     return terms
 
 
-def _encode(postings: list[int]) -> str:
+def _encode(postings: array) -> str:
     """Gaps from the previous doc (small numbers, short text): doc * 8 + fields - previous doc * 8.
     In map() over C functions: an index holds millions of them."""
     gaps = map(operator.sub, postings, [0, *map(operator.and_, postings[:-1], repeat(-8))])

@@ -87,9 +87,16 @@ def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.
     return site, plan
 
 
-def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState) -> Output | None:
-    """Every output file in memory, but those the folder holds already as this build would make
-    them (state.py); None when a path collides or a template fails."""
+def produce(
+    plan: Plan,
+    options: Options,
+    diags: Diagnostics,
+    state: BuildState,
+    put: Callable[[str, bytes, str], None] | None = None,
+) -> Output | None:
+    """Every output file, but those the folder holds already as this build would make them
+    (state.py); None when a path collides or a template fails. Pages are in memory, or, given
+    `put`, handed to it as they are rendered (render_pages; the output lists them as placed)."""
     makers = plan.whole_model_makers()
     check_paths(plan.pages, plan.static | makers, diags)
     if diags.errors:
@@ -102,12 +109,12 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
     here = [path for path in again if path == plan.search_path()]
     away = [path for path in again if path not in here]
 
-    def files_of(path: str, group: dict[str, bytes], found: frozenset) -> dict[str, tuple[bytes, array]]:
+    def files_of(path: str, group: dict[str, bytes], found: frozenset) -> dict[str, tuple[bytes | None, str, array]]:
         groups[path], reads = tuple(group), state.intern(found)
-        return {member: (data, reads) for member, data in group.items()}
+        return {member: (data, hashlib.sha256(data).hexdigest(), reads) for member, data in group.items()}
 
-    def make_here() -> dict[str, tuple[bytes, array]]:
-        made: dict[str, tuple[bytes, array]] = {}
+    def make_here() -> dict[str, tuple[bytes | None, str, array]]:
+        made: dict[str, tuple[bytes | None, str, array]] = {}
         for path in here:
             made.update(files_of(path, *plan.make_files(path, makers[path])))
         return made
@@ -121,6 +128,7 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
             keep=state.intern,
             meanwhile=make_here,
             elsewhere=[partial(plan.make_files, path, makers[path]) for path in away],
+            put=put,
         )
         made.update(whole)
         for path, (group, found) in zip(away, elsewhere, strict=True):
@@ -136,9 +144,9 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
     records: dict[str, tuple[str, array | None]] = {
         path: (hashlib.sha256(data).hexdigest(), state.intern(frozenset())) for path, data in plan.static.items()
     }
-    records.update((path, (hashlib.sha256(data).hexdigest(), reads)) for path, (data, reads) in made.items())
+    records.update((path, (digest, reads)) for path, (_, digest, reads) in made.items())
     reused = {path: state.outputs[path].hash for path in kept if path in files}
-    # a group's files made again as they were: kept (their reads are recorded anew)
+    # files made again as they were: kept (their reads are recorded anew)
     reused.update(
         (path, digest)
         for path, (digest, _) in records.items()
@@ -147,6 +155,7 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
     for path in reused:
         files[path] = None
     records.update((path, (digest, None)) for path, digest in reused.items() if path not in made)
+    placed = {path: digest for path, (data, digest, _) in made.items() if data is None and path not in reused}
     return Output(
         files,
         records,
@@ -154,6 +163,7 @@ def produce(plan: Plan, options: Options, diags: Diagnostics, state: BuildState)
         len(plan.pages),
         len(todo),
         groups={path: group for path, group in groups.items() if group != (path,)},
+        placed=placed,
     )
 
 

@@ -395,7 +395,8 @@ class BuildState:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             for path, value in ((_deps_path(self.path), deps), (self.path, data)):  # the file naming it last
                 temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+                with open(temporary, "wb") as file:  # in frames: never the whole file in memory
+                    pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(temporary, path)
         except OSError:
             pass

@@ -4,6 +4,8 @@ Two folders take turns: the output folder, which readers see, and its *standby* 
 (`.site.standby` for `site`), which holds the site of the build before. A build brings the
 standby up to the new site, writing only the files that differ from what it holds, then exchanges
 the two in a single atomic rename (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames).
+Pages are put into the standby while they are rendered (`Standby`, called by the render workers),
+the rest when the build has made everything (`write_site`).
 The previous site becomes the standby for the next build. A build killed at any moment leaves
 the output folder whole, the old site or the new one; a standby it left half-updated is set
 right by the next build, which trusts a standby file only when the build state (state.py)
@@ -64,32 +66,39 @@ def write_site(
     reused: dict[str, str],
     standby: Callable[[Path, str, str], bool] | None = None,
     in_place: bool = False,
+    placed: dict[str, str] | None = None,
 ) -> WriteStats:
     """Write `files` (output path -> bytes) as the new content of `out`, atomically (or in
     place, see above, when asked and `out` holds a previous build).
 
-    A file given as None is kept as the folder has it; `reused` (path -> hash) holds the files
-    the build state vouches for, these included. `standby(folder, path, hash)` says whether the
-    standby folder holds a file as the build state recorded it (None: trust none of it).
+    A file given as None is kept as the folder has it, or was placed in the standby already
+    (Standby.put); `reused` (path -> hash) holds the files the build state vouches for, `placed`
+    (path -> hash) those placed. `standby(folder, path, hash)` says whether the standby folder
+    holds a file as the build state recorded it (None: trust none of it).
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    placed = placed or {}
     hashes = {
-        path: reused[path] if data is None else hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())
+        path: (placed.get(path) or reused[path]) if data is None else hashlib.sha256(data).hexdigest()
+        for path, data in sorted(files.items())
     }
     marker = {"files": hashes}
     if in_place and (out / MARKER).is_file():
+        assert not placed, "a build in place writes no standby"
         return _update_in_place(out, files, hashes, reused, marker)
-    if all(reused.get(path) == digest for path, digest in hashes.items()) and read_marker(out) == marker:
+    if not placed and all(reused.get(path) == d for path, d in hashes.items()) and read_marker(out) == marker:
         return WriteStats(unchanged=len(hashes), marker=marker_file_digest(out))  # already this site
     spare = standby_folder(out)
     spare.mkdir(exist_ok=True)
-    stats = WriteStats()
+    stats = WriteStats(written=len(placed))
     present = _files_below(spare)
     for path in sorted(present - set(hashes) - {MARKER}):
         remove_file(spare, path)
     holds = standby or (lambda folder, path, digest: False)
     for path, digest in hashes.items():
+        if path in placed:
+            continue
         if path in present and holds(spare, path, digest):
             stats.unchanged += 1
             continue
@@ -105,6 +114,24 @@ def write_site(
     stats.marker = write_marker(spare, marker)
     stats.exchanged = _swap(spare, out)
     return stats
+
+
+class Standby:
+    """The standby folder of `out` as a place to put files while they are made (render_pages
+    calls `put` in its workers), before write_site finishes the folder and exchanges it: a
+    killed or failed build leaves the output folder as it was, and the standby half updated,
+    which the next build sets right (see above). A file the standby holds already, as the build
+    state recorded it, is left as it is."""
+
+    def __init__(self, out: Path, holds: Callable[[Path, str, str], bool]) -> None:
+        self.folder, self.holds = standby_folder(out.resolve()), holds
+
+    def put(self, path: str, data: bytes, digest: str) -> None:
+        """Place a file whose hash is `digest`."""
+        if not self.holds(self.folder, path, digest):
+            target = self.folder / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            replace_file(target, data)
 
 
 def standby_folder(out: Path) -> Path:

@@ -131,7 +131,7 @@ def test_an_edit_in_one_language_renders_no_page_of_the_other(tmp_path):
     build(Options(content=content, out=tmp_path / "out", jobs=1))
     edit(content / "initiatives/beta-talent.yaml", "settle.", "settle quickly.")
     result = build(Options(content=content, out=tmp_path / "out", jobs=1))
-    rendered = [path for path, data in result.output.files.items() if path.endswith(".html") and data]
+    rendered = [path for path, (_, reads) in result.output.made.items() if path.endswith(".html") and reads is not None]
     assert len(rendered) == result.output.rendered > 0
     assert not [path for path in rendered if path.startswith("zh/")]
 
