@@ -46,7 +46,8 @@ if TYPE_CHECKING:  # the no-change check needs neither the model nor its views
     from .track import Key, Values
 
 PACKAGE = Path(__file__).resolve().parent
-FORMAT = 3  # of the state file: another format is read as no state
+FORMAT = 4  # of the state file: another format is read as no state
+TABLE = "table "  # the deps file's entries for the parse and conversion results, by table
 COARSE_RACY_NS = 2_000_000_000  # file systems with whole-second times (FAT, some network ones)
 FINE_RACY_NS = 100_000_000  # the others: well past the kernel's coarse clock tick
 ENGINE = ("code", "python", "libraries")
@@ -175,13 +176,13 @@ class BuildState:
             if data is None or data.get("token") != token:
                 self.outputs = {}
                 return self
-            self._keys, self._reads, self._values, self._tables, self.standby = (
+            self._keys, self._reads, self._values, self.standby = (
                 data["keys"],
                 data["reads"],
                 data["values"],
-                data["tables"],
                 data["standby"],
             )
+            self._tables = {name[len(TABLE) :]: t for name, t in data.items() if name.startswith(TABLE)}
             self._index = {k: i for i, k in enumerate(self._keys)}
         return self
 
@@ -377,8 +378,8 @@ class BuildState:
             "keys": self._keys,
             "reads": self._reads,
             "values": self._values,
-            "tables": self._used,
             "standby": self.standby,
+            **{TABLE + name: table for name, table in self._used.items()},
         }
         data = {
             "format": FORMAT,
@@ -395,8 +396,8 @@ class BuildState:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             for path, value in ((_deps_path(self.path), deps), (self.path, data)):  # the file naming it last
                 temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                with open(temporary, "wb") as file:  # in frames: never the whole file in memory
-                    pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+                with open(temporary, "wb") as file:
+                    _dump_parts(value, file)
                 os.replace(temporary, path)
         except OSError:
             pass
@@ -471,10 +472,23 @@ def read_state(path: Path | None) -> dict | None:
     if path is None:
         return None
     try:
-        data = pickle.loads(path.read_bytes())
+        with open(path, "rb") as file:
+            data = {}
+            while (part := pickle.load(file)) is not None:
+                name, value = part
+                data[name] = value
         return data if data["format"] == FORMAT and isinstance(data["fingerprint"], dict) else None
     except Exception:  # missing, truncated, or from another version of Python: start afresh  # noqa: BLE001
         return None
+
+
+def _dump_parts(data: dict, file) -> None:
+    """Each entry a pickle of its own, then None to mark the end (a file without it is
+    truncated): the pickler's memo of every object written, as large as the state's largest
+    part, lasts for one part only, and the file is streamed, never whole in memory."""
+    for part in data.items():
+        pickle.dump(part, file, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump(None, file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def scan_inputs(folders: dict[str, str]) -> dict[str, tuple] | None:

@@ -149,7 +149,7 @@ def test_old_files_are_trusted_by_their_times_alone(site, monkeypatch):
     record.unlink()
     assert SKIPPED not in build().out
     assert SKIPPED in build().out
-    assert not any(was[4] for was in pickle.loads(record.read_bytes())["inputs"].values())
+    assert not any(was[4] for was in state.read_state(record)["inputs"].values())
     edit(paths["content"] / "districts/beta.yaml", "en: Beta", "en: Bxta")
     run = build()
     assert SKIPPED not in run.out
@@ -160,12 +160,18 @@ def _options(paths: dict[str, Path]):
     return Options(content=paths["content"], templates=paths["templates"], static=paths["static"], out=paths["out"])
 
 
-@pytest.mark.parametrize("damage", ["not a pickle", "wrong shape", "empty"])
+@pytest.mark.parametrize("damage", ["not a pickle", "wrong shape", "empty", "cut before its end mark"])
 def test_a_damaged_record_only_means_the_build_runs(damage, site):
     paths, build, _ = site
     record = state.state_path(CACHE, paths["out"])
+    whole = record.read_bytes()
     record.write_bytes(
-        {"not a pickle": b"{", "wrong shape": pickle.dumps({"format": 1, "fingerprint": 3}), "empty": b""}[damage]
+        {
+            "not a pickle": b"{",
+            "wrong shape": pickle.dumps({"format": 1, "fingerprint": 3}),
+            "empty": b"",
+            "cut before its end mark": whole[: -len(pickle.dumps(None, pickle.HIGHEST_PROTOCOL))],
+        }[damage]
     )
     run = build()
     assert run.code == 0 and SKIPPED not in run.out
