@@ -56,15 +56,18 @@ SHARD_MIN, SHARD_SPREAD, SHARD_MAX = 8_000, 24_000, 64_000  # bytes of a shard (
 
 
 def words_and_bigrams(text: str) -> list[str]:
-    """Lower-cased Latin words; Han runs as overlapping bigrams (a lone character as itself),
-    so any query of two or more Chinese characters finds its bigrams. English and Chinese both
-    split this way: each holds words of the other's script (document numbers, acronyms)."""
+    """Lower-cased Latin words; Han runs as overlapping bigrams and as single characters, so
+    any query of two or more Chinese characters finds its bigrams, and one character finds
+    itself as a whole term (on a large site its bigrams span more shards than a query loads).
+    English and Chinese both split this way: each holds words of the other's script (document
+    numbers, acronyms)."""
     out: list[str] = []
     for run in _TOKEN.findall(text.lower()):
-        if _HAN.match(run) and len(run) > 1:
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
-        else:
+        if not _HAN.match(run):
             out.append(run)
+            continue
+        out.extend(run)  # each character
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
 
 

@@ -51,6 +51,7 @@ def test_names_find_their_pages_in_both_languages(real_site):
     assert docs_for(en, "杨浦")["districts/yangpu/"] & 6 == 2  # the other language's name
     assert docs_for(zh, "杨浦")["zh/districts/yangpu/"] & 4
     assert docs_for(zh, "浦区")["zh/districts/yangpu/"] & 4  # overlapping bigrams
+    assert docs_for(zh, "区")["zh/districts/yangpu/"] & 4  # and each character: a run's last too
     assert docs_for(zh, "黄浦")["zh/districts/huangpu/"] & 4
     assert docs_for(zh, "yangpu")["zh/districts/yangpu/"] & 6 == 2
 
