@@ -83,11 +83,16 @@ def _run(task: tuple) -> tuple:
 def _rendered(renderer: Renderer, page: Page, put: Callable[[str, bytes, str], None] | None) -> tuple:
     """(path, (bytes, or None once `put` has placed them; their hash; what the page read))."""
     data, reads = renderer.render(page)
+    return page.path, (*placed(page.path, data, put), reads)
+
+
+def placed(path: str, data: bytes, put: Callable[[str, bytes, str], None] | None) -> tuple[bytes | None, str]:
+    """A made file as (its bytes, or None once `put` has placed them; their hash)."""
     digest = hashlib.sha256(data).hexdigest()
     if put is None:
-        return page.path, (data, digest, reads)
-    put(page.path, data, digest)
-    return page.path, (None, digest, reads)
+        return data, digest
+    put(path, data, digest)
+    return None, digest
 
 
 @contextlib.contextmanager

@@ -86,11 +86,11 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
     # kinds in the order their results come when they rank equally (kinds.py)
     items = [item for kind in SEARCHED for item in getattr(site, kind.folder)]
     found = [_item_tokens(item, state) for item in items]
-    # term -> doc * 8 + BODY, or doc * 8 for a name's token; arrays of machine integers, as a
-    # large site has millions of postings
-    base: dict[str, array] = defaultdict(partial(array, "q"))
-    for doc, (names, body) in enumerate(found):
-        posting = doc * 8 + BODY
+    # term -> doc * 8 + BODY, or doc * 8 for a name's token; arrays of 32-bit integers (docs
+    # below 2**28), as a large site has millions of postings
+    base: dict[str, array] = defaultdict(partial(array, "i"))
+    for doc, (names, body_text) in enumerate(found):
+        posting, body = doc * 8 + BODY, body_text.split()
         for token in body:
             base[token].append(posting)
         for token in {t for toks in names.values() for t in toks}.difference(body):
@@ -137,9 +137,10 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
     return files
 
 
-def _item_tokens(item, state) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+def _item_tokens(item, state) -> tuple[dict[str, tuple[str, ...]], str]:
     """An item's name tokens by language, and the tokens of its other texts in every language
-    (tags stripped), remembered by the texts they come from."""
+    (tags stripped) as one text, split where they are used (as a tuple each, a large site's
+    millions of them took 20 MB), remembered by the texts they come from."""
     names = _name(item).values
     texts = [v for t in _texts(item) for v in t.values.values()]
     key = "\0".join([*names, *names.values(), "\0", *texts])
@@ -152,7 +153,7 @@ def _item_tokens(item, state) -> tuple[dict[str, tuple[str, ...]], tuple[str, ..
     name_tokens, body = kept
     # one string per distinct token, however many items hold it
     by_language = {lang: tuple(map(sys.intern, v.split())) for lang, v in name_tokens.items()}
-    return by_language, tuple(map(sys.intern, body.split()))
+    return by_language, body
 
 
 def _with_names(base: dict[str, array], found: list, lang: str) -> dict[str, array]:

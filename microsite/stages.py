@@ -23,7 +23,7 @@ from .media import media_makers
 from .paths import display_path
 from .pipeline import Options, Output
 from .publish import publish_makers
-from .render import Page, Renderer, plan_pages, render_pages, render_whole
+from .render import Page, Renderer, placed, plan_pages, render_pages, render_whole
 from .resolve import resolve
 from .search import search_files
 from .state import BuildState
@@ -95,8 +95,9 @@ def produce(
     put: Callable[[str, bytes, str], None] | None = None,
 ) -> Output | None:
     """Every output file, but those the folder holds already as this build would make them
-    (state.py); None when a path collides or a template fails. Pages are in memory, or, given
-    `put`, handed to it as they are rendered (render_pages; the output lists them as placed)."""
+    (state.py); None when a path collides or a template fails. Files are in memory, or, given
+    `put`, handed to it as they are made (pages by render_pages; the output lists them as
+    placed)."""
     makers = plan.whole_model_makers()
     check_paths(plan.pages, plan.static | makers, diags)
     if diags.errors:
@@ -109,14 +110,14 @@ def produce(
     here = [path for path in again if path == plan.search_path()]
     away = [path for path in again if path not in here]
 
-    def files_of(path: str, group: dict[str, bytes], found: frozenset) -> dict[str, tuple[bytes | None, str, array]]:
-        groups[path], reads = tuple(group), state.intern(found)
-        return {member: (data, hashlib.sha256(data).hexdigest(), reads) for member, data in group.items()}
+    def files_of(path: str, placed: dict[str, tuple[bytes | None, str]], found: frozenset) -> dict:
+        groups[path], reads = tuple(placed), state.intern(found)
+        return {member: (data, digest, reads) for member, (data, digest) in placed.items()}
 
     def make_here() -> dict[str, tuple[bytes | None, str, array]]:
         made: dict[str, tuple[bytes | None, str, array]] = {}
         for path in here:
-            made.update(files_of(path, *plan.make_files(path, makers[path])))
+            made.update(files_of(path, *_made(plan, path, makers[path], put)))
         return made
 
     try:
@@ -127,7 +128,7 @@ def produce(
             progress=options.progress,
             keep=state.intern,
             meanwhile=make_here,
-            elsewhere=[partial(plan.make_files, path, makers[path]) for path in away],
+            elsewhere=[partial(_made, plan, path, makers[path], put) for path in away],
             put=put,
         )
         made.update(whole)
@@ -165,6 +166,17 @@ def produce(
         groups={path: group for path, group in groups.items() if group != (path,)},
         placed=placed,
     )
+
+
+def _made(
+    plan: Plan, path: str, maker: Callable, put: Callable[[str, bytes, str], None] | None
+) -> tuple[dict[str, tuple[bytes | None, str]], frozenset]:
+    """A maker's files as (bytes, or None once `put` has placed them; their hash), and what their
+    making read. Run by the process that makes them, like a page: the exports and the search
+    index are tens of MB on a large site, kept to the build's end or sent back from a worker
+    otherwise."""
+    group, reads = plan.make_files(path, maker)
+    return {member: placed(member, data, put) for member, data in group.items()}, reads
 
 
 def reusable(plan: Plan, options: Options, state: BuildState) -> set[str]:
