@@ -110,7 +110,9 @@ def produce(
     here = [path for path in again if path == plan.search_path()]
     away = [path for path in again if path not in here]
 
-    def files_of(path: str, placed: dict[str, tuple[bytes | None, str]], found: frozenset) -> dict:
+    def files_of(
+        path: str, placed: dict[str, tuple[bytes | None, str]], found: frozenset
+    ) -> dict[str, tuple[bytes | None, str, array]]:
         groups[path], reads = tuple(placed), state.intern(found)
         return {member: (data, digest, reads) for member, (data, digest) in placed.items()}
 

@@ -160,17 +160,21 @@ def _options(paths: dict[str, Path]):
     return Options(content=paths["content"], templates=paths["templates"], static=paths["static"], out=paths["out"])
 
 
-@pytest.mark.parametrize("damage", ["not a pickle", "wrong shape", "empty", "cut before its end mark"])
+@pytest.mark.parametrize(
+    "damage", ["not a pickle", "wrong shape", "one pickle, as before", "empty", "cut before its end mark"]
+)
 def test_a_damaged_record_only_means_the_build_runs(damage, site):
     paths, build, _ = site
     record = state.state_path(CACHE, paths["out"])
     whole = record.read_bytes()
+    end = pickle.dumps(None, pickle.HIGHEST_PROTOCOL)
     record.write_bytes(
         {
             "not a pickle": b"{",
-            "wrong shape": pickle.dumps({"format": 1, "fingerprint": 3}),
+            "wrong shape": pickle.dumps(("format", 1)) + pickle.dumps(("fingerprint", 3)) + end,
+            "one pickle, as before": pickle.dumps({"format": 1, "fingerprint": 3}),
             "empty": b"",
-            "cut before its end mark": whole[: -len(pickle.dumps(None, pickle.HIGHEST_PROTOCOL))],
+            "cut before its end mark": whole[: -len(end)],
         }[damage]
     )
     run = build()
