@@ -49,6 +49,7 @@ class RawItem:
     plain: str = ""  # the language of its plain texts when schema.validate last read it
     checked: tuple | None = None  # what schema.validate found, once: (clean values, valid, diagnostics)
     partly_translated: list | None = None  # resolve's: its texts lacking a language, once
+    converted: dict = field(default_factory=dict)  # resolve's: "name.lang" -> what its text gave, once
 
     def at(self, path: Path_, key: bool = False) -> tuple[int, int]:
         """Line and column of a value (or of its key), falling back to the nearest parent."""
@@ -138,11 +139,11 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, 
     items = []
     shown_folder = display_path(folder)  # once: a folder holds thousands of files
     for entry in _listing(folder, diags) or ():  # os.DirEntry: the types come with the listing
-        path = Path(entry.path)
         if entry.name in IGNORED_NAMES or entry.name.startswith("."):
             continue
         shown = os.path.join(shown_folder, entry.name)
-        if path.suffix not in (".yaml", ".yml"):
+        stem, suffix = os.path.splitext(entry.name)  # strings, not Paths: a folder holds thousands
+        if suffix not in (".yaml", ".yml"):
             diags.add(
                 shown,
                 0,
@@ -151,7 +152,7 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, 
                 "only .yaml files belong in a content folder",
                 hint="move it out of content/ or rename it to .yaml",
             )
-        elif entry.is_symlink() and not _inside(root, path):
+        elif entry.is_symlink() and not _inside(root, Path(entry.path)):
             diags.add(
                 shown,
                 0,
@@ -161,13 +162,13 @@ def _load_folder(root: Path, folder: Path, unreadable: set, diags: Diagnostics, 
                 hint="copy the file into content/ instead of linking to it",
             )
         elif not _is_file(entry):  # never opened: reading a pipe would block the build
-            diags.add(shown, 0, 0, "not-a-file", f"expected a YAML file here, found {_what(path)}")
+            diags.add(shown, 0, 0, "not-a-file", f"expected a YAML file here, found {_what(Path(entry.path))}")
         else:
-            item = _load_item(path, shown, folder.name, path.stem, diags, state)
+            item = _load_item(entry.path, shown, folder.name, stem, diags, state)
             if item is not None:
                 items.append(item)
             else:  # reported already; references to it must not be reported again
-                unreadable.add((folder.name, path.stem))
+                unreadable.add((folder.name, stem))
     return items
 
 
@@ -270,7 +271,7 @@ def _inside(root: Path, path: Path) -> bool:
 
 
 def _load_item(
-    path: Path, shown: str, kind: str, item_id: str, diags: Diagnostics, state: BuildState
+    path: str | Path, shown: str, kind: str, item_id: str, diags: Diagnostics, state: BuildState
 ) -> RawItem | None:
     st = None
     try:
@@ -279,7 +280,7 @@ def _load_item(
             item = state.known(path, st)
             if item is not None:
                 return item
-        raw = path.read_bytes()
+        raw = Path(path).read_bytes()
     except OSError as err:
         diags.add(
             shown, 0, 0, "unreadable", f"cannot read the file: {err.strerror}", hint="check the file's permissions"

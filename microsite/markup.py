@@ -268,32 +268,31 @@ class Converter:
             output_format="html",
         )
 
-    def convert(self, text: str, file: str, field: str, place: Placer) -> tuple[str, list[str]]:
+    def convert(self, text: str, file: str, field: str, place: Placer, key: str | None = None) -> tuple[str, list[str]]:
         """The text's HTML and the ids of the sources it cites (known ones, first-cited first).
         `place(line, column)` turns a position in the text (0-based) into one in the file;
-        `place(None)` is the field's own position."""
-        entry = self.cache.get("markdown", text)
+        `place(None)` is the field's own position; `key`, the text's BuildState.text_key if known."""
+        entry = self.cache.get("markdown", text, key)
         if entry is None:
             entry = self._convert(text)
-            self.cache.put("markdown", text, entry)
+            self.cache.put("markdown", text, entry, key)
         html, found, refs, cites = entry
-        line, column = place(None)
+        known = self.ctx.known
         for code, message, hint, at in found:
             self.ctx.diags.add(file, *place(at), code, message, field=field, hint=hint)
         for kind, item_id, href in refs:
-            if item_id not in self.ctx.known.get(kind, set()):
+            if item_id not in known.get(kind, ()):
                 self.ctx.diags.add(
                     file,
-                    line,
-                    column,
+                    *place(None),
                     "markdown-link",
                     f"the link '{href}' names no {kind}",
                     field=field,
                     hint=f"check the id against content/{BY_NAME[kind].folder}/",
                 )
-        cited = []
+        cited, sources = [], known.get("source", ())
         for source_id, at in cites:
-            if source_id not in self.ctx.known.get("source", set()):
+            if source_id not in sources:
                 self.ctx.diags.add(
                     file,
                     *place(at),

@@ -103,7 +103,10 @@ class _Resolver:
         return None
 
     def refs(self, item: RawItem, name: str, folder: str, ids: list | None) -> list:
-        found = [self.ref(item, (name, i), folder, ref_id) for i, ref_id in enumerate(ids or [])]
+        objects = self.objects[folder]
+        found = [objects.get(ref_id) for ref_id in ids or ()]
+        if None in found:  # not all known: each of the others reported where it stands
+            found = [self.ref(item, (name, i), folder, ref_id) for i, ref_id in enumerate(ids or [])]
         return [obj for obj in found if obj is not None]
 
     # -- text -------------------------------------------------------------------------------
@@ -113,11 +116,21 @@ class _Resolver:
         `cited` (first-cited first)."""
         out = {}
         for lang, source in text.values.items():
-            path = (name, lang) if (name, lang) in item.values else (name,)
-            place = _placer(item.at(path), item.at(path, key=True), "\n" in source)
-            out[lang], ids = self.md.convert(source, item.file, f"{name}.{lang}", place)
-            self.links += _relative(item, f"{name}.{lang}", lang, source, out[lang], place)
-            out[lang] = media.placeholders(out[lang], _folder(item))
+            field = f"{name}.{lang}"
+            done = _converted(item, field, source)
+            if done is None:
+                path = (name, lang) if (name, lang) in item.values else (name,)
+                place = _placer(item.at(path), item.at(path, key=True), "\n" in source)
+                key = BuildState.text_key(source)
+                converted, ids = self.md.convert(source, item.file, field, place, key)
+                links = _relative(item, field, lang, source, converted, place)
+                done = (source, key, place, links, media.placeholders(converted, _folder(item)))
+                if self.md.cache.items is not None:  # the item outlives the build (_converted)
+                    item.converted[field] = done
+            else:  # its findings said again, its citations and links checked against this model
+                _, ids = self.md.convert(source, item.file, field, done[2], done[1])
+            self.links += done[3]
+            out[lang] = done[4]
             if cited is not None:
                 cited.extend(i for i in ids if i not in cited)
         return m.Text(out)
@@ -145,6 +158,14 @@ def _relative(item: RawItem, field: str, lang: str, source: str, html_text: str,
         where = place((source.count("\n", 0, at), at - source.rfind("\n", 0, at) - 1) if at else None)
         found.append(RelativeLink(owner, lang, href, item.file, *where, field, _folder(item)))
     return found
+
+
+def _converted(item: RawItem, field: str, text: str) -> tuple | None:
+    """What converting `text` gave when the item's `field` held it: (text, its text key, its
+    Placer, its relative links, its HTML); None if it did not. An item read once and kept (the
+    dev server's build state) holds it from build to build: the same text gives the same."""
+    done = item.converted.get(field)
+    return done if done is not None and done[0] is text else None
 
 
 def _folder(item: RawItem) -> str:
@@ -183,7 +204,7 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
             clean = validate(item, diags, plain)
             if clean is not None:
                 r.clean[folder][item_id] = clean
-    r.md.warm(_markdown_texts(r.clean), jobs)
+    r.md.warm(_markdown_texts(r, content.settings), jobs)
     for folder in BUILD_ORDER:
         for item_id, clean in r.clean[folder].items():
             r.objects[folder][item_id] = _BUILD[BY_FOLDER[folder].model](r, r.raw[folder][item_id], clean)
@@ -205,7 +226,7 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
         },
         **kinds,
     )
-    _link_back(site, plain)
+    _link_back(site, plain, r.md.cache)
     _check_codes(site, diags)
     site.missing_translations = _warn_translations(r, content, settings.languages)
     _warn_content(site, diags, named, {kind for kind, _ in content.unreadable})
@@ -213,13 +234,17 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
     return site
 
 
-def _markdown_texts(clean: dict[str, dict[str, dict]]) -> list[str]:
-    """Every Markdown source text of the validated items, in every language."""
+def _markdown_texts(r: _Resolver, settings: RawItem | None) -> list[str]:
+    """Every Markdown source text of the validated items, in every language, but those an item
+    kept from a build before has converted (_converted)."""
     texts: list[str] = []
-    for folder, items in clean.items():
+    for folder, items in r.clean.items():
         fields = [name for name, spec in fields_of(folder).items() if spec.type == "markdown"]
-        for c in items.values():
-            texts.extend(t for name in fields if c.get(name) for t in c[name].values.values())
+        for item_id, c in items.items():
+            raw = settings if folder == "site" else r.raw[folder][item_id]
+            assert raw is not None, "the settings are clean only when there is a settings file"
+            for name in (name for name in fields if c.get(name)):
+                texts.extend(t for lang, t in c[name].values.items() if not _converted(raw, f"{name}.{lang}", t))
     return texts
 
 
@@ -411,7 +436,7 @@ def _sorted(folder: str, items, lang: str) -> list:
     return sorted(items, key=_BY_ID)
 
 
-def _link_back(site: m.Site, lang: str) -> None:
+def _link_back(site: m.Site, lang: str, cache: BuildState) -> None:
     """Fill every reverse link, so each reference can be followed both ways."""
     for zone in site.zones:
         if zone.district:
@@ -435,30 +460,49 @@ def _link_back(site: m.Site, lang: str) -> None:
     site.matrix = dict(by_theme_district)
     for district in site.districts:
         district.batches = _sorted("batches", district.batches, lang)
-    _relate(site)
+    _relate(site, cache)
 
 
-def _relate(site: m.Site, limit: int = 5, reach: int = 4) -> None:
+_RELATED_BY = (("zones", 3), ("districts", 2), ("themes", 1))  # points for sharing one
+
+
+def _relate(site: m.Site, cache: BuildState, limit: int = 5, reach: int = 4) -> None:
     """Each initiative's related ones: those sharing a zone (3 points each), a district (2) or a
     theme (1), most points first, then by id.
 
     Only each group's near neighbours (in its sorted list) are candidates, so the cost per
-    initiative stays bounded however large a district or theme grows.
+    initiative stays bounded however large a district or theme grows. The ranking depends only
+    on the groups' lists of initiatives, so the build state keeps it by them (most edits change
+    no list: a fifth of a second at 10,000 initiatives).
     """
-    scores: dict[int, dict] = {id(ini): defaultdict(int) for ini in site.initiatives}
-    for groups, weight in ((site.zones, 3), (site.districts, 2), (site.themes, 1)):
-        for group in groups:
+    groups = [(getattr(site, kind), weight) for kind, weight in _RELATED_BY]
+    lists = "\n".join(f"{weight} " + ",".join(map(_BY_ID, g.initiatives)) for kind, weight in groups for g in kind)
+    ranked = cache.get("related", lists)
+    if ranked is None:
+        ranked = _ranked(groups, limit, reach)
+        cache.put("related", lists, ranked)
+    by_id = {ini.id: ini for ini in site.initiatives}
+    for ini in site.initiatives:
+        ini.related = [by_id[other] for other in ranked.get(ini.id, ())]
+
+
+def _ranked(groups: list, limit: int, reach: int) -> dict[str, tuple[str, ...]]:
+    """_relate's ranking: each initiative's id -> the ids of its related ones."""
+    scores: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    for kind, weight in groups:
+        for group in kind:
             members = group.initiatives
             for at, ini in enumerate(members):
-                score = scores[id(ini)]
+                score = scores[ini.id]
                 for other in members[max(0, at - reach) : at + reach + 1]:
-                    score[other] += weight
-    for ini in site.initiatives:
-        score = scores[id(ini)]
-        score.pop(ini, None)
-        ranked = sorted(score, key=_BY_ID)
+                    score[other.id] += weight
+    related = {}
+    for ini_id, score in scores.items():
+        score.pop(ini_id, None)
+        ranked = sorted(score)
         ranked.sort(key=score.__getitem__, reverse=True)  # stable: equal points stay by id
-        ini.related = ranked[:limit]
+        related[ini_id] = tuple(ranked[:limit])
+    return related
 
 
 def _warn_translations(r: _Resolver, content: Content, languages: tuple) -> list:
@@ -601,7 +645,8 @@ def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
         fields = [name for name, spec in fields_of(item.kind).items() if spec.type == "markdown" and clean.get(name)]
         for name in fields:
             for lang, text in clean[name].values.items():
-                for start, sentence in _long_sentences(r, text):
+                done = _converted(item, f"{name}.{lang}", text)
+                for start, sentence in _long_sentences(r, text, done[1] if done else None):
                     seen = first.setdefault(sentence, item)
                     if seen is not item:
                         path = (name, lang) if (name, lang) in item.values else (name,)
@@ -618,12 +663,13 @@ def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
                         )
 
 
-def _long_sentences(r: _Resolver, text: str) -> list[tuple[int, str]]:
-    """_sentences of a text, found once (kept in the build state with the text's conversion)."""
-    found = r.md.cache.get("sentences", text)
+def _long_sentences(r: _Resolver, text: str, key: str | None) -> list[tuple[int, str]]:
+    """_sentences of a text, found once (kept in the build state with the text's conversion;
+    `key`, the text's key if known)."""
+    found = r.md.cache.get("sentences", text, key)
     if found is None:
         found = list(_sentences(text))
-        r.md.cache.put("sentences", text, found)
+        r.md.cache.put("sentences", text, found, key)
     return found
 
 

@@ -192,8 +192,9 @@ class BuildState:
     def text_key(text: str) -> str:
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def get(self, table: str, text: str):
-        key = self.text_key(text)
+    def get(self, table: str, text: str, key: str | None = None):
+        """The result kept for `text` (`key`: its text_key, when the caller kept it)."""
+        key = key or self.text_key(text)
         used = self._used.setdefault(table, {})
         found = used.get(key)
         if found is None:
@@ -202,18 +203,18 @@ class BuildState:
                 used[key] = found
         return found
 
-    def put(self, table: str, text: str, value) -> None:
-        self._used.setdefault(table, {})[self.text_key(text)] = value
+    def put(self, table: str, text: str, value, key: str | None = None) -> None:
+        self._used.setdefault(table, {})[key or self.text_key(text)] = value
 
     # -- content files a long-lived process read before (the dev server's) -------------------
 
-    def known(self, path: Path, st: os.stat_result):
+    def known(self, path: str | Path, st: os.stat_result):
         """The item read from `path` before, if `st` (its stat now) shows the same file."""
         self.asked.add(str(path))
         found = self._remembered().get(str(path))
         return found[1] if found and signature(st) == found[0] else None
 
-    def remember(self, path: Path, st: os.stat_result, item) -> None:
+    def remember(self, path: str | Path, st: os.stat_result, item) -> None:
         """Keep an item read after `st` was taken (no stage changes it), unless the file changed
         too recently for its signature to be trusted."""
         if not racy(st, time.time_ns()):

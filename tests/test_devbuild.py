@@ -326,6 +326,20 @@ def test_warnings_of_files_not_read_again_are_reported_on_every_build(dev, monke
     assert again == first
 
 
+def test_a_text_read_before_is_checked_against_each_builds_model(dev, monkeypatch):
+    """alpha-data-products.yaml is not read again, and what its body gave is kept with it
+    (resolve.py); its links still name what this build has."""
+    old_files(monkeypatch)
+    dev.build()
+    (dev.options.content / "initiatives/alpha-trade-platform.yaml").unlink()
+    [found] = [
+        d
+        for d in dev.build().diagnostics.items
+        if d.code == "markdown-link" and d.file.endswith("alpha-data-products.yaml") and d.field == "body.en"
+    ]
+    assert "initiative:alpha-trade-platform" in found.message and found.line == 13
+
+
 def test_a_new_base_url_in_the_settings_makes_every_page_again(dev, tmp_path):
     """No page records the URL policy it was made with (every href depends on it)."""
     o = dev.options

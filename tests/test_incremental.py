@@ -43,6 +43,10 @@ CHANGES = {
     ),
     "district name in Chinese": lambda c, t, s: edit(c / "districts/beta.yaml", "zh: 乙区}", "zh: 乙区县}"),
     "theme name": lambda c, t, s: edit(c / "themes/trade.yaml", "International trade", "Global trade"),
+    # the initiatives each theme lists change, and with them the related initiatives
+    "initiative themes": lambda c, t, s: edit(
+        c / "initiatives/beta-talent.yaml", "themes: [talent]", "themes: [trade]"
+    ),
     "district name": lambda c, t, s: edit(c / "districts/beta.yaml", "en: Beta", "en: Beta District"),
     "source title": lambda c, t, s: edit(c / "sources/news-2024-01-02.yaml", "Alpha announces", "Alpha unveils"),
     "new initiative": lambda c, t, s: shutil.copy(c / "initiatives/beta-talent.yaml", c / "initiatives/beta-two.yaml"),
