@@ -11,7 +11,7 @@ import difflib
 import re
 from collections import defaultdict
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import languages, media, model as m
 from .diagnostics import Diagnostics
@@ -124,13 +124,13 @@ class _Resolver:
                 key = BuildState.text_key(source)
                 converted, ids = self.md.convert(source, item.file, field, place, key)
                 links = _relative(item, field, lang, source, converted, place)
-                done = (source, key, place, links, media.placeholders(converted, _folder(item)))
+                done = _Converted(source, key, place, links, media.placeholders(converted, _folder(item)))
                 if self.md.cache.items is not None:  # the item outlives the build (_converted)
                     item.converted[field] = done
             else:  # its findings said again, its citations and links checked against this model
-                _, ids = self.md.convert(source, item.file, field, done[2], done[1])
-            self.links += done[3]
-            out[lang] = done[4]
+                _, ids = self.md.convert(source, item.file, field, done.place, done.key)
+            self.links += done.links
+            out[lang] = done.html
             if cited is not None:
                 cited.extend(i for i in ids if i not in cited)
         return m.Text(out)
@@ -160,12 +160,22 @@ def _relative(item: RawItem, field: str, lang: str, source: str, html_text: str,
     return found
 
 
-def _converted(item: RawItem, field: str, text: str) -> tuple | None:
-    """What converting `text` gave when the item's `field` held it: (text, its text key, its
-    Placer, its relative links, its HTML); None if it did not. An item read once and kept (the
-    dev server's build state) holds it from build to build: the same text gives the same."""
+class _Converted(NamedTuple):
+    """What a text of an item gave: kept with an item that outlives the build (_converted)."""
+
+    text: str
+    key: str  # BuildState.text_key(text): its results in the build state
+    place: Placer  # where a position in the text is in the file
+    links: list[RelativeLink]
+    html: str  # with media placeholders
+
+
+def _converted(item: RawItem, field: str, text: str) -> _Converted | None:
+    """What converting `text` gave when the item's `field` held it, or None. An item read once
+    and kept (the dev server's build state) holds it from build to build: the same text gives
+    the same."""
     done = item.converted.get(field)
-    return done if done is not None and done[0] is text else None
+    return done if done is not None and done.text is text else None
 
 
 def _folder(item: RawItem) -> str:
@@ -646,7 +656,7 @@ def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
         for name in fields:
             for lang, text in clean[name].values.items():
                 done = _converted(item, f"{name}.{lang}", text)
-                for start, sentence in _long_sentences(r, text, done[1] if done else None):
+                for start, sentence in _long_sentences(r, text, done.key if done else None):
                     seen = first.setdefault(sentence, item)
                     if seen is not item:
                         path = (name, lang) if (name, lang) in item.values else (name,)
