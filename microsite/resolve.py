@@ -127,7 +127,8 @@ class _Resolver:
                 done = _Converted(source, key, place, links, media.placeholders(converted, _folder(item)))
                 if self.md.cache.items is not None:  # the item outlives the build (_converted)
                     item.converted[field] = done
-            else:  # its findings said again, its citations and links checked against this model
+            else:  # its findings said again, links and citations checked against this model, and
+                # its entry looked up by its key: the build state keeps the entries a build used
                 _, ids = self.md.convert(source, item.file, field, done.place, done.key)
             self.links += done.links
             out[lang] = done.html
@@ -249,13 +250,17 @@ def _markdown_texts(r: _Resolver, settings: RawItem | None) -> list[str]:
     kept from a build before has converted (_converted)."""
     texts: list[str] = []
     for folder, items in r.clean.items():
-        fields = [name for name, spec in fields_of(folder).items() if spec.type == "markdown"]
         for item_id, c in items.items():
             raw = settings if folder == "site" else r.raw[folder][item_id]
             assert raw is not None, "the settings are clean only when there is a settings file"
-            for name in (name for name in fields if c.get(name)):
+            for name in _markdown_fields(folder, c):
                 texts.extend(t for lang, t in c[name].values.items() if not _converted(raw, f"{name}.{lang}", t))
     return texts
+
+
+def _markdown_fields(kind: str, clean: dict) -> list[str]:
+    """The Markdown fields of an item of `kind` ("site": the settings) that its clean values hold."""
+    return [name for name, spec in fields_of(kind).items() if spec.type == "markdown" and clean.get(name)]
 
 
 def _shapes(content: Content, settings: dict, diags: Diagnostics) -> tuple:
@@ -652,8 +657,7 @@ def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
     first: dict[str, RawItem] = {}
     for item in items:
         clean = r.clean["site" if item.kind == "site" else item.kind].get(item.id) or {}
-        fields = [name for name, spec in fields_of(item.kind).items() if spec.type == "markdown" and clean.get(name)]
-        for name in fields:
+        for name in _markdown_fields(item.kind, clean):
             for lang, text in clean[name].values.items():
                 done = _converted(item, f"{name}.{lang}", text)
                 for start, sentence in _long_sentences(r, text, done.key if done else None):
