@@ -17,7 +17,10 @@ exactly what it must. The same holds for a `build` run into the folder while the
 The first build, and a build after a change of templates or static files, is a full one, written
 in place. When it fails, no file pending from the build before is made any more (it may need a
 template that has changed since). A template error on a pending page is reported like a failed
-build; nothing more is made from that build, and the next one is full.
+build; nothing more is made from that build, and the next one is full. A build's model takes the
+objects of items nothing changed from the one before (resolve.py) and fills their reverse links
+for itself: when it fails, they are filled again for the last good model, whose pending files
+are still made from it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import jinja2
 from .diagnostics import Diagnostics
 from .pipeline import Options, Output, Result, output_problem
 from .render import Page
+from .resolve import link_back
 from .stages import Plan, check_paths, prepare, produce, settle, template_problem
 from .state import fingerprint, open_state
 from .write import remove_file, remove_others, replace_file, write_marker, write_site
@@ -59,6 +63,14 @@ class DevBuild:
 
     def build(self) -> Result:
         """A full build, or the model with every file left pending (see above)."""
+        good = self.plan
+        try:
+            return self._build()
+        finally:
+            if good is not None and self.plan is good:  # its files are still made from its model,
+                link_back(good.site, self.state)  # whose objects this build's may share (resolve.py)
+
+    def _build(self) -> Result:
         started = time.perf_counter()
         diags = Diagnostics()
         result = Result(diags)

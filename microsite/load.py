@@ -12,6 +12,7 @@ import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -49,7 +50,9 @@ class RawItem:
     plain: str = ""  # the language of its plain texts when schema.validate last read it
     checked: tuple | None = None  # what schema.validate found, once: (clean values, valid, diagnostics)
     partly_translated: list | None = None  # resolve's: its texts lacking a language, once
+    sentences: list | None = None  # resolve's: its texts' long sentences, once
     converted: dict = field(default_factory=dict)  # resolve's: "name.lang" -> what its text gave, once
+    made: Any = None  # resolve._Made: the object made from it, with what its making read, once
 
     def at(self, path: Path_, key: bool = False) -> tuple[int, int]:
         """Line and column of a value (or of its key), falling back to the nearest parent."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from dataclasses import fields
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -50,9 +51,41 @@ class _Resolver:
             for f, items in self.raw.items()
         }
         self.md = Converter(Context(known, diags), cache)
-        self.translated: set[str] = set()
         self.vocabularies: dict[str, dict] = {}  # the settings' declared terms: name -> {id: label}
         self.links: list[RelativeLink] = []  # relative Markdown links, checked once pages are planned
+        self.found: list[tuple] = []  # the objects looked up while making an item: (folder, id, object)
+        # what every item's making read besides its own values and the objects it looked up;
+        # the same object from build to build while it is equal (`shared`)
+        self.made_with: tuple = ()
+
+    # -- objects ----------------------------------------------------------------------------
+
+    def make(self, folder: str, item: RawItem, clean: dict) -> object:
+        """The object of a valid item: the one a build before made, when the item outlives builds
+        (the dev server's) and nothing its making read has changed; else made now, and kept."""
+        kept: _Made | None = item.made
+        if (
+            kept is not None
+            and kept.clean is clean
+            and kept.made_with is self.made_with
+            and all(self.objects[f].get(i) is obj for f, i, obj in kept.found)
+        ):
+            self.diags.items += kept.said
+            self.links += kept.links
+            for done in item.converted.values():  # the build state keeps the entries a build used
+                self.md.cache.get("markdown", done.text, done.key)
+            return kept.obj
+        said, links, self.found = len(self.diags.items), len(self.links), []
+        obj = _BUILD[BY_FOLDER[folder].model](self, item, clean)
+        if self.md.cache.items is not None:  # the item outlives the build (_converted)
+            item.made = _Made(obj, clean, self.made_with, self.found, self.diags.items[said:], self.links[links:])
+        return obj
+
+    def get(self, folder: str, item_id: str):
+        """The object of an id, or None; recorded as read by the item being made."""
+        obj = self.objects[folder].get(item_id)
+        self.found.append((folder, item_id, obj))
+        return obj
 
     # -- references -------------------------------------------------------------------------
 
@@ -60,7 +93,7 @@ class _Resolver:
         """The object an id names, or None after reporting where and what was meant."""
         if ref_id is None:
             return None
-        target = self.objects[folder].get(ref_id)
+        target = self.get(folder, ref_id)
         if target is not None:
             return target
         if folder == item.kind and ref_id == item.id:
@@ -103,8 +136,7 @@ class _Resolver:
         return None
 
     def refs(self, item: RawItem, name: str, folder: str, ids: list | None) -> list:
-        objects = self.objects[folder]
-        found = [objects.get(ref_id) for ref_id in ids or ()]
+        found = [self.get(folder, ref_id) for ref_id in ids or ()]
         if None in found:  # not all known: each of the others reported where it stands
             found = [self.ref(item, (name, i), folder, ref_id) for i, ref_id in enumerate(ids or [])]
         return [obj for obj in found if obj is not None]
@@ -143,7 +175,7 @@ class _Resolver:
         cited: list[str] = []
         texts = [self.html(item, name, c[name], cited) for name in fields]
         for source_id in cited:
-            source = self.objects["sources"].get(source_id)
+            source = self.get("sources", source_id)
             if source is not None and source not in sources:
                 sources.append(source)
         return sources, texts
@@ -159,6 +191,17 @@ def _relative(item: RawItem, field: str, lang: str, source: str, html_text: str,
         where = place((source.count("\n", 0, at), at - source.rfind("\n", 0, at) - 1) if at else None)
         found.append(RelativeLink(owner, lang, href, item.file, *where, field, _folder(item)))
     return found
+
+
+class _Made(NamedTuple):
+    """What making an item's object read and said, kept with an item that outlives the build."""
+
+    obj: object
+    clean: dict  # the item's valid values it was made from
+    made_with: tuple  # _Resolver.made_with then
+    found: list[tuple]  # the objects it looked up: (folder, id, object or None)
+    said: list  # the diagnostics its making added
+    links: list[RelativeLink]  # the relative links of its texts
 
 
 class _Converted(NamedTuple):
@@ -216,9 +259,10 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
             if clean is not None:
                 r.clean[folder][item_id] = clean
     r.md.warm(_markdown_texts(r, content.settings), jobs)
+    r.made_with = r.md.cache.same("made with", (r.md.ctx.known, plain, r.vocabularies))
     for folder in BUILD_ORDER:
         for item_id, clean in r.clean[folder].items():
-            r.objects[folder][item_id] = _BUILD[BY_FOLDER[folder].model](r, r.raw[folder][item_id], clean)
+            r.objects[folder][item_id] = r.make(folder, r.raw[folder][item_id], clean)
     named = _check_failed(r)
     if content.settings is None or settings_clean is None:
         return None
@@ -237,7 +281,7 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
         },
         **kinds,
     )
-    _link_back(site, plain, r.md.cache)
+    link_back(site, r.md.cache)
     _check_codes(site, diags)
     site.missing_translations = _warn_translations(r, content, settings.languages)
     _warn_content(site, diags, named, {kind for kind, _ in content.unreadable})
@@ -451,8 +495,19 @@ def _sorted(folder: str, items, lang: str) -> list:
     return sorted(items, key=_BY_ID)
 
 
-def _link_back(site: m.Site, lang: str, cache: BuildState) -> None:
-    """Fill every reverse link, so each reference can be followed both ways."""
+_REVERSE = {
+    kind.model: [f.name for f in fields(kind.model) if f.default_factory is list] for kind in KINDS
+}  # the fields link_back fills: those an object is made without
+
+
+def link_back(site: m.Site, cache: BuildState) -> None:
+    """Fill every reverse link, so each reference can be followed both ways. Emptied first: an
+    object may be one a build before made and linked (_Resolver.make)."""
+    for kind in KINDS:
+        for obj in getattr(site, kind.folder):
+            for name in _REVERSE[kind.model]:
+                setattr(obj, name, [])
+    lang = site.settings.default_language
     for zone in site.zones:
         if zone.district:
             zone.district.zones.append(zone)
@@ -656,35 +711,41 @@ def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
     Citations and Markdown are left out of the comparison; two Han characters count as a word."""
     first: dict[str, RawItem] = {}
     for item in items:
-        clean = r.clean["site" if item.kind == "site" else item.kind].get(item.id) or {}
+        for name, lang, text, key, found in _long_sentences(r, item):
+            r.md.cache.put("sentences", text, found, key)  # kept for the next build
+            for start, sentence in found:
+                seen = first.setdefault(sentence, item)
+                if seen is not item:
+                    path = (name, lang) if (name, lang) in item.values else (name,)
+                    place = _placer(item.at(path), item.at(path, key=True), "\n" in text)
+                    line = text.count("\n", 0, start)
+                    column = start - (text.rfind("\n", 0, start) + 1)
+                    diags.add(
+                        item.file,
+                        *place((line, column)),
+                        "repeated-sentence",
+                        f"this sentence is also in {seen.file}: '{sentence[:60]}…'",
+                        field=f"{name}.{lang}",
+                        hint="say what the sources say of this item, in its own words",
+                    )
+
+
+def _long_sentences(r: _Resolver, item: RawItem) -> list[tuple]:
+    """(field, language, text, its key, its _sentences) of each Markdown text of the item's
+    clean values: found once per item, like its clean values (the dev server keeps items), and
+    each text's sentences kept in the build state with the text's conversion."""
+    if item.sentences is None:
+        clean = r.clean[item.kind].get(item.id) or {}
+        item.sentences = []
         for name in _markdown_fields(item.kind, clean):
             for lang, text in clean[name].values.items():
                 done = _converted(item, f"{name}.{lang}", text)
-                for start, sentence in _long_sentences(r, text, done.key if done else None):
-                    seen = first.setdefault(sentence, item)
-                    if seen is not item:
-                        path = (name, lang) if (name, lang) in item.values else (name,)
-                        place = _placer(item.at(path), item.at(path, key=True), "\n" in text)
-                        line = text.count("\n", 0, start)
-                        column = start - (text.rfind("\n", 0, start) + 1)
-                        diags.add(
-                            item.file,
-                            *place((line, column)),
-                            "repeated-sentence",
-                            f"this sentence is also in {seen.file}: '{sentence[:60]}…'",
-                            field=f"{name}.{lang}",
-                            hint="say what the sources say of this item, in its own words",
-                        )
-
-
-def _long_sentences(r: _Resolver, text: str, key: str | None) -> list[tuple[int, str]]:
-    """_sentences of a text, found once (kept in the build state with the text's conversion;
-    `key`, the text's key if known)."""
-    found = r.md.cache.get("sentences", text, key)
-    if found is None:
-        found = list(_sentences(text))
-        r.md.cache.put("sentences", text, found, key)
-    return found
+                key = done.key if done else BuildState.text_key(text)
+                found = r.md.cache.get("sentences", text, key)
+                if found is None:
+                    found = list(_sentences(text))
+                item.sentences.append((name, lang, text, key, found))
+    return item.sentences
 
 
 def _sentences(text: str):

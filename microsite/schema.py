@@ -106,7 +106,7 @@ def validate(item: RawItem, diags: Diagnostics, plain: str) -> dict | None:
     Found once per item and default language, and kept on it (the dev server's build state shares
     items between builds), so the clean values are read-only: the model takes them as they are."""
     if item.checked is None or item.plain != plain:
-        item.plain, item.partly_translated = plain, None
+        item.plain, item.partly_translated, item.sentences = plain, None, None
         found = Diagnostics()
         item.checked = (*_validate(item, found), found.items)
     clean, valid, reported = item.checked

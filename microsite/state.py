@@ -153,6 +153,7 @@ class BuildState:
     standby: dict[str, Output] = field(default_factory=dict)  # the standby folder's files (write.py)
     items: dict[str, tuple] | None = None  # a long-lived process's: path -> (signature, RawItem)
     asked: set = field(default_factory=set)  # paths asked for since forget_others
+    kept: dict = field(default_factory=dict)  # a long-lived process's values by name (`same`)
     # The rest is read from its own file only when a build gets that far (`_deps`): the
     # no-change check needs none of it. Read keys are stored once each, outputs hold their indices.
     deps: str | None = None  # the token naming the saved deps file to read
@@ -219,6 +220,15 @@ class BuildState:
         too recently for its signature to be trusted."""
         if not racy(st, time.time_ns()):
             self._remembered()[str(path)] = (signature(st), item)
+
+    def same(self, name: str, value):
+        """`value`, or the equal one kept under `name` by the build before: what an item kept
+        between builds made compares by identity (resolve._Resolver.make)."""
+        if self.items is None:
+            return value
+        if self.kept.get(name) != value:
+            self.kept[name] = value
+        return self.kept[name]
 
     def forget_others(self) -> None:
         """Forget the files not asked for since the last call (deleted or renamed since)."""

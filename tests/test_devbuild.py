@@ -350,3 +350,34 @@ def test_a_new_base_url_in_the_settings_makes_every_page_again(dev, tmp_path):
     assert ok and not pending(dev)
     assert 'href="https://example.org/zones/initiatives/beta-talent/"' in (o.out / PAGE).read_text(encoding="utf-8")
     assert_clean(dev, tmp_path)
+
+
+def test_an_item_made_before_says_again_what_its_making_found(dev, monkeypatch):
+    """beta-talent.yaml is not read again, and its object is the last build's (resolve.py): what
+    converting its body found is still reported, at its place, on every build."""
+    old_files(monkeypatch)
+    edit(dev.options.content / "initiatives/beta-talent.yaml", 'settle. [@gov-2025-10-16]"', 'settle."')
+    first = [d.text() for d in dev.build().diagnostics.items]
+    assert [d for d in first if "uncited-paragraph" in d and "beta-talent.yaml:7" in d]
+    edit(dev.options.content / "initiatives/shared-trade.yaml", "title: {en: ", "title: {en: New ")
+    again = [d.text() for d in dev.build().diagnostics.items]
+    assert again == first
+
+
+def test_files_pending_after_a_failed_build_are_made_from_the_last_good_model(dev, tmp_path):
+    """The failed build's model holds objects of the good one (resolve.py) and links them to its
+    own items: the good one's pages must still list shared-trade in district beta."""
+    content = dev.options.content
+    retitle(dev)
+    ok = dev.build().ok
+    assert ok and "districts/beta/index.html" in pending(dev)
+    moved, broken = content / "initiatives/shared-trade.yaml", content / "initiatives/beta-talent.yaml"
+    kept, good = moved.read_text(encoding="utf-8"), broken.read_text(encoding="utf-8")
+    edit(moved, "districts: [alpha, beta]", "districts: [alpha]")
+    broken.write_text(good + "unknown: 1\n", encoding="utf-8")
+    ok = dev.build().ok
+    assert not ok
+    finish(dev)
+    moved.write_text(kept, encoding="utf-8")
+    broken.write_text(good, encoding="utf-8")
+    assert_clean(dev, tmp_path)
