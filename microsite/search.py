@@ -85,11 +85,12 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
     builds (BuildState.get/put): an edit tokenises the items it changed and no others."""
     # kinds in the order their results come when they rank equally (kinds.py)
     items = [item for kind in SEARCHED for item in getattr(site, kind.folder)]
-    found = [_item_tokens(item, state) for item in items]
+    texts = [_texts(item) for item in items]  # read once: each attribute read through a view is recorded
+    found = [_item_tokens(item, own, state) for item, own in zip(items, texts, strict=True)]
     # term -> doc * 8 + BODY, or doc * 8 for a name's token; arrays of 32-bit integers (docs
     # below 2**28), as a large site has millions of postings
     base: dict[str, array] = defaultdict(partial(array, "i"))
-    for doc, (names, body_text) in enumerate(found):
+    for doc, (names, body_text, _) in enumerate(found):
         posting, body = doc * 8 + BODY, body_text.split()
         for token in body:
             base[token].append(posting)
@@ -111,7 +112,7 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
         shard_names = _parts(
             folder, "t", [json.dumps(part, ensure_ascii=False, separators=(",", ":")) for part in shards], files
         )
-        docs = [_doc(item, lang, policy) for item in items]
+        docs = [_doc(item, own, kept[2], lang, policy) for item, own, kept in zip(items, texts, found, strict=True)]
         chunks = _parts(
             folder,
             "d",
@@ -137,30 +138,33 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
     return files
 
 
-def _item_tokens(item, state) -> tuple[dict[str, tuple[str, ...]], str]:
-    """An item's name tokens by language, and the tokens of its other texts in every language
+def _item_tokens(item, own: list[m.Text], state) -> tuple[dict[str, tuple[str, ...]], str, dict[str, str]]:
+    """An item's name tokens by language; the tokens of its other texts (`own`) in every language
     (tags stripped) as one text, split where they are used (as a tuple each, a large site's
-    millions of them took 20 MB), remembered by the texts they come from."""
+    millions of them took 20 MB); and the snippets of its first text, by language (_doc).
+    Remembered by the texts they come from."""
     names = _name(item).values
-    texts = [v for t in _texts(item) for v in t.values.values()]
+    texts = [v for t in own for v in t.values.values()]
     key = "\0".join([*names, *names.values(), "\0", *texts])
     kept = state.get("search", key)
     if kept is None:
         name_tokens = {lang: " ".join(dict.fromkeys(tokens(v))) for lang, v in names.items()}
-        body = " ".join(dict.fromkeys(tokens(" ".join(plain_text(t) for t in texts))))
-        kept = (name_tokens, body)
+        plain = [plain_text(t) for t in texts]
+        body = " ".join(dict.fromkeys(tokens(" ".join(plain))))
+        snippets = {lang: p[:SNIPPET_CHARS] for lang, p in zip(own[0].values if own else (), plain, strict=False)}
+        kept = (name_tokens, body, snippets)
         state.put("search", key, kept)
-    name_tokens, body = kept
+    name_tokens, body, snippets = kept
     # one string per distinct token, however many items hold it
     by_language = {lang: tuple(map(sys.intern, v.split())) for lang, v in name_tokens.items()}
-    return by_language, body
+    return by_language, body, snippets
 
 
 def _with_names(base: dict[str, array], found: list, lang: str) -> dict[str, array]:
     """The postings of `lang`'s index: the base ones with the TITLE bit where a token is in the
     item's name in `lang` (or the language shown instead) and OTHER where in another language's."""
     terms = dict(base)
-    for doc, (names, _) in enumerate(found):
+    for doc, (names, _, _) in enumerate(found):
         shown = lang if lang in names else next(iter(names), lang)
         bits: dict[str, int] = {}
         for name_lang, toks in names.items():
@@ -218,18 +222,16 @@ def _script(start: str, value, end: str) -> bytes:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
 
 
-def _doc(item, lang: str, policy: UrlPolicy) -> list:
+def _doc(item, own: list[m.Text], snippets: dict[str, str], lang: str, policy: UrlPolicy) -> list:
+    """[kind, title, other-language name, [district names], path, text]: the text is the start
+    of the item's first text in `lang`, or in the language shown instead (_item_tokens)."""
     name = _name(item)
     title = name.pick(lang)[0]
     other = next((v for k, v in name.values.items() if k != lang and v != title), "")
     districts = [d.name.pick(lang)[0] for d in _districts(item)]
     path = policy.href("index.html", policy.page(lang, item.kind, item.id))
-    return [item.kind, title, other, districts, path, _snippet(_texts(item), lang)]
-
-
-def _snippet(texts: list[m.Text], lang: str) -> str:
-    """The start of the item's own text in `lang`, on one line, tags stripped."""
-    return " ".join(plain_text(t.pick(lang)[0]) for t in texts[:1])[:SNIPPET_CHARS]
+    snippet = snippets.get(own[0].pick(lang)[1], "") if own else ""
+    return [item.kind, title, other, districts, path, snippet]
 
 
 def _name(item) -> m.Text:
