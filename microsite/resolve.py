@@ -55,7 +55,7 @@ class _Resolver:
         self.links: list[RelativeLink] = []  # relative Markdown links, checked once pages are planned
         self.found: list[tuple] = []  # the objects looked up while making an item: (folder, id, object)
         # what every item's making read besides its own values and the objects it looked up;
-        # the same object from build to build while it is equal (`shared`)
+        # the same object from build to build while it is equal (BuildState.same)
         self.made_with: tuple = ()
 
     # -- objects ----------------------------------------------------------------------------
@@ -291,12 +291,14 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
 
 def _markdown_texts(r: _Resolver, settings: RawItem | None) -> list[str]:
     """Every Markdown source text of the validated items, in every language, but those an item
-    kept from a build before has converted (_converted)."""
+    kept from a build before has converted (_converted, _Resolver.make)."""
     texts: list[str] = []
     for folder, items in r.clean.items():
         for item_id, c in items.items():
             raw = settings if folder == "site" else r.raw[folder][item_id]
             assert raw is not None, "the settings are clean only when there is a settings file"
+            if raw.made is not None and raw.made.clean is c:
+                continue  # made from these values before: each of its texts was converted then
             for name in _markdown_fields(folder, c):
                 texts.extend(t for lang, t in c[name].values.items() if not _converted(raw, f"{name}.{lang}", t))
     return texts
