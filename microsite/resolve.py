@@ -259,7 +259,8 @@ def resolve(content: Content, diags: Diagnostics, cache: BuildState | None = Non
             if clean is not None:
                 r.clean[folder][item_id] = clean
     r.md.warm(_markdown_texts(r, content.settings), jobs)
-    r.made_with = r.md.cache.same("made with", (r.md.ctx.known, plain, r.vocabularies))
+    declared = {name: list(terms) for name, terms in r.vocabularies.items()}  # making reads no label
+    r.made_with = r.md.cache.same("made with", (r.md.ctx.known, plain, declared))
     for folder in BUILD_ORDER:
         for item_id, clean in r.clean[folder].items():
             r.objects[folder][item_id] = r.make(folder, r.raw[folder][item_id], clean)

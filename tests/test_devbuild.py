@@ -381,3 +381,20 @@ def test_files_pending_after_a_failed_build_are_made_from_the_last_good_model(de
     moved.write_text(kept, encoding="utf-8")
     broken.write_text(good, encoding="utf-8")
     assert_clean(dev, tmp_path)
+
+
+def test_a_vocabulary_edit_reaches_the_items_made_before(dev, tmp_path, monkeypatch):
+    """zones/beta-area.yaml is not read again and its object is the last build's: a label of its
+    kind changed in site.yaml shows on its page, and the kind removed is reported at its line."""
+    old_files(monkeypatch)
+    settings = dev.options.content / "site.yaml"
+    edit(settings, "key-area: {en: Key area,", "key-area: {en: Key district,")
+    ok = dev.build().ok
+    assert ok
+    dev.make("zones/beta-area/index.html")
+    assert "Key district" in (dev.options.out / "zones/beta-area/index.html").read_text(encoding="utf-8")
+    finish(dev)
+    assert_clean(dev, tmp_path)
+    edit(settings, "  key-area: {en: Key district, zh: 重点区域}\n", "")
+    [found] = [d for d in dev.build().diagnostics.errors if d.file.endswith("beta-area.yaml")]
+    assert found.code == "bad-value" and found.line == 2 and "key-area" in found.message
