@@ -151,8 +151,7 @@ class _Resolver:
             field = f"{name}.{lang}"
             done = _converted(item, field, source)
             if done is None:
-                path = (name, lang) if (name, lang) in item.values else (name,)
-                place = _placer(item.at(path), item.at(path, key=True), "\n" in source)
+                place = _placer(item, name, lang, source)
                 key = BuildState.text_key(source)
                 converted, ids = self.md.convert(source, item.file, field, place, key)
                 links = _relative(item, field, lang, source, converted, place)
@@ -227,10 +226,13 @@ def _folder(item: RawItem) -> str:
     return "" if item.kind == "site" else item.kind
 
 
-def _placer(value_at: tuple[int, int], key_at: tuple[int, int], block: bool) -> Placer:
-    """Maps a (line, column) within a text (0-based) to the file. A text with a line break is a
-    block scalar (`|`): it starts on the line after its key, indented two columns past the key,
-    as in every example of docs/content.md; a one-line text starts where its value does."""
+def _placer(item: RawItem, name: str, lang: str, text: str) -> Placer:
+    """Maps a (line, column) within the item's text `name` in `lang` (0-based) to the file. A
+    text with a line break is a block scalar (`|`): it starts on the line after its key, indented
+    two columns past the key, as in every example of docs/content.md; a one-line text starts
+    where its value does."""
+    path = (name, lang) if (name, lang) in item.values else (name,)
+    value_at, key_at, block = item.at(path), item.at(path, key=True), "\n" in text
 
     def place(at: tuple[int, int] | None) -> tuple[int, int]:
         if at is None:
@@ -719,8 +721,7 @@ def _warn_repeats(r: _Resolver, items: list, diags: Diagnostics) -> None:
             for start, sentence in found:
                 seen = first.setdefault(sentence, item)
                 if seen is not item:
-                    path = (name, lang) if (name, lang) in item.values else (name,)
-                    place = _placer(item.at(path), item.at(path, key=True), "\n" in text)
+                    place = _placer(item, name, lang, text)
                     line = text.count("\n", 0, start)
                     column = start - (text.rfind("\n", 0, start) + 1)
                     diags.add(

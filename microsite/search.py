@@ -151,7 +151,8 @@ def _item_tokens(item, own: list[m.Text], state) -> tuple[dict[str, tuple[str, .
         name_tokens = {lang: " ".join(dict.fromkeys(tokens(v))) for lang, v in names.items()}
         plain = [plain_text(t) for t in texts]
         body = " ".join(dict.fromkeys(tokens(" ".join(plain))))
-        snippets = {lang: p[:SNIPPET_CHARS] for lang, p in zip(own[0].values if own else (), plain, strict=False)}
+        first = own[0].values if own else {}  # its values lead `texts`, so `plain` too
+        snippets = {lang: p[:SNIPPET_CHARS] for lang, p in zip(first, plain, strict=False)}
         kept = (name_tokens, body, snippets)
         state.put("search", key, kept)
     name_tokens, body, snippets = kept

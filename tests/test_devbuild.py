@@ -366,7 +366,8 @@ def test_an_item_made_before_says_again_what_its_making_found(dev, monkeypatch):
 
 def test_files_pending_after_a_failed_build_are_made_from_the_last_good_model(dev, tmp_path):
     """The failed build's model holds objects of the good one (resolve.py) and links them to its
-    own items: the good one's pages must still list shared-trade in district beta."""
+    own items (beta-talent left out, shared-trade moved out of district beta): the good one's
+    pending pages must still list both where the good model has them."""
     content = dev.options.content
     retitle(dev)
     ok = dev.build().ok
