@@ -320,6 +320,7 @@ class BuildState:
         keys = self._deps()._keys
         live = set().union(*_distinct(self._reads.values()))
         self._values, self._own, self._shared = {i: values(keys[i]) for i in live}, {}, {}
+        self._compact(live)
 
     def _written(self, out: Path, path: str, digest: str) -> None:
         st = os.stat(os.path.join(out, path))
@@ -380,7 +381,7 @@ class BuildState:
         """Write the state; the next build starts from it. A failure only costs time."""
         if self.path is None:
             return
-        self._deps()._compact()
+        self._deps()
         token = os.urandom(8).hex()
         deps = {
             "format": FORMAT,
@@ -413,13 +414,13 @@ class BuildState:
         except OSError:
             pass
 
-    def _compact(self) -> None:
-        """Drop the keys no output reads any more, once they are half the table."""
-        live = sorted(set().union(*_distinct(self._reads.values())))
-        if len(self._keys) <= 2 * len(live) + 1024 or self._own:
+    def _compact(self, live: set[int]) -> None:
+        """Drop the keys no output reads (`live`: those some output reads), once they are half
+        the table."""
+        if len(self._keys) <= 2 * len(live) + 1024:
             return
-        new = {old: i for i, old in enumerate(live)}
-        self._keys = [self._keys[i] for i in live]
+        new = {old: i for i, old in enumerate(sorted(live))}
+        self._keys = [self._keys[i] for i in new]
         self._index = {k: i for i, k in enumerate(self._keys)}
         renumbered = {id(a): array("I", map(new.__getitem__, a)) for a in _distinct(self._reads.values())}
         self._reads = {p: renumbered[id(a)] for p, a in self._reads.items()}

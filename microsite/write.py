@@ -178,11 +178,8 @@ def _update_in_place(
 def remove_others(out: Path, keep: set[str]) -> None:
     """Delete every file of the folder that is not in `keep` (nor the marker), as a clean build
     has none of them, whatever wrote them."""
-    for folder, _, names in os.walk(out):
-        for name in names:
-            path = os.path.relpath(os.path.join(folder, name), out).replace(os.sep, "/")
-            if path not in keep and path != MARKER:
-                remove_file(out, path)
+    for path in sorted(_files_below(out) - keep - {MARKER}):
+        remove_file(out, path)
 
 
 def remove_file(out: Path, path: str) -> None:

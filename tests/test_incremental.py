@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -229,3 +231,37 @@ def test_a_damaged_build_state_is_ignored(part, tmp_path):
     assert again.ok and again.output.rendered == again.output.pages
     build(Options(content=content, out=tmp_path / "two", cache=None))
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+@pytest.mark.parametrize("dev", [False, True])
+def test_after_the_site_shrinks_the_build_state_drops_what_no_page_reads(dev, tmp_path):
+    """Most of the values pages read are gone: the state forgets them (state.py, _compact),
+    renumbering what it keeps, and the next edit still builds what a clean build does."""
+    content, out, cache = tmp_path / "content", tmp_path / "out", tmp_path / "cache"
+    options = Options(content=content, out=out, jobs=1, cache=cache)
+    server = DevBuild(options) if dev else None
+
+    def run():
+        result = server.build() if server else build(options)
+        ok = result.ok  # the model is too big to show
+        assert ok, [d.text() for d in result.diagnostics.errors]
+        while server and server.step(1):
+            pass
+
+    def saved() -> dict:
+        """The reads file's parts (state.py: one pickle each, then None)."""
+        [deps] = cache.glob("state-*.deps.pickle")
+        with deps.open("rb") as file:
+            return dict(iter(partial(pickle.load, file), None))
+
+    write_content(content, initiatives=150, seed=5)
+    run()
+    before = saved()
+    write_content(content, initiatives=6, seed=5)
+    run()
+    after = saved()  # every key kept is one a page reads, with the digest of its value
+    assert len(after["keys"]) == len(after["values"]) < len(before["keys"]) / 3
+    edit(min((content / "initiatives").glob("*.yaml")), "## Summary", "## Summary, edited")
+    run()
+    build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None))
+    assert tree(out) == tree(tmp_path / "clean")
