@@ -1,10 +1,15 @@
 """How long from saving a file to the dev server serving the new page.
 
-    python bench/serve_bench.py [--initiatives 10000] [--repeat 3]
+    python bench/serve_bench.py [--initiatives 10000] [--repeat 3] [--gap SECONDS]
 
 Runs `python build.py serve` over a copy of the real content and over synthetic content
 (microsite/synthetic.py), edits one initiative's title (a few pages change) and the site title
 (every page changes), and polls the page until the new text is served. Prints a table.
+
+By default each edit follows the last page served at once, before the server has gone on to
+check the other files of the build (devbuild.py). `--gap` waits that long before each edit, as
+someone reading the page would: the edit may then land while the server makes a long file (a
+listing of thousands of initiatives, the search index), which it finishes first.
 """
 
 from __future__ import annotations
@@ -61,7 +66,7 @@ def mark_title(path: Path, marker: str) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def measure(name: str, content: Path, work: Path, repeat: int):
+def measure(name: str, content: Path, work: Path, repeat: int, gap: float):
     """Yield (content, pages, edit, [seconds, …]) rows as they are measured."""
     copy = work / f"{name}-content"
     shutil.copytree(content, copy)
@@ -95,6 +100,7 @@ def measure(name: str, content: Path, work: Path, repeat: int):
         for label, path, url in edits:
             times = []
             for n in range(repeat):
+                time.sleep(gap)
                 marker = f"bench {n}"
                 started = time.perf_counter()
                 mark_title(path, marker)
@@ -112,6 +118,7 @@ def main() -> int:
         "--initiatives", type=int, default=10000, help="synthetic initiatives (default 10000; 0: the real content only)"
     )
     p.add_argument("--repeat", type=int, default=3, help="edits of each kind (default 3)")
+    p.add_argument("--gap", type=float, default=0.0, help="seconds to wait before each edit (default 0)")
     args = p.parse_args()
     print(f"{'content':<18} {'pages':>6}  {'edit':<26} {'median ms':>9} {'min ms':>7} {'max ms':>7}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,7 +142,7 @@ def main() -> int:
             )
             sites.append((f"synthetic {args.initiatives}", synthetic))
         for name, content in sites:
-            for site, pages, label, times in measure(name, content, work, args.repeat):
+            for site, pages, label, times in measure(name, content, work, args.repeat, args.gap):
                 ms = [t * 1000 for t in times]
                 print(
                     f"{site:<18} {pages:>6}  {label:<26} {statistics.median(ms):>9.0f} {min(ms):>7.0f} {max(ms):>7.0f}",

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from bench.run import RESULTS_MARKER, main
+
+from conftest import ROOT
 
 
 def test_bench_writes_a_table_comparing_both_builds(tmp_path, capsys):
@@ -25,3 +29,18 @@ def test_bench_writes_a_table_comparing_both_builds(tmp_path, capsys):
         )
     assert re.search(r"^\| 20 \| \d+ MiB \| \d+ MiB \| [\d.]+× \|", text, re.MULTILINE)
     assert "Hugo 0.168.0" in text
+
+
+def test_the_dev_server_bench_edits_and_waits_for_each_page():
+    """bench/serve_bench.py on the real content: a row per edit, the page served each time."""
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench/serve_bench.py"), "--initiatives", "0", "--repeat", "2", "--gap", "0.1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = run.stdout.splitlines()[1:]
+    edits = ["start to first page", "one initiative's title", "site title (every page)"]
+    assert [(row.split()[0], edit in row) for row, edit in zip(rows, edits, strict=True)] == [("real", True)] * 3
