@@ -316,7 +316,8 @@ class BuildState:
         self._own.pop(path, None)
 
     def consolidate(self, values: Values) -> None:
-        """Once every output has been checked against (or made from) the model of `values`."""
+        """Once every output has been checked against (or made from) the model of `values`: the
+        digests of what they read, by key, and no key they do not read (`_compact`)."""
         keys = self._deps()._keys
         live = set().union(*_distinct(self._reads.values()))
         self._values, self._own, self._shared = {i: values(keys[i]) for i in live}, {}, {}
@@ -381,7 +382,7 @@ class BuildState:
         """Write the state; the next build starts from it. A failure only costs time."""
         if self.path is None:
             return
-        self._deps()
+        self._deps()  # read, if no build got that far: it is written again whole
         token = os.urandom(8).hex()
         deps = {
             "format": FORMAT,
