@@ -19,7 +19,8 @@ not depend on the language, so they are found once, and kept between builds in t
   BODY (the item's texts in every language, so a word in either language finds the same items).
 - `lengths`: each doc's title length in tokens (ranking prefers the closer match) without loading docs.
 - a doc: [kind, title, other-language name, [district names], path, text]; `text` is the start
-  of the item's own text, from which the script cuts the snippet shown under each result.
+  of the item's own text, from which the script cuts the snippet shown under each result. Docs
+  are numbered by kind, then by id, so that an edit of one item changes one chunk.
 - `messages`: the few strings the script shows that no template renders (from the catalogue).
 
 Tokens are what `tokens()` makes: every text split by the tokenizer of every language
@@ -53,6 +54,7 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SNIPPET_CHARS = 320  # of an item's text kept for the snippet: a match further on shows its start
 CHUNK = 16  # docs per file: the 8 results of the header's list load at most 8 small files
 SHARD_MIN, SHARD_SPREAD, SHARD_MAX = 8_000, 24_000, 64_000  # bytes of a shard (see _shards)
+_BY_ID = operator.attrgetter("id")
 
 
 def words_and_bigrams(text: str) -> list[str]:
@@ -83,8 +85,10 @@ def tokens(text: str) -> list[str]:
 def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> dict[str, bytes]:
     """Every language's index files, by output path. `state` keeps each item's tokens between
     builds (BuildState.get/put): an edit tokenises the items it changed and no others."""
-    # kinds in the order their results come when they rank equally (kinds.py)
-    items = [item for kind in SEARCHED for item in getattr(site, kind.folder)]
+    # Docs by kind, in the order their results come when they rank equally (kinds.py), and by id
+    # within a kind: an order no edit of a title changes, so an edit renumbers no doc and
+    # rewrites only the shards of the terms it changes and the chunk holding its doc.
+    items = [item for kind in SEARCHED for item in sorted(getattr(site, kind.folder), key=_BY_ID)]
     texts = [_texts(item) for item in items]  # read once: each attribute read through a view is recorded
     found = [_item_tokens(item, own, state) for item, own in zip(items, texts, strict=True)]
     # term -> doc * 8 + BODY, or doc * 8 for a name's token; arrays of 32-bit integers (docs

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 
+import yaml
+
+from microsite.pipeline import Options, build
+from microsite.synthetic import write_content
+
 # The index of one language must stay under this share of the HTML of the whole site.
 BUDGET = 0.10
 
@@ -78,3 +83,30 @@ def test_the_index_stays_within_its_budget(real_site):
         folder = real_site / ("search" if lang == "en" else f"{lang}/search")
         size = sum(p.stat().st_size for p in folder.glob("*.js"))
         assert size < BUDGET * html, (lang, size, html)
+
+
+def test_a_title_that_moves_its_item_rewrites_only_the_parts_it_touches(tmp_path):
+    """Docs are numbered by id, not by title: an edit moving an initiative to the head of the
+    title order changes its chunk and the shards of the words it changes, in each language."""
+    content, out = tmp_path / "content", tmp_path / "out"
+    write_content(content, initiatives=400, seed=2)
+    options = Options(content=content, out=out, jobs=1, cache=tmp_path / "cache")
+    assert build(options).ok
+
+    def parts() -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.glob("**/search/*.js")}
+
+    before = parts()
+    edited = content / "initiatives/initiative-000200.yaml"
+    data = yaml.safe_load(edited.read_text(encoding="utf-8"))
+    old = data["title"]["en"]
+    data["title"]["en"] = f"Aardvark {old}"  # first in the title order: it was in the middle
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert build(options).ok
+    after = parts()
+    for folder in ("search", "zh/search"):
+        new = sorted(p.rpartition("/")[2][:2] for p in after.keys() - before.keys() if p.startswith(f"{folder}/"))
+        assert new == ["d-", "t-"], (folder, new)  # one chunk, one shard ("aardvark"'s)
+        assert after[f"{folder}/index.js"] != before[f"{folder}/index.js"]
+        [shard] = [script_data(out / p) for p in after.keys() - before.keys() if p.startswith(f"{folder}/t-")]
+        assert "aardvark" in shard
