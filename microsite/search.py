@@ -20,7 +20,8 @@ not depend on the language, so they are found once, and kept between builds in t
 - `lengths`: each doc's title length in tokens (ranking prefers the closer match) without loading docs.
 - a doc: [kind, title, other-language name, [district names], path, text]; `text` is the start
   of the item's own text, from which the script cuts the snippet shown under each result. Docs
-  are numbered by kind, then by id, so that an edit of one item changes one chunk.
+  are numbered by kind, then by id, which no edit of an item's fields changes: an edited item
+  rewrites its own chunk, no other (an added or removed one renumbers those after it).
 - `messages`: the few strings the script shows that no template renders (from the catalogue).
 
 Tokens are what `tokens()` makes: every text split by the tokenizer of every language

@@ -197,7 +197,8 @@
 
   // Docs holding every query word (as a prefix), best first: title matches, then other-name
   // matches, then body; equal scores put the shorter title (the closer match) first, then the
-  // docs' order (kind, then id). Resolves to [{doc: doc number, terms}]: the index's terms that matched, to say why when the snippet cannot.
+  // docs' order (kind, then id). Resolves to [{doc: doc number, terms}]: the index's terms that
+  // matched, to say why when the snippet cannot.
   function search(index, query) {
     const words = Array.from(new Set(tokens(query)));
     if (!words.length) return Promise.resolve([]);
