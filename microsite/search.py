@@ -55,7 +55,6 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SNIPPET_CHARS = 320  # of an item's text kept for the snippet: a match further on shows its start
 CHUNK = 16  # docs per file: the 8 results of the header's list load at most 8 small files
 SHARD_MIN, SHARD_SPREAD, SHARD_MAX = 8_000, 24_000, 64_000  # bytes of a shard (see _shards)
-_BY_ID = operator.attrgetter("id")
 
 
 def words_and_bigrams(text: str) -> list[str]:
@@ -89,7 +88,7 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
     # Docs by kind, in the order their results come when they rank equally (kinds.py), and by id
     # within a kind: an order no edit of a title changes, so an edit renumbers no doc and
     # rewrites only the shards of the terms it changes and the chunk holding its doc.
-    items = [item for kind in SEARCHED for item in sorted(getattr(site, kind.folder), key=_BY_ID)]
+    items = [item for kind in SEARCHED for item in sorted(getattr(site, kind.folder), key=operator.attrgetter("id"))]
     texts = [_texts(item) for item in items]  # read once: each attribute read through a view is recorded
     found = [_item_tokens(item, own, state) for item, own in zip(items, texts, strict=True)]
     # term -> doc * 8 + BODY, or doc * 8 for a name's token; arrays of 32-bit integers (docs
