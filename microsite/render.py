@@ -217,10 +217,18 @@ class _TemplateContext(jinja2.runtime.Context):
         return super().call(obj, *args, **kwargs)
 
 
-def render_whole(site: m.Site, make) -> tuple[bytes, frozenset]:
-    """A file made from the whole model (search index, feed, export), and what it read."""
+def render_whole(
+    site: m.Site, make, place: Callable[[str, bytes], Any] = lambda _, data: data
+) -> tuple[Any, frozenset]:
+    """A file made from the whole model (search index, feed, export), and what it read. A maker
+    of several files (the search index) yields them as (path, bytes): each is handed to `place`
+    as it comes, and the group is what `place` returned, by path, so that a large group's bytes
+    need not all be in memory at once."""
     recorder = Recorder()
-    return make(recorder.site(site)), frozenset(recorder.reads)
+    data = make(recorder.site(site))
+    if type(data) is not bytes:
+        data = {path: place(path, body) for path, body in data}
+    return data, frozenset(recorder.reads)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ import sys
 import zlib
 from array import array
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import repeat
 
@@ -82,9 +83,10 @@ def tokens(text: str) -> list[str]:
     return [token for name in names for token in TOKENIZERS[name](text)]
 
 
-def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> dict[str, bytes]:
-    """Every language's index files, by output path. `state` keeps each item's tokens between
-    builds (BuildState.get/put): an edit tokenises the items it changed and no others."""
+def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> Iterator[tuple[str, bytes]]:
+    """Every language's index files, as (output path, bytes), one by one (render.render_whole).
+    `state` keeps each item's tokens between builds (BuildState.get/put): an edit tokenises the
+    items it changed and no others."""
     # Docs by kind, in the order their results come when they rank equally (kinds.py), and by id
     # within a kind: an order no edit of a title changes, so an edit renumbers no doc and
     # rewrites only the shards of the terms it changes and the chunk holding its doc.
@@ -101,45 +103,38 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> di
         for token in {t for toks in names.values() for t in toks}.difference(body):
             base[token].append(doc * 8)
     encoded: dict[str, str] = {}  # the base postings as text, shared by the languages
-    files: dict[str, bytes] = {}
     for lang in site.settings.languages:
-        folder = policy.search_index(lang).rpartition("/")[0]
-        text = {}
-        for term, postings in _with_names(base, found, lang).items():
-            if postings is not base[term]:
-                text[term] = _encode(postings)
-            elif term in encoded:
-                text[term] = encoded[term]
-            else:
-                text[term] = encoded[term] = _encode(postings)
-        shards = _shards(text)
-        shard_names = _parts(
-            folder, "t", [json.dumps(part, ensure_ascii=False, separators=(",", ":")) for part in shards], files
-        )
-        docs = [_doc(item, own, kept[2], lang, policy) for item, own, kept in zip(items, texts, found, strict=True)]
-        chunks = _parts(
-            folder,
-            "d",
-            [
-                json.dumps(docs[i : i + CHUNK], ensure_ascii=False, separators=(",", ":"))
-                for i in range(0, len(docs), CHUNK)
-            ],
-            files,
-        )
-        t = catalogues[lang]
-        messages = {"count": t("search.results"), "one": t("search.results", n=1), "none": t("search.none")}
-        index = {
-            "messages": messages,
-            "chunk": CHUNK,
-            "chunks": chunks,
-            "shards": [
-                ["" if i == 0 else next(iter(shard)), name]  # the first takes any word
-                for i, (shard, name) in enumerate(zip(shards, shard_names, strict=True))
-            ],
-            "lengths": [len(tokens(doc[1])) for doc in docs],
-        }
-        files[policy.search_index(lang)] = _script("window.__searchIndex=", index, "")
-    return files
+        yield from _language_files(lang, items, texts, found, base, encoded, policy, catalogues[lang])
+
+
+def _language_files(lang: str, items, texts, found, base, encoded, policy: UrlPolicy, t) -> Iterator[tuple[str, bytes]]:
+    """One language's files: its shards, its chunks of docs, then its index.js that names them
+    (in a function of its own, so its tens of MB are gone before the next language's are made)."""
+    folder = policy.search_index(lang).rpartition("/")[0]
+    text = {}
+    for term, postings in _with_names(base, found, lang).items():
+        if postings is not base[term]:
+            text[term] = _encode(postings)
+        elif term in encoded:
+            text[term] = encoded[term]
+        else:
+            text[term] = encoded[term] = _encode(postings)
+    shards = _shards(text)
+    heads = ["" if i == 0 else next(iter(shard)) for i, shard in enumerate(shards)]  # the first takes any word
+    shard_names: list[str] = []
+    yield from _parts(folder, "t", map(_json, shards), shard_names)
+    docs = [_doc(item, own, kept[2], lang, policy) for item, own, kept in zip(items, texts, found, strict=True)]
+    chunks: list[str] = []
+    yield from _parts(folder, "d", (_json(docs[i : i + CHUNK]) for i in range(0, len(docs), CHUNK)), chunks)
+    messages = {"count": t("search.results"), "one": t("search.results", n=1), "none": t("search.none")}
+    index = {
+        "messages": messages,
+        "chunk": CHUNK,
+        "chunks": chunks,
+        "shards": [list(pair) for pair in zip(heads, shard_names, strict=True)],
+        "lengths": [len(tokens(doc[1])) for doc in docs],
+    }
+    yield policy.search_index(lang), _script("window.__searchIndex=", _json(index), "")
 
 
 def _item_tokens(item, own: list[m.Text], state) -> tuple[dict[str, tuple[str, ...]], str, dict[str, str]]:
@@ -210,18 +205,20 @@ def _shards(text: dict[str, str]) -> list[dict[str, str]]:
     return shards
 
 
-def _parts(folder: str, prefix: str, bodies: list[str], files: dict[str, bytes]) -> list[str]:
-    """Write each part as a script named by its content; their names, in order."""
-    names = []
+def _parts(folder: str, prefix: str, bodies: Iterable[str], names: list[str]) -> Iterator[tuple[str, bytes]]:
+    """Each part as a script named by its content, made as it is asked for (a large site's parts
+    are tens of MB); their names are appended to `names`, in order."""
     for body in bodies:
         name = f"{prefix}-{hashlib.sha256(body.encode()).hexdigest()[:12]}"
-        files[f"{folder}/{name}.js"] = _script(f'__searchPart("{name}",', body, ")")
         names.append(name)
-    return names
+        yield f"{folder}/{name}.js", _script(f'__searchPart("{name}",', body, ")")
 
 
-def _script(start: str, value, end: str) -> bytes:
-    body = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _script(start: str, body: str, end: str) -> bytes:
     # "</" cannot end a script it is not in, but U+2028/9 are line ends to older parsers
     text = f"{start}{body}{end};\n"
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")

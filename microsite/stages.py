@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -57,14 +58,16 @@ class Plan:
         tables, so it runs in the build's own process; the other makers may run in a worker."""
         return self.policy.search_index(self.site.settings.languages[0])
 
-    def make_files(self, path: str, target: Page | Callable) -> tuple[dict[str, bytes], frozenset]:
-        """The files of an output (a page, a whole-model file, or a maker's group) by path, and
-        what their making read."""
+    def make_files(
+        self, path: str, target: Page | Callable, place: Callable[[str, bytes], Any] = lambda _, data: data
+    ) -> tuple[dict[str, Any], frozenset]:
+        """The files of an output (a page, a whole-model file, or a maker's group) by path, each
+        as `place` returned it when handed the file's bytes, and what their making read."""
         if isinstance(target, Page):
             data, reads = self.renderer.render(target)
-            return {path: data}, reads
-        data, reads = render_whole(self.site, target)
-        return (data if isinstance(data, dict) else {path: data}), reads
+            return {path: place(path, data)}, reads
+        data, reads = render_whole(self.site, target, place)
+        return (data if isinstance(data, dict) else {path: place(path, data)}), reads
 
 
 def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.Site | None, Plan | None]:
@@ -177,8 +180,7 @@ def _made(
     making read. Run by the process that makes them, like a page: the exports and the search
     index are tens of MB on a large site, kept to the build's end or sent back from a worker
     otherwise."""
-    group, reads = plan.make_files(path, maker)
-    return {member: placed(member, data, put) for member, data in group.items()}, reads
+    return plan.make_files(path, maker, partial(placed, put=put))
 
 
 def reusable(plan: Plan, options: Options, state: BuildState) -> set[str]:
