@@ -95,6 +95,7 @@ def build(options: Options) -> Result:
     from .stages import prepare, produce, settle  # see the module's docstring
 
     site, plan = prepare(options, diags, state)
+    state.set_aside()  # what loading and resolving kept is for the next build only
     output = produce(plan, options, diags, state, Standby(options.out, state.standby_holds).put) if plan else None
     settle(options, site, diags)
     result = Result(diags, site, output)

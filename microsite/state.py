@@ -32,13 +32,15 @@ import functools
 import hashlib
 import os
 import pickle
+import shutil
 import stat
 import sys
+import tempfile
 import time
 from array import array
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from .diagnostics import Diagnostic, Diagnostics
 
@@ -165,6 +167,7 @@ class BuildState:
     _shared: dict = field(default_factory=dict)  # id(reads) -> (reads, digests): a maker's files share them
     _tables: dict = field(default_factory=dict)  # "yaml"/"markdown" -> text hash -> result
     _used: dict = field(default_factory=dict)  # the entries of _tables this build used
+    _aside: IO[bytes] | None = None  # tables used, written early by set_aside, until save
 
     def _deps(self) -> BuildState:
         """The reads, values, tables and standby records, read on first use; when their file is
@@ -206,6 +209,31 @@ class BuildState:
 
     def put(self, table: str, text: str, value, key: str | None = None) -> None:
         self._used.setdefault(table, {})[key or self.text_key(text)] = value
+
+    def set_aside(self) -> None:
+        """Write the tables used so far to a temporary file, for `save`, and forget them: a
+        one-off build keeps what its model's making used only for the next build, and its
+        rendering (with every worker it forks) is tens of MB leaner on a large site without
+        them. A table used again after this is saved too (`read_state` joins the two). A
+        long-lived process (the dev server) keeps them in memory for its next build."""
+        assert self._aside is None, "set aside once a build"
+        self._deps()  # read now, or its tables would be read again, whole, by a later use
+        if self.path is not None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # closed by save; a file without a name, gone with the process if it is killed
+                aside = tempfile.TemporaryFile(dir=self.path.parent)  # noqa: SIM115
+            except OSError:
+                return  # kept in memory, and saved with the rest
+            try:
+                _dump_parts({TABLE + name: table for name, table in self._used.items()}, aside, end=False)
+            except OSError:
+                aside.close()
+                return
+            self._aside = aside
+        for name in self._used:
+            self._tables.pop(name, None)
+        self._used = {}
 
     # -- content files a long-lived process read before (the dev server's) -------------------
 
@@ -404,16 +432,23 @@ class BuildState:
             "groups": self.groups,
             "deps": token,
         }
-        self._tables, self._used = self._used, {}
+        self._tables, self._used, aside, self._aside = self._used, {}, self._aside, None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             for path, value in ((_deps_path(self.path), deps), (self.path, data)):  # the file naming it last
                 temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
                 with open(temporary, "wb") as file:
-                    _dump_parts(value, file)
+                    _dump_parts(value, file, end=aside is None or value is data)
+                    if aside is not None and value is deps:
+                        aside.seek(0)
+                        shutil.copyfileobj(aside, file)
+                        pickle.dump(None, file, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(temporary, path)
         except OSError:
             pass
+        finally:
+            if aside is not None:
+                aside.close()
 
     def _compact(self, live: set[int]) -> None:
         """Drop the keys no output reads (`live`: those some output reads), once they are half
@@ -486,22 +521,23 @@ def read_state(path: Path | None) -> dict | None:
         return None
     try:
         with open(path, "rb") as file:
-            data = {}
+            data: dict = {}
             while (part := pickle.load(file)) is not None:
                 name, value = part
-                data[name] = value
+                data[name] = data[name] | value if name in data and name.startswith(TABLE) else value  # set_aside
         return data if data["format"] == FORMAT and isinstance(data["fingerprint"], dict) else None
     except Exception:  # missing, truncated, or from another version of Python: start afresh  # noqa: BLE001
         return None
 
 
-def _dump_parts(data: dict, file) -> None:
-    """Each entry a pickle of its own, then None to mark the end (a file without it is
+def _dump_parts(data: dict, file, end: bool = True) -> None:
+    """Each entry a pickle of its own, then (`end`) None to mark the end (a file without it is
     truncated): the pickler's memo of every object written, as large as the state's largest
     part, lasts for one part only, and the file is streamed, never whole in memory."""
     for part in data.items():
         pickle.dump(part, file, protocol=pickle.HIGHEST_PROTOCOL)
-    pickle.dump(None, file, protocol=pickle.HIGHEST_PROTOCOL)
+    if end:
+        pickle.dump(None, file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def scan_inputs(folders: dict[str, str]) -> dict[str, tuple] | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from microsite import markup, state
+from microsite import load, markup, state
 from microsite.devbuild import DevBuild
 from microsite.pipeline import Options, build
 
@@ -263,3 +263,34 @@ def test_explain_names_the_values_that_changed_and_builds_nothing(tmp_path, cli)
     assert broken.code == 1 and "the build would fail" in broken.out
     (out / page).write_bytes(before[page])
     assert tree(out) == before  # nothing was built or written
+
+
+def test_a_one_off_build_keeps_what_its_model_took_for_the_next_build(tmp_path, monkeypatch):
+    """The parse and conversion results are written early (BuildState.set_aside, so that the
+    rendering works without them in memory) and are still there for the next build: it parses
+    and converts only the file that changed."""
+    content = copy_fixture("site", tmp_path)
+    options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
+    assert build(options).ok
+    edit(content / "initiatives/beta-talent.yaml", "settle.", "settle quickly.")
+    parsed, converted = [], []
+    real_parse, real_convert = load._parse, markup.Converter._convert
+    monkeypatch.setattr(load, "_parse", lambda text, item: parsed.append(item.file) or real_parse(text, item))
+    monkeypatch.setattr(
+        markup.Converter, "_convert", lambda self, text: converted.append(text) or real_convert(self, text)
+    )
+    assert build(options).ok
+    assert [Path(p).name for p in parsed] == ["beta-talent.yaml"]
+    assert converted and all("settle quickly." in text for text in converted)
+
+
+def test_a_table_used_after_it_was_set_aside_is_saved_with_it(tmp_path):
+    kept = state.BuildState(state.state_path(tmp_path / "cache", tmp_path / "out"), {"code": "x"})
+    kept.put("markdown", "before", "<p>before</p>")
+    kept.set_aside()
+    assert kept.get("markdown", "before") is None  # not in memory any more
+    kept.put("markdown", "after", "<p>after</p>")
+    kept.save()
+    saved = state.read_state(state._deps_path(kept.path))
+    assert saved is not None
+    assert sorted(saved[state.TABLE + "markdown"].values()) == ["<p>after</p>", "<p>before</p>"]
