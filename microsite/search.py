@@ -85,8 +85,9 @@ def tokens(text: str) -> list[str]:
 
 def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> Iterator[tuple[str, bytes]]:
     """Every language's index files, as (output path, bytes), one by one (render.render_whole).
-    `state` keeps each item's tokens between builds (BuildState.get/put): an edit tokenises the
-    items it changed and no others."""
+    `state` keeps each item's tokens and each term's postings as text between builds
+    (BuildState.get/put): an edit tokenises the items it changed and encodes the postings of
+    the terms it touched, no others."""
     # Docs by kind, in the order their results come when they rank equally (kinds.py), and by id
     # within a kind: an order no edit of a title changes, so an edit renumbers no doc and
     # rewrites only the shards of the terms it changes and the chunk holding its doc.
@@ -102,23 +103,15 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> It
             base[token].append(posting)
         for token in {t for toks in names.values() for t in toks}.difference(body):
             base[token].append(doc * 8)
-    encoded: dict[str, str] = {}  # the base postings as text, shared by the languages
     for lang in site.settings.languages:
-        yield from _language_files(lang, items, texts, found, base, encoded, policy, catalogues[lang])
+        yield from _language_files(lang, items, texts, found, base, state, policy, catalogues[lang])
 
 
-def _language_files(lang: str, items, texts, found, base, encoded, policy: UrlPolicy, t) -> Iterator[tuple[str, bytes]]:
+def _language_files(lang: str, items, texts, found, base, state, policy: UrlPolicy, t) -> Iterator[tuple[str, bytes]]:
     """One language's files: its shards, its chunks of docs, then its index.js that names them
     (in a function of its own, so its tens of MB are gone before the next language's are made)."""
     folder = policy.search_index(lang).rpartition("/")[0]
-    text = {}
-    for term, postings in _with_names(base, found, lang).items():
-        if postings is not base[term]:
-            text[term] = _encode(postings)
-        elif term in encoded:
-            text[term] = encoded[term]
-        else:
-            text[term] = encoded[term] = _encode(postings)
+    text = {term: _encoded(postings, state) for term, postings in _with_names(base, found, lang).items()}
     shards = _shards(text)
     heads = ["" if i == 0 else next(iter(shard)) for i, shard in enumerate(shards)]  # the first takes any word
     shard_names: list[str] = []
@@ -181,11 +174,18 @@ def _with_names(base: dict[str, array], found: list, lang: str) -> dict[str, arr
     return terms
 
 
-def _encode(postings: array) -> str:
-    """Gaps from the previous doc (small numbers, short text): doc * 8 + fields - previous doc * 8.
-    In map() over C functions: an index holds millions of them."""
-    gaps = map(operator.sub, postings, [0, *map(operator.and_, postings[:-1], repeat(-8))])
-    return ",".join(map(str, gaps))
+def _encoded(postings: array, state) -> str:
+    """The postings as text, kept in the build state by their bytes: the languages share most
+    terms' postings, and an edit changes those of the few terms it touches. Gaps from the
+    previous doc (small numbers, short text): doc * 8 + fields - previous doc * 8, in map() over
+    C functions (an index holds millions of them)."""
+    key = hashlib.blake2b(postings, digest_size=16).hexdigest()
+    text = state.get("postings", "", key)
+    if text is None:
+        gaps = map(operator.sub, postings, [0, *map(operator.and_, postings[:-1], repeat(-8))])
+        text = ",".join(map(str, gaps))
+        state.put("postings", "", text, key)
+    return text
 
 
 def _shards(text: dict[str, str]) -> list[dict[str, str]]:

@@ -7,6 +7,7 @@ import json
 import yaml
 
 from microsite.pipeline import Options, build
+from microsite.state import BuildState
 from microsite.synthetic import write_content
 
 # The index of one language must stay under this share of the HTML of the whole site.
@@ -110,3 +111,30 @@ def test_a_title_that_moves_its_item_rewrites_only_the_parts_it_touches(tmp_path
         assert after[f"{folder}/index.js"] != before[f"{folder}/index.js"]
         [shard] = [script_data(out / p) for p in after.keys() - before.keys() if p.startswith(f"{folder}/t-")]
         assert "aardvark" in shard
+
+
+def test_an_edit_encodes_again_only_the_postings_it_changed(tmp_path, monkeypatch):
+    """Each term's postings as text are kept in the build state by their bytes: a title that
+    gains a word encodes that word's postings (once for each form they take: the title's word,
+    or the other name's where Chinese shows another title), and no other term's."""
+    content = tmp_path / "content"
+    write_content(content, initiatives=400, seed=2)
+    options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
+    encoded: list[str] = []
+    real = BuildState.put
+
+    def put(self, table, *args):
+        encoded.append(table)
+        real(self, table, *args)
+
+    monkeypatch.setattr(BuildState, "put", put)
+    assert build(options).ok
+    first = encoded.count("postings")
+    assert first > 1000
+    edited = content / "initiatives/initiative-000200.yaml"
+    data = yaml.safe_load(edited.read_text(encoding="utf-8"))
+    data["title"]["en"] = f"Aardvark {data['title']['en']}"
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    encoded.clear()
+    assert build(options).ok
+    assert 1 <= encoded.count("postings") <= 2
