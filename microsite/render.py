@@ -456,14 +456,12 @@ class _PageHelpers:
     def _initiative_row(self, ini, show_district: bool, filterable: bool) -> str:
         """Title, then date · status · districts, then the first sentence of the body."""
         data = ""
-        if filterable:
-            data = str(
-                Markup(' data-districts="{}" data-zones="{}" data-themes="{}" data-batch="{}"').format(
-                    " ".join(d.id for d in ini.districts),
-                    " ".join(z.id for z in ini.zones),
-                    " ".join(t.id for t in ini.themes),
-                    ini.batch.id if ini.batch else "",
-                )
+        if filterable:  # each value escaped, in f-strings: Markup.format is slower, and this is every row of an index
+            districts, zones = " ".join(d.id for d in ini.districts), " ".join(z.id for z in ini.zones)
+            themes, batch = " ".join(t.id for t in ini.themes), ini.batch.id if ini.batch else ""
+            data = (
+                f' data-districts="{escape(districts)}" data-zones="{escape(zones)}"'
+                f' data-themes="{escape(themes)}" data-batch="{escape(batch)}"'
             )
         facts = []
         if ini.date:
