@@ -20,9 +20,12 @@ Point = tuple[float, float]
 Ring = tuple[Point, ...]
 
 MAP_MARGIN = 8  # viewBox units around the map so strokes are not clipped
-# Map labels, in viewBox units: 20 is about 12 px on a 360 px wide phone map. Widths are
-# estimated generously (bold Latin letters, full-width Han), so measured boxes fit inside.
+# Map labels, in viewBox units: 20 is about 12 px on a 360 px wide phone map. Boxes are
+# estimated generously (bold Latin letters, full-width Han; Han fonts' glyph boxes reach higher
+# above the baseline, 0.83 em in Noto Sans CJK against 0.57 em in Latin fonts), so measured boxes
+# fit inside.
 LABEL_SIZE, LATIN_EM, LABEL_PAD = 20, 0.7, 4
+LATIN_HALF_HEIGHT, WIDE_HALF_HEIGHT = 0.65, 0.85  # in em, about the label's middle
 LABEL_STEP, LABEL_TURNS = 6, 48  # a displaced label is tried on rings LABEL_STEP apart
 SCANLINES = 32  # rows sampled by the label fallback
 BAR_ROW, BAR_HEIGHT, BAR_LABEL_SHARE, BAR_VALUE_ROOM = 28, 18, 0.4, 40
@@ -244,7 +247,7 @@ def _labels(anchors: list, width: int, height: int) -> list[str]:
     parts = []
     for _, code, region, (ax, ay) in sorted(anchors, key=lambda a: (-a[0], a[1])):
         half_w = _label_width(region.label) / 2
-        half_h = LABEL_SIZE * 0.65
+        half_h = LABEL_SIZE * (WIDE_HALF_HEIGHT if any(map(_wide, region.label)) else LATIN_HALF_HEIGHT)
         x, y = _free_place(ax, ay, half_w, half_h, placed, width, height)
         placed.append((x - half_w, y - half_h, x + half_w, y + half_h))
         attrs = _attrs(
@@ -266,7 +269,12 @@ def _labels(anchors: list, width: int, height: int) -> list[str]:
 
 
 def _label_width(label: str) -> float:
-    return sum(LABEL_SIZE * (1.0 if ord(ch) >= 0x2E80 else LATIN_EM) for ch in label) + 2 * LABEL_PAD
+    return sum(LABEL_SIZE * (1.0 if _wide(ch) else LATIN_EM) for ch in label) + 2 * LABEL_PAD
+
+
+def _wide(ch: str) -> bool:
+    """A full-width character (Han, kana, Hangul and the CJK punctuation)."""
+    return ord(ch) >= 0x2E80
 
 
 def _free_place(
