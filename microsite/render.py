@@ -217,9 +217,12 @@ class _TemplateContext(jinja2.runtime.Context):
         return super().call(obj, *args, **kwargs)
 
 
-def render_whole(
-    site: m.Site, make, place: Callable[[str, bytes], Any] = lambda _, data: data
-) -> tuple[Any, frozenset]:
+def as_made(_path: str, data: bytes) -> bytes:
+    """The `place` of a caller that keeps the files' bytes (render_whole)."""
+    return data
+
+
+def render_whole(site: m.Site, make, place: Callable[[str, bytes], Any] = as_made) -> tuple[Any, frozenset]:
     """A file made from the whole model (search index, feed, export), and what it read. A maker
     of several files (the search index) yields them as (path, bytes): each is handed to `place`
     as it comes, and the group is what `place` returned, by path, so that a large group's bytes

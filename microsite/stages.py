@@ -24,7 +24,7 @@ from .media import media_makers
 from .paths import display_path
 from .pipeline import Options, Output
 from .publish import publish_makers
-from .render import Page, Renderer, placed, plan_pages, render_pages, render_whole
+from .render import Page, Renderer, as_made, placed, plan_pages, render_pages, render_whole
 from .resolve import resolve
 from .search import search_files
 from .state import BuildState
@@ -59,7 +59,7 @@ class Plan:
         return self.policy.search_index(self.site.settings.languages[0])
 
     def make_files(
-        self, path: str, target: Page | Callable, place: Callable[[str, bytes], Any] = lambda _, data: data
+        self, path: str, target: Page | Callable, place: Callable[[str, bytes], Any] = as_made
     ) -> tuple[dict[str, Any], frozenset]:
         """The files of an output (a page, a whole-model file, or a maker's group) by path, each
         as `place` returned it when handed the file's bytes, and what their making read."""
