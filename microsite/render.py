@@ -217,21 +217,15 @@ class _TemplateContext(jinja2.runtime.Context):
         return super().call(obj, *args, **kwargs)
 
 
-def as_made(_path: str, data: bytes) -> bytes:
-    """The `place` of a caller that keeps the files' bytes (render_whole)."""
-    return data
-
-
-def render_whole(site: m.Site, make, place: Callable[[str, bytes], Any] = as_made) -> tuple[Any, frozenset]:
-    """A file made from the whole model (search index, feed, export), and what it read. A maker
-    of several files (the search index) yields them as (path, bytes): each is handed to `place`
-    as it comes, and the group is what `place` returned, by path, so that a large group's bytes
-    need not all be in memory at once."""
+def render_whole(site: m.Site, path: str, make, place: Callable[[str, bytes], Any]) -> tuple[dict[str, Any], frozenset]:
+    """The files made from the whole model under `path` (search index, feed, export), each as
+    `place` returned it when handed the file's bytes, by path; and what their making read. A
+    maker of several files (the search index) yields them as (path, bytes), each placed as it
+    comes, so that a large group's bytes need not all be in memory at once."""
     recorder = Recorder()
     data = make(recorder.site(site))
-    if type(data) is not bytes:
-        data = {path: place(path, body) for path, body in data}
-    return data, frozenset(recorder.reads)
+    group = [(path, data)] if type(data) is bytes else data
+    return {member: place(member, body) for member, body in group}, frozenset(recorder.reads)
 
 
 @dataclass(frozen=True)

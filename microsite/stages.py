@@ -24,7 +24,7 @@ from .media import media_makers
 from .paths import display_path
 from .pipeline import Options, Output
 from .publish import publish_makers
-from .render import Page, Renderer, as_made, placed, plan_pages, render_pages, render_whole
+from .render import Page, Renderer, placed, plan_pages, render_pages, render_whole
 from .resolve import resolve
 from .search import search_files
 from .state import BuildState
@@ -59,15 +59,14 @@ class Plan:
         return self.policy.search_index(self.site.settings.languages[0])
 
     def make_files(
-        self, path: str, target: Page | Callable, place: Callable[[str, bytes], Any] = as_made
+        self, path: str, target: Page | Callable, place: Callable[[str, bytes], Any] = lambda _, data: data
     ) -> tuple[dict[str, Any], frozenset]:
         """The files of an output (a page, a whole-model file, or a maker's group) by path, each
         as `place` returned it when handed the file's bytes, and what their making read."""
         if isinstance(target, Page):
             data, reads = self.renderer.render(target)
             return {path: place(path, data)}, reads
-        data, reads = render_whole(self.site, target, place)
-        return (data if isinstance(data, dict) else {path: place(path, data)}), reads
+        return render_whole(self.site, path, target, place)
 
 
 def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.Site | None, Plan | None]:
