@@ -105,7 +105,7 @@ class DevBuild:
                 self.failed = Diagnostics()
                 template_problem(err, self.options.templates, self.failed)
                 return
-            self._write(files, state.intern(reads))
+            self._write(files, state.keep(path, reads))
             for member in set(group) - set(files):
                 remove_file(out, member)
                 state.forget(member)

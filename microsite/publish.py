@@ -21,7 +21,7 @@ from . import model as m
 from .kinds import BY_FOLDER, KINDS, collections
 from .languages import TABLE as LANGUAGES
 from .palette import stylesheet, stylesheet_path
-from .render import page_path, plan_pages
+from .render import Part, page_path, plan_pages
 from .urls import UrlPolicy
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -35,10 +35,11 @@ NOT_IN_SITEMAP = {"404"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def publish_makers(site: m.Site, policy: UrlPolicy) -> dict[str, Callable[[m.Site], bytes]]:
+def publish_makers(site: m.Site, policy: UrlPolicy) -> dict[str, Callable[[m.Site], bytes | list]]:
     """Every file's path, with the function that makes it from the model (render.render_whole
-    hands it a view that records what it reads)."""
-    makers = {"robots.txt": lambda _: robots(policy)}
+    hands it a view that records what it reads): its bytes, or, for the feeds and exports, its
+    pieces, with a part per item (render.Part)."""
+    makers: dict[str, Callable[[m.Site], bytes | list]] = {"robots.txt": lambda _: robots(policy)}
     if policy.base_url:
         makers["sitemap.xml"] = partial(sitemap, policy=policy)
     for lang in site.settings.languages:
@@ -46,7 +47,7 @@ def publish_makers(site: m.Site, policy: UrlPolicy) -> dict[str, Callable[[m.Sit
     for kind in KINDS:
         for form in kind.exports:
             makers[f"data/{kind.folder}.{form}"] = _EXPORTS[kind.model, form]
-    makers["data/site.json"] = lambda s: _json(site_record(s))
+    makers["data/site.json"] = site_json
     makers["data/site.schema.json"] = lambda _: _json(site_schema())
     if site.shapes:
         makers[stylesheet_path(len(site.batches))] = lambda s: stylesheet(len(s.batches))
@@ -131,8 +132,9 @@ def _robots_value(url: str) -> str:
 # -- Atom feeds ------------------------------------------------------------------------------
 
 
-def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
-    """Dated initiatives and the batches (the announcements), newest first."""
+def feed(site: m.Site, policy: UrlPolicy, lang: str) -> list:
+    """Dated initiatives and the batches (the announcements), newest first: an entry per item, a
+    part of its own (render.Part)."""
     path = policy.feed(lang)
     home = policy.page(lang, "home")
     items = [i for i in site.initiatives if i.date] + list(site.batches)
@@ -146,18 +148,25 @@ def feed(site: m.Site, policy: UrlPolicy, lang: str) -> bytes:
     if policy.base_url:
         ET.SubElement(root, "link", {"rel": "self", "type": "application/atom+xml", "href": _public(policy, path)})
     ET.SubElement(ET.SubElement(root, "author"), "name").text = site.settings.title.pick(lang)[0]
-    for item in items:
-        page = policy.page(lang, item.kind, item.id)
-        date = item_date(item)
-        assert date is not None, "the feed holds dated initiatives and batches, which must say when announced"
-        entry = ET.SubElement(root, "entry")
-        ET.SubElement(entry, "title").text = (item.title if item.kind == "initiative" else item.name).pick(lang)[0]
-        ET.SubElement(entry, "id").text = _entry_id(policy, site.settings.name, page, date)
-        ET.SubElement(entry, "updated").text = _timestamp(date)
-        ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": _link(policy, path, page)})
-        for theme in getattr(item, "themes", ()):
-            ET.SubElement(entry, "category", {"term": theme.id, "label": theme.name.pick(lang)[0]})
-    return _xml(root)
+    head = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    end = b"</feed>"  # the root has children (title …): it is closed by a tag of its own
+    assert head.endswith(end), "a feed's head ends with its closing tag"
+    entry = partial(_entry, policy, lang)
+    return [head[: -len(end)], *(Part(entry, item) for item in items), end + b"\n"]
+
+
+def _entry(policy: UrlPolicy, lang: str, site: m.Site, item) -> bytes:
+    """An item's entry in a feed, as it is written inside it."""
+    path, page, date = policy.feed(lang), policy.page(lang, item.kind, item.id), item_date(item)
+    assert date is not None, "the feed holds dated initiatives and batches, which must say when announced"
+    entry = ET.Element("entry")
+    ET.SubElement(entry, "title").text = (item.title if item.kind == "initiative" else item.name).pick(lang)[0]
+    ET.SubElement(entry, "id").text = _entry_id(policy, site.settings.name, page, date)
+    ET.SubElement(entry, "updated").text = _timestamp(date)
+    ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": _link(policy, path, page)})
+    for theme in getattr(item, "themes", ()):
+        ET.SubElement(entry, "category", {"term": theme.id, "label": theme.name.pick(lang)[0]})
+    return ET.tostring(entry, encoding="utf-8")  # no XML declaration for UTF-8
 
 
 def _entry_id(policy: UrlPolicy, name: str, page: str, date: dt.date) -> str:
@@ -195,46 +204,40 @@ def _named(items) -> list[dict]:
     return [{"id": x.id, "name": _text(x.name)} for x in items]
 
 
-def initiative_records(site: m.Site) -> list[dict]:
-    """One flat record per initiative, with names beside ids, for people reusing the data."""
-    return [
-        {
-            "id": i.id,
-            "title": _text(i.title),
-            "districts": _named(i.districts),
-            "zones": _named(i.zones),
-            "themes": _named(i.themes),
-            "batch": i.batch.id if i.batch else None,
-            "date": i.date.isoformat() if i.date else None,
-            "status": i.status,
-            "sources": [{"id": s.id, "title": s.title, "url": s.url} for s in i.sources],
-        }
-        for i in sorted(site.initiatives, key=lambda i: i.id)
-    ]
+def initiative_record(i: m.Initiative) -> dict:
+    """An initiative's flat record, with names beside ids, for people reusing the data."""
+    return {
+        "id": i.id,
+        "title": _text(i.title),
+        "districts": _named(i.districts),
+        "zones": _named(i.zones),
+        "themes": _named(i.themes),
+        "batch": i.batch.id if i.batch else None,
+        "date": i.date.isoformat() if i.date else None,
+        "status": i.status,
+        "sources": [{"id": s.id, "title": s.title, "url": s.url} for s in i.sources],
+    }
 
 
-def initiatives_csv(site: m.Site) -> bytes:
+def initiatives_json(site: m.Site) -> list:
+    """The initiatives' records, by id, a part each (render.Part)."""
+    return [*_array(_records(initiative_record, _by_id(site.initiatives))), b"\n"]
+
+
+def initiatives_csv(site: m.Site) -> list:
     """The records as a spreadsheet: UTF-8 with a BOM, so Excel shows every script. A title
-    column per language of the site; names in its default language."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    column per language of the site; names in its default language. A row per initiative, a
+    part of its own (render.Part)."""
     langs = site.settings.languages
-    writer.writerow(
+    names = ["id", *(f"title_{lang}" for lang in langs), "districts", "zones", "themes", "batch", "date", "status"]
+    header = _csv_row([*names, "sources"])
+    return ["\ufeff".encode() + header, *(Part(_csv_initiative, i) for i in _by_id(site.initiatives))]
+
+
+def _csv_initiative(site: m.Site, i: m.Initiative) -> bytes:
+    langs, default = site.settings.languages, site.settings.default_language
+    return _csv_row(
         [
-            "id",
-            *(f"title_{lang}" for lang in langs),
-            "districts",
-            "zones",
-            "themes",
-            "batch",
-            "date",
-            "status",
-            "sources",
-        ]
-    )
-    default = site.settings.default_language
-    for i in sorted(site.initiatives, key=lambda i: i.id):
-        row = [
             i.id,
             *(i.title.values.get(lang, "") for lang in langs),
             _names(i.districts, default),
@@ -245,8 +248,17 @@ def initiatives_csv(site: m.Site) -> bytes:
             i.status or "",
             " ".join(s.url for s in i.sources),
         ]
-        writer.writerow([_cell(value) for value in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    )
+
+
+def _csv_row(values: list[str]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([_cell(value) for value in values])
+    return out.getvalue().encode("utf-8")
+
+
+def _by_id(items) -> list:
+    return sorted(items, key=lambda x: x.id)
 
 
 def _names(items, lang: str) -> str:
@@ -258,10 +270,11 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def site_record(site: m.Site) -> dict:
+def site_json(site: m.Site) -> list:
     """The whole model; references are ids. Markdown fields are HTML, with links to other items
     written `@site:<kind>:<id>` (pages turn them into relative links). A list per kind, named by
-    its folder (kinds.py)."""
+    its folder (kinds.py), with each item's record a part of its own (render.Part); as
+    `_json` writes it, keys sorted."""
     s = site.settings
     settings = {
         "title": _text(s.title),
@@ -270,9 +283,31 @@ def site_record(site: m.Site) -> dict:
         "languages": list(s.languages),
         "sources": _ids(s.sources),
     }
-    return {"settings": settings} | {
-        kind.folder: [_RECORDS[kind.model](x) for x in getattr(site, kind.folder)] for kind in KINDS
+    members = {"settings": [_dumps(settings)]} | {
+        kind.folder: _array(_records(_RECORDS[kind.model], getattr(site, kind.folder))) for kind in KINDS
     }
+    pieces: list = [b"{"]
+    for n, name in enumerate(sorted(members)):
+        pieces += [b"," if n else b"", _dumps(name) + b":", *members[name]]
+    return [*pieces, b"}\n"]
+
+
+def _array(parts: list) -> list:
+    """A JSON array of parts, as pieces."""
+    pieces: list = [b"["]
+    for n, part in enumerate(parts):
+        pieces += [b",", part] if n else [part]
+    return [*pieces, b"]"]
+
+
+def _records(record: Callable[[Any], dict], items) -> list[Part]:
+    """A part per item: its record, as JSON."""
+    make = partial(_record_json, record)
+    return [Part(make, x) for x in items]
+
+
+def _record_json(record: Callable[[Any], dict], _: m.Site, item) -> bytes:
+    return _dumps(record(item))
 
 
 def _ids(items) -> list[str]:
@@ -355,15 +390,19 @@ _RECORDS: dict[type, Callable[[Any], dict]] = {
     m.Initiative: _initiative,
     m.Source: _source,
 }
-_EXPORTS: dict[tuple[type, str], Callable[[m.Site], bytes]] = {
-    (m.Initiative, "json"): lambda s: _json(initiative_records(s)),
+_EXPORTS: dict[tuple[type, str], Callable[[m.Site], list]] = {
+    (m.Initiative, "json"): initiatives_json,
     (m.Initiative, "csv"): initiatives_csv,
 }
 
 
 def _json(value) -> bytes:
+    return _dumps(value) + b"\n"
+
+
+def _dumps(value) -> bytes:
     # compact: json's fast C encoder is only used without indent
-    return (json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 # -- the schema of site.json -----------------------------------------------------------------

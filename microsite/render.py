@@ -34,7 +34,7 @@ from .markup import CITE_PLACEHOLDER, INTERNAL_LINK, LABEL, PLACEHOLDER, join_cj
 from .media import PLACEHOLDER as MEDIA_PLACEHOLDER
 from .palette import stylesheet_path
 from .svg import Region, bar_chart, district_map
-from .track import Recorder, SiteView
+from .track import Recorder, SiteView, model_object
 from .urls import SPECIAL, UrlPolicy
 
 _PLACEHOLDER_HREF = re.compile(r'href="' + re.escape(PLACEHOLDER) + r'([^"]*)"')
@@ -217,15 +217,66 @@ class _TemplateContext(jinja2.runtime.Context):
         return super().call(obj, *args, **kwargs)
 
 
-def render_whole(site: m.Site, path: str, make, place: Callable[[str, bytes], Any]) -> tuple[dict[str, Any], frozenset]:
+@dataclass(frozen=True)
+class Part:
+    """A piece of a whole-model file made from one item (a record of an export, a row, a feed
+    entry) by `make(site, item)`, which reads the model only through the two views it is handed
+    (never through a view of the file's, nor a value taken from one): its reads are recorded on
+    their own, so a file made again copies each part none of whose reads changed from the file as
+    it was, and makes only the others (state.py: `earlier`)."""
+
+    make: Callable[[Any, Any], bytes]  # (a view of the site, of the item) -> bytes
+    item: Any  # the item, as the file's maker met it (its view)
+
+
+@dataclass(frozen=True)
+class Parted:
+    """What the making of a file of parts read: its maker's own reads, and each part by its
+    item's name, with where its bytes are in the file and its reads (made now: the keys; copied:
+    as the build state keeps them)."""
+
+    own: frozenset
+    parts: dict[str, tuple[int, int, Any]]
+
+
+def render_whole(
+    site: m.Site,
+    path: str,
+    make,
+    place: Callable[[str, bytes], Any],
+    earlier: Callable[[], Callable[[str], tuple[bytes, Any] | None]] = lambda: lambda _: None,
+) -> tuple[dict[str, Any], frozenset | Parted]:
     """The files made from the whole model under `path` (search index, feed, export), each as
     `place` returned it when handed the file's bytes, by path; and what their making read. A
     maker of several files (the search index) yields them as (path, bytes), each placed as it
-    comes, so that a large group's bytes need not all be in memory at once."""
+    comes, so that a large group's bytes need not all be in memory at once. A maker of one file
+    of parts returns its pieces, bytes and Parts; `earlier()` gives what finds a part as the file
+    holds it, by name, with its reads, when none of them changed."""
     recorder = Recorder()
     data = make(recorder.site(site))
+    if type(data) is list:
+        data, parts = _joined(site, data, earlier())
+        return {path: place(path, data)}, Parted(frozenset(recorder.reads), parts)
     group = [(path, data)] if type(data) is bytes else data
     return {member: place(member, body) for member, body in group}, frozenset(recorder.reads)
+
+
+def _joined(site: m.Site, pieces: list, earlier: Callable[[str], tuple[bytes, Any] | None]) -> tuple[bytes, dict]:
+    """A file of pieces, each Part found as it was or made now, and where each part is in it."""
+    out, parts, at = [], {}, 0
+    for piece in pieces:
+        if type(piece) is Part:
+            item = model_object(piece.item)
+            name = f"{item.kind}:{item.id}"
+            found = earlier(name)
+            if found is None:
+                recorder = Recorder()
+                found = piece.make(recorder.site(site), recorder.wrap(item)), frozenset(recorder.reads)
+            assert name not in parts, f"one part per item in a file: {name} twice"
+            piece, parts[name] = found[0], (at, len(found[0]), found[1])
+        out.append(piece)
+        at += len(piece)
+    return b"".join(out), parts
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .media import media_makers
 from .paths import display_path
 from .pipeline import Options, Output
 from .publish import publish_makers
-from .render import Page, Renderer, placed, plan_pages, render_pages, render_whole
+from .render import Page, Parted, Renderer, placed, plan_pages, render_pages, render_whole
 from .resolve import resolve
 from .search import search_files
 from .state import BuildState
@@ -44,7 +44,8 @@ class Plan:
     static: dict[str, bytes]  # output path -> bytes (collect_static)
     renderer: Renderer
     values: Values  # the digest of each value of this model a page may read
-    state: BuildState  # whose tables remember the search index's tokens
+    state: BuildState  # whose tables remember the search index's tokens, and the files of parts' parts
+    out: Path  # the output folder, where the files of parts are as last built
 
     def whole_model_makers(self) -> dict[str, Callable]:
         """Search indexes, feeds, sitemap, data exports and media files: each path, with what makes it from a
@@ -60,13 +61,15 @@ class Plan:
 
     def make_files(
         self, path: str, target: Page | Callable, place: Callable[[str, bytes], Any] = lambda _, data: data
-    ) -> tuple[dict[str, Any], frozenset]:
+    ) -> tuple[dict[str, Any], frozenset | Parted]:
         """The files of an output (a page, a whole-model file, or a maker's group) by path, each
-        as `place` returned it when handed the file's bytes, and what their making read."""
+        as `place` returned it when handed the file's bytes, and what their making read (for
+        `state.keep`)."""
         if isinstance(target, Page):
             data, reads = self.renderer.render(target)
             return {path: place(path, data)}, reads
-        return render_whole(self.site, path, target, place)
+        earlier = partial(self.state.earlier, self.out, path, self.values, repr(self.policy))
+        return render_whole(self.site, path, target, place, earlier)
 
 
 def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.Site | None, Plan | None]:
@@ -82,7 +85,7 @@ def prepare(options: Options, diags: Diagnostics, state: BuildState) -> tuple[m.
     )
     static = collect_static(options.static)
     renderer = Renderer(site, policy, options.templates, catalogues, _asset_names(static))
-    plan = Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site), state)
+    plan = Plan(site, policy, plan_pages(site, policy), static, renderer, Values(site), state, options.out)
     outputs = {page.path for page in plan.pages} | set(static) | set(plan.whole_model_makers())
     built = [link for link in site.relative_links if link.lang in site.settings.languages]
     check_relative_links(built, policy.page, outputs, diags)
@@ -113,9 +116,9 @@ def produce(
     away = [path for path in again if path not in here]
 
     def files_of(
-        path: str, placed: dict[str, tuple[bytes | None, str]], found: frozenset
+        path: str, placed: dict[str, tuple[bytes | None, str]], found: frozenset | Parted
     ) -> dict[str, tuple[bytes | None, str, array]]:
-        groups[path], reads = tuple(placed), state.intern(found)
+        groups[path], reads = tuple(placed), state.keep(path, found)
         return {member: (data, digest, reads) for member, (data, digest) in placed.items()}
 
     def make_here() -> dict[str, tuple[bytes | None, str, array]]:
@@ -174,7 +177,7 @@ def produce(
 
 def _made(
     plan: Plan, path: str, maker: Callable, put: Callable[[str, bytes, str], None] | None
-) -> tuple[dict[str, tuple[bytes | None, str]], frozenset]:
+) -> tuple[dict[str, tuple[bytes | None, str]], frozenset | Parted]:
     """A maker's files as (bytes, or None once `put` has placed them; their hash), and what their
     making read. Run by the process that makes them, like a page: the exports and the search
     index are tens of MB on a large site, kept to the build's end or sent back from a worker

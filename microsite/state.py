@@ -45,10 +45,13 @@ from typing import IO, TYPE_CHECKING
 from .diagnostics import Diagnostic, Diagnostics
 
 if TYPE_CHECKING:  # the no-change check needs neither the model nor its views
+    from collections.abc import Callable
+
+    from .render import Parted
     from .track import Key, Values
 
 PACKAGE = Path(__file__).resolve().parent
-FORMAT = 4  # of the state file: another format is read as no state
+FORMAT = 5  # of the state file: another format is read as no state
 TABLE = "table "  # the deps file's entries for the parse and conversion results, by table
 COARSE_RACY_NS = 2_000_000_000  # file systems with whole-second times (FAT, some network ones)
 FINE_RACY_NS = 100_000_000  # the others: well past the kernel's coarse clock tick
@@ -165,6 +168,8 @@ class BuildState:
     _values: dict = field(default_factory=dict)  # key index -> its digest when last recorded
     _own: dict = field(default_factory=dict)  # path -> {index: digest}: made after _values was
     _shared: dict = field(default_factory=dict)  # id(reads) -> (reads, digests): a maker's files share them
+    _parts: dict = field(default_factory=dict)  # a file of parts -> part name -> (offset, size, reads)
+    _made_parts: dict = field(default_factory=dict)  # the same, of files made but not recorded yet
     _tables: dict = field(default_factory=dict)  # "yaml"/"markdown" -> text hash -> result
     _used: dict = field(default_factory=dict)  # the entries of _tables this build used
     _aside: IO[bytes] | None = None  # tables used, written early by set_aside, until save
@@ -180,10 +185,11 @@ class BuildState:
             if data is None or data.get("token") != token:
                 self.outputs = {}
                 return self
-            self._keys, self._reads, self._values, self.standby = (
+            self._keys, self._reads, self._values, self._parts, self.standby = (
                 data["keys"],
                 data["reads"],
                 data["values"],
+                data["parts"],
                 data["standby"],
             )
             self._tables = {name[len(TABLE) :]: t for name, t in data.items() if name.startswith(TABLE)}
@@ -289,6 +295,41 @@ class BuildState:
         recorded, and the files it shares with the output folder as the output folder has them."""
         self.standby = previous | {path: self.outputs[path] for path in linked}
 
+    def earlier(self, out: Path, path: str, values: Values, policy: str) -> Callable[[str], tuple[bytes, array] | None]:
+        """What finds a part of the file of parts `path` (render.Part) as the folder holds it, by
+        name: its bytes and reads, when none of the values it read has changed since it was made
+        (with the URL policy it was made with); else None."""
+        parts = self._deps()._parts.get(path)
+        if not parts or policy != self.policy or not self.holds(out, path):
+            return lambda _: None
+        keys, old = self._keys, self._own.get(path, self._values)  # as `changed` compares
+        stale = {i for i in self._reads[path] if values(keys[i]) != old.get(i)}  # each key once
+        held: list[bytes] = []  # the file, read when a part is first asked for
+
+        def found(name: str) -> tuple[bytes, array] | None:
+            part = parts.get(name)
+            if part is None or not stale.isdisjoint(part[2]):
+                return None
+            if not held:
+                held.append(Path(out, path).read_bytes())
+            at, size, reads = part
+            return held[0][at : at + size], reads
+
+        return found
+
+    def keep(self, path: str, found: frozenset | Parted) -> array:
+        """What making the file(s) under `path` read, `intern`ed; a file of parts' parts are kept
+        until it is recorded."""
+        if isinstance(found, frozenset):
+            self._made_parts.pop(path, None)
+            return self.intern(found)
+        parts = {
+            name: (at, size, reads if type(reads) is array else self.intern(reads))
+            for name, (at, size, reads) in found.parts.items()
+        }
+        self._made_parts[path] = parts
+        return array("I", sorted(set(self.intern(found.own)).union(*(reads for _, _, reads in parts.values()))))
+
     def reads(self, path: str) -> list[Key]:
         """The keys of the values the output's rendering read."""
         keys = self._deps()._keys
@@ -321,7 +362,10 @@ class BuildState:
         `groups`: the makers that made several files, by path, with their files."""
         self._deps()
         reads = {path: self._reads[path] if found is None else found for path, (_, found) in made.items()}
+        parts = {p: (self._parts if found is None else self._made_parts).get(p) for p, (_, found) in made.items()}
+        self._parts = {path: found for path, found in parts.items() if found}
         self.outputs, self._reads, self._own, self.policy, self.groups = {}, reads, {}, policy, groups
+        self._made_parts = {}
         for path, (digest, _) in made.items():
             self._written(out, path, digest)
         self.consolidate(values)
@@ -334,6 +378,9 @@ class BuildState:
         if own is None or own[0] is not reads:
             own = self._shared[id(reads)] = (reads, {i: values(self._keys[i]) for i in reads})
         self._own[path], self._reads[path] = own[1], reads
+        self._parts.pop(path, None)
+        if path in self._made_parts:
+            self._parts[path] = self._made_parts.pop(path)
         self._written(out, path, digest)
 
     def forget(self, path: str) -> None:
@@ -342,6 +389,7 @@ class BuildState:
         self.groups.pop(path, None)
         self._deps()._reads.pop(path, None)
         self._own.pop(path, None)
+        self._parts.pop(path, None)
 
     def consolidate(self, values: Values) -> None:
         """Once every output has been checked against (or made from) the model of `values`: the
@@ -419,6 +467,7 @@ class BuildState:
             "keys": self._keys,
             "reads": self._reads,
             "values": self._values,
+            "parts": self._parts,
             "standby": self.standby,
             **{TABLE + name: table for name, table in self._used.items()},
         }
@@ -458,8 +507,13 @@ class BuildState:
         new = {old: i for i, old in enumerate(sorted(live))}
         self._keys = [self._keys[i] for i in new]
         self._index = {k: i for i, k in enumerate(self._keys)}
-        renumbered = {id(a): array("I", map(new.__getitem__, a)) for a in _distinct(self._reads.values())}
+        arrays = [*self._reads.values(), *(reads for parts in self._parts.values() for _, _, reads in parts.values())]
+        renumbered = {id(a): array("I", map(new.__getitem__, a)) for a in _distinct(arrays)}
         self._reads = {p: renumbered[id(a)] for p, a in self._reads.items()}
+        self._parts = {
+            p: {name: (at, size, renumbered[id(a)]) for name, (at, size, a) in parts.items()}
+            for p, parts in self._parts.items()
+        }
         self._values = {new[i]: d for i, d in self._values.items() if i in new}
 
 
@@ -507,7 +561,7 @@ def open_state(options) -> BuildState:
             data["groups"],
         )
     else:  # the parse results hold; what the outputs read does not matter any more
-        state._deps()._reads, state._values, state.standby = {}, {}, {}
+        state._deps()._reads, state._values, state._parts, state.standby = {}, {}, {}, {}
     return state
 
 

@@ -90,6 +90,11 @@ class View:
         return f"View({self._owner})"
 
 
+def model_object(view: View):
+    """The object of the model a view shows."""
+    return view.__dict__["_obj"]
+
+
 class SiteView(View):
     """The whole model: its lists and tables, each read recorded whole."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -11,7 +12,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from microsite import markup
+from microsite import markup, publish
 from microsite.devbuild import DevBuild
 from microsite.pipeline import Options, build
 from microsite.synthetic import write_content
@@ -130,6 +131,68 @@ def test_one_changed_initiative_renders_only_its_neighbourhood(tmp_path):
     edit(content / "initiatives/initiative-000007.yaml", "## Summary", "## Overview")
     result = build(Options(content=content, out=tmp_path / "out", jobs=1))
     assert 0 < result.output.rendered < result.output.pages // 10
+
+
+@pytest.mark.parametrize("dev", [False, True])
+def test_an_edit_makes_only_its_own_part_of_the_feeds_and_exports(dev, tmp_path, monkeypatch):
+    """The feeds and data exports are made of a part per item (render.Part): after a title is
+    edited, each makes that initiative's part again and copies every other from the file as the
+    folder holds it, into the bytes a clean build writes."""
+    content, out = tmp_path / "content", tmp_path / "out"
+    write_content(content, initiatives=40, seed=3)
+    options = Options(content=content, out=out, jobs=1, cache=tmp_path / "cache")
+    server = DevBuild(options) if dev else None
+
+    def run() -> None:
+        assert (server.build() if server else build(options)).ok
+        while server and server.step(1):
+            pass
+
+    run()
+    made: list[tuple[str, str]] = []
+    for name in ("_record_json", "_csv_initiative", "_entry"):
+        real = getattr(publish, name)
+        monkeypatch.setattr(publish, name, partial(_counted, real, name, made))
+    before = json.loads((out / "data/site.json").read_bytes())
+    edited = content / "initiatives/initiative-000007.yaml"
+    edit(edited, "title:\n  en: ", "title:\n  en: Edited ")
+    run()
+    # the title moves the initiative in its groups' lists, and so changes others' related ones
+    after = json.loads((out / "data/site.json").read_bytes())
+    was = {r["id"]: r for r in before["initiatives"]}
+    changed = [f"initiative:{r['id']}" for r in after["initiatives"] if r != was[r["id"]]]
+    assert "initiative:initiative-000007" in changed and len(changed) > 1
+    # the English feed's entry; the Chinese one read the Chinese title, as it was
+    entries = 1 if "\ndate: " in edited.read_text(encoding="utf-8") else 0
+    assert sorted(made) == sorted(
+        [("_record_json", item) for item in [*changed, "initiative:initiative-000007"]]  # site.json, initiatives.json
+        + [("_csv_initiative", "initiative:initiative-000007")]
+        + [("_entry", "initiative:initiative-000007")] * entries
+    )
+    build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None))
+    assert tree(out) == tree(tmp_path / "clean")
+
+
+def _counted(real, name: str, made: list, *args):
+    item = args[-1]
+    made.append((name, f"{item.kind}:{item.id}"))
+    return real(*args)
+
+
+def test_a_feed_or_export_the_folder_holds_otherwise_is_made_whole(tmp_path):
+    """A file of parts is copied from only as the last build wrote it: one changed since by
+    anything else is made whole again."""
+    content, out = tmp_path / "content", tmp_path / "out"
+    write_content(content, initiatives=12, seed=3)
+    options = Options(content=content, out=out, jobs=1, cache=tmp_path / "cache")
+    assert build(options).ok
+    for path in ("data/site.json", "data/initiatives.csv", "feed.xml"):
+        data = (out / path).read_bytes()
+        (out / path).write_bytes(data[len(data) // 2 :] + data[: len(data) // 2])  # the same size, parts moved
+    edit(content / "initiatives/initiative-000003.yaml", "title:\n  en: ", "title:\n  en: Edited ")
+    assert build(options).ok
+    assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
+    assert tree(out) == tree(tmp_path / "clean")
 
 
 def test_an_edit_in_one_language_renders_no_page_of_the_other(tmp_path):
