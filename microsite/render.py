@@ -17,6 +17,7 @@ import json
 import multiprocessing
 import re
 import threading
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,11 +233,14 @@ class Part:
 @dataclass(frozen=True)
 class Parted:
     """What the making of a file of parts read: its maker's own reads, and each part by its
-    item's name, with where its bytes are in the file and its reads (made now: the keys; copied:
-    as the build state keeps them)."""
+    item's name, with where its bytes are in the file and, when made now, its reads as indices
+    into `keys` (each key once: the parts of a file read many of the same; None when copied,
+    the build state has them). Compact, as it may travel back from a render worker: a key set
+    per part took several times the memory."""
 
     own: frozenset
-    parts: dict[str, tuple[int, int, Any]]
+    keys: list
+    parts: dict[str, tuple[int, int, array | None]]
 
 
 def render_whole(
@@ -244,39 +248,42 @@ def render_whole(
     path: str,
     make,
     place: Callable[[str, bytes], Any],
-    earlier: Callable[[], Callable[[str], tuple[bytes, Any] | None]] = lambda: lambda _: None,
+    earlier: Callable[[], Callable[[str], bytes | None]] = lambda: lambda _: None,
 ) -> tuple[dict[str, Any], frozenset | Parted]:
     """The files made from the whole model under `path` (search index, feed, export), each as
     `place` returned it when handed the file's bytes, by path; and what their making read. A
     maker of several files (the search index) yields them as (path, bytes), each placed as it
     comes, so that a large group's bytes need not all be in memory at once. A maker of one file
-    of parts returns its pieces, bytes and Parts; `earlier()` gives what finds a part as the file
-    holds it, by name, with its reads, when none of them changed."""
+    of parts returns its pieces, bytes and Parts; `earlier()` gives what finds a part's bytes as
+    the file holds them, by name, when none of its reads changed."""
     recorder = Recorder()
     data = make(recorder.site(site))
     if type(data) is list:
-        data, parts = _joined(site, data, earlier())
-        return {path: place(path, data)}, Parted(frozenset(recorder.reads), parts)
+        data, keys, parts = _joined(site, data, earlier())
+        return {path: place(path, data)}, Parted(frozenset(recorder.reads), keys, parts)
     group = [(path, data)] if type(data) is bytes else data
     return {member: place(member, body) for member, body in group}, frozenset(recorder.reads)
 
 
-def _joined(site: m.Site, pieces: list, earlier: Callable[[str], tuple[bytes, Any] | None]) -> tuple[bytes, dict]:
-    """A file of pieces, each Part found as it was or made now, and where each part is in it."""
+def _joined(site: m.Site, pieces: list, earlier: Callable[[str], bytes | None]) -> tuple[bytes, list, dict]:
+    """A file of pieces, each Part found as it was or made now; the keys the parts made read;
+    and where each part is in the file, with its reads (see Parted)."""
     out, parts, at = [], {}, 0
+    keys: dict[tuple, int] = {}  # each key the parts made read, by its index in Parted.keys
     for piece in pieces:
         if type(piece) is Part:
             item = model_object(piece.item)
             name = f"{item.kind}:{item.id}"
-            found = earlier(name)
-            if found is None:
-                recorder = Recorder()
-                found = piece.make(recorder.site(site), recorder.wrap(item)), frozenset(recorder.reads)
             assert name not in parts, f"one part per item in a file: {name} twice"
-            piece, parts[name] = found[0], (at, len(found[0]), found[1])
+            body, reads = earlier(name), None
+            if body is None:
+                recorder = Recorder()
+                body = piece.make(recorder.site(site), recorder.wrap(item))
+                reads = array("I", [keys.setdefault(key, len(keys)) for key in recorder.reads])
+            piece, parts[name] = body, (at, len(body), reads)
         out.append(piece)
         at += len(piece)
-    return b"".join(out), parts
+    return b"".join(out), list(keys), parts
 
 
 @dataclass(frozen=True)

@@ -295,10 +295,10 @@ class BuildState:
         recorded, and the files it shares with the output folder as the output folder has them."""
         self.standby = previous | {path: self.outputs[path] for path in linked}
 
-    def earlier(self, out: Path, path: str, values: Values, policy: str) -> Callable[[str], tuple[bytes, array] | None]:
+    def earlier(self, out: Path, path: str, values: Values, policy: str) -> Callable[[str], bytes | None]:
         """What finds a part of the file of parts `path` (render.Part) as the folder holds it, by
-        name: its bytes and reads, when none of the values it read has changed since it was made
-        (with the URL policy it was made with); else None."""
+        name: its bytes, when none of the values it read has changed since it was made (with the
+        URL policy it was made with); else None."""
         parts = self._deps()._parts.get(path)
         if not parts or policy != self.policy or not self.holds(out, path):
             return lambda _: None
@@ -306,14 +306,14 @@ class BuildState:
         stale = {i for i in self._reads[path] if values(keys[i]) != old.get(i)}  # each key once
         held: list[bytes] = []  # the file, read when a part is first asked for
 
-        def found(name: str) -> tuple[bytes, array] | None:
+        def found(name: str) -> bytes | None:
             part = parts.get(name)
             if part is None or not stale.isdisjoint(part[2]):
                 return None
             if not held:
                 held.append(Path(out, path).read_bytes())
-            at, size, reads = part
-            return held[0][at : at + size], reads
+            at, size, _ = part
+            return held[0][at : at + size]
 
         return found
 
@@ -323,8 +323,9 @@ class BuildState:
         if isinstance(found, frozenset):
             self._made_parts.pop(path, None)
             return self.intern(found)
+        copied, indices = self._parts.get(path, {}), self._indexed(found.keys)
         parts = {
-            name: (at, size, reads if type(reads) is array else self.intern(reads))
+            name: (at, size, copied[name][2] if reads is None else array("I", sorted(map(indices.__getitem__, reads))))
             for name, (at, size, reads) in found.parts.items()
         }
         self._made_parts[path] = parts
@@ -406,11 +407,16 @@ class BuildState:
     def intern(self, reads: frozenset) -> array:
         """An output's read keys as the indices the state keeps them by (a site's pages read
         millions of keys, mostly the same few hundred thousand)."""
-        index, keys = self._deps()._index, self._keys
-        for key in [k for k in reads if k not in index]:
-            index[key] = len(keys)
-            keys.append(key)
-        return array("I", sorted(map(index.__getitem__, reads)))
+        return array("I", sorted(self._indexed(reads)))
+
+    def _indexed(self, keys) -> list[int]:
+        """Each key's index, in order; a key never seen before gets the next."""
+        index, known = self._deps()._index, self._keys
+        for key in keys:
+            if key not in index:
+                index[key] = len(known)
+                known.append(key)
+        return list(map(index.__getitem__, keys))
 
     # -- the whole build: nothing changed? -----------------------------------------------------
 
