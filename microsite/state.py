@@ -323,11 +323,12 @@ class BuildState:
         if isinstance(found, frozenset):
             self._made_parts.pop(path, None)
             return self.intern(found)
-        copied, indices = self._parts.get(path, {}), self._indexed(found.keys)
-        parts = {
-            name: (at, size, copied[name][2] if reads is None else array("I", sorted(map(indices.__getitem__, reads))))
-            for name, (at, size, reads) in found.parts.items()
-        }
+        copied, indices, spans, bounds = self._parts.get(path, {}), self._indexed(found.keys), found.spans, found.bounds
+        parts = {}
+        for n, name in enumerate(found.names):
+            start, end = bounds[2 * n], bounds[2 * n + 1]
+            made = array("I", sorted(map(indices.__getitem__, found.reads[start:end]))) if start >= 0 else None
+            parts[name] = (spans[2 * n], spans[2 * n + 1], copied[name][2] if made is None else made)
         self._made_parts[path] = parts
         return array("I", sorted(set(self.intern(found.own)).union(*(reads for _, _, reads in parts.values()))))
 
