@@ -330,7 +330,7 @@ class BuildState:
             made = array("I", sorted(map(indices.__getitem__, found.reads[start:end]))) if start >= 0 else None
             parts[name] = (spans[2 * n], spans[2 * n + 1], copied[name][2] if made is None else made)
         self._made_parts[path] = parts
-        return array("I", sorted(set(self.intern(found.own)).union(*(reads for _, _, reads in parts.values()))))
+        return array("I", sorted(set(self._indexed(found.own)).union(*(reads for _, _, reads in parts.values()))))
 
     def reads(self, path: str) -> list[Key]:
         """The keys of the values the output's rendering read."""
