@@ -370,6 +370,7 @@ class _PageHelpers:
         # initiative_list's rows and links already made on this page
         self._rows: dict[tuple[str, bool, bool], str] = {}
         self._links: dict[str, str] = {}
+        self._made: dict[tuple, str] = {}  # a row's date, status and districts (_once)
         self._cited: dict[str, list[str]] = {}  # source id -> ids of its citations on this page
 
     # -- links ------------------------------------------------------------------------------
@@ -382,9 +383,9 @@ class _PageHelpers:
         """<a> to a model object, labelled with its name in the page's language."""
         # a name is one word to line breaking (style.css): 宝山区 never splits into 宝 / 山区; a title is not
         field = BY_NAME[obj.kind].label
-        label, start = getattr(obj, field), '<a href="' if field == "title" else '<a class="name" href="'
-        # concatenation, not Markup.format: this runs for every link of every page
-        return Markup(start) + escape(self.url(obj, fragment)) + Markup('">') + self.loc(label) + Markup("</a>")
+        start = '<a href="' if field == "title" else '<a class="name" href="'
+        # an f-string of escaped parts, not Markup.format or +: this runs for every link of every page
+        return Markup(f'{start}{escape(self.url(obj, fragment))}">{self.loc(getattr(obj, field))}</a>')
 
     def path_of(self, target, lang: str) -> str:
         if isinstance(target, str):
@@ -523,13 +524,14 @@ class _PageHelpers:
                 f' data-districts="{escape(districts)}" data-zones="{escape(zones)}"'
                 f' data-themes="{escape(themes)}" data-batch="{escape(batch)}"'
             )
-        facts = []
+        facts = []  # each made once per page: an index shows the same few hundred thousands of times
         if ini.date:
-            facts.append(str(self.time(ini.date)))
+            facts.append(self._once(("date", ini.date), self.time, ini.date))
         if ini.status:
-            facts.append(f'<span class="status">{escape(self.t("status." + ini.status))}</span>')
+            facts.append(self._once(("status", ini.status), self._status, ini.status))
         if show_district and ini.districts:
-            facts.append(str(self.join(d.name for d in ini.districts)))
+            places = ini.districts
+            facts.append(self._once(("districts", *(d.id for d in places)), self.join, (d.name for d in places)))
         line = f'<span class="line">{" · ".join(facts)}</span>' if facts else ""
         summary = self.summary_line(ini)
         shown = f'<span class="summary-line">{summary}</span>' if summary else ""
@@ -537,6 +539,16 @@ class _PageHelpers:
         if link is None:
             link = self._links[ini.id] = str(self.link(ini)).replace("<a ", '<a class="title" ', 1)
         return f"  <li{data}>{link}{line}{shown}</li>\n"
+
+    def _once(self, key: tuple, make: Callable[[Any], str], value) -> str:
+        """make(value), made once per page under `key` (what it read is recorded by then)."""
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = make(value)
+        return found
+
+    def _status(self, status: str) -> str:
+        return f'<span class="status">{escape(self.t("status." + status))}</span>'
 
     def summary_line(self, item) -> Markup:
         """The first sentence of an item's own text, without markup: the one-line summary that
@@ -558,7 +570,7 @@ class _PageHelpers:
         if text is None:
             return "", self.page.lang
         value, lang = text.pick(self.page.lang)
-        return _first_sentence(escape(value) if kind.plain else value), lang
+        return _first_sentence(str(escape(value)) if kind.plain else value), lang
 
     def anchor(self, target: str) -> Markup:
         """A visible link from a heading to itself."""
@@ -704,9 +716,11 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])|(?<=[。！？])")
 SUMMARY_CHARS = 200  # a longer first sentence is cut at a word (Latin) or character (Chinese)
 
 
+@functools.lru_cache(maxsize=1 << 15)
 def _first_sentence(html: str) -> str:
     """The first sentence of a text's first paragraph (headings are not summaries), without
-    markup, on one line and at most SUMMARY_CHARS long."""
+    markup, on one line and at most SUMMARY_CHARS long. Kept per process: the lists of a large
+    site show each initiative's on several pages."""
     paragraph = _FIRST_PARAGRAPH.search(html)
     text = plain_text(paragraph.group(1) if paragraph else html)
     first = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
