@@ -160,7 +160,8 @@ class Values:
             return "\x00absent"
         value = getattr(obj, field)
         if lang is not None and type(value) is m.Text:
-            return repr(value.pick(lang))  # with the language used: a fallback shows marked
+            text, used = value.pick(lang)
+            return f"\x01{used}\x00{text}"  # with the language used: a fallback shows marked
         if field == "matrix":
             return repr(sorted((cell, stable(items)) for cell, items in value.items()))
         return stable(value)
@@ -168,10 +169,12 @@ class Values:
 
 def stable(value) -> str:
     """A text form of a value that changes exactly when the value does; model objects count by
-    their kind and id (what they show is recorded by the reads of their own fields)."""
+    their kind and id (what they show is recorded by the reads of their own fields). A text's
+    values go in as they are, each after its length (no repr: a site's texts are megabytes, and
+    this form cannot be mistaken for another's)."""
     kind = type(value)
     if kind is m.Text:
-        return repr(sorted(value.values.items()))
+        return "\x01" + "".join(f"{lang}\x00{len(v)}\x00{v}" for lang, v in sorted(value.values.items()))
     if kind in _ITEM_TYPES:
         return f"{value.kind}:{value.id}"
     if kind is list or kind is tuple:
