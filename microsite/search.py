@@ -3,7 +3,9 @@
 Scripts, not JSON, because browsers refuse to fetch files from file://. Each language's index
 lies in the folder of its search page; result paths come from the URL policy, relative to the
 site root. One build makes every language's files at once (`search_files`): the items' tokens do
-not depend on the language, so they are found once, and kept between builds in the build state.
+not depend on the language, so they are found once, and kept between builds in the build state,
+as are each language's postings: a rebuild takes the postings of the docs whose texts changed
+out and puts them in again, and touches no other doc's (`_postings`).
 
     index.js      window.__searchIndex = {messages, shards, chunks, chunk, lengths}
     t-<hash>.js   __searchPart("t-<hash>", {term: postings, …})     a shard of the terms
@@ -40,9 +42,9 @@ import sys
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
-from itertools import repeat
+from itertools import accumulate, repeat
 
 from . import languages, model as m
 from .kinds import SEARCHED
@@ -56,6 +58,8 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SNIPPET_CHARS = 320  # of an item's text kept for the snippet: a match further on shows its start
 CHUNK = 16  # docs per file: the 8 results of the header's list load at most 8 small files
 SHARD_MIN, SHARD_SPREAD, SHARD_MAX = 8_000, 24_000, 64_000  # bytes of a shard (see _shards)
+POSTINGS = "search-postings"  # the build state's table of the last build's docs and term keys (_from_last)
+Postings = dict[str, tuple[str, str]]  # term -> (the key the build state keeps its postings' text by, the text)
 
 
 def words_and_bigrams(text: str) -> list[str]:
@@ -85,33 +89,118 @@ def tokens(text: str) -> list[str]:
 
 def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> Iterator[tuple[str, bytes]]:
     """Every language's index files, as (output path, bytes), one by one (render.render_whole).
-    `state` keeps each item's tokens and each term's postings as text between builds
-    (BuildState.get/put): an edit tokenises the items it changed and encodes the postings of
-    the terms it touched, no others."""
+    `state` keeps each item's tokens, each term's postings as text and which text each term of
+    each language had in the last build (BuildState.get/put): an edit tokenises the items it
+    changed, and takes their postings out of the terms they held and puts them in those they
+    hold, no others."""
     # Docs by kind, in the order their results come when they rank equally (kinds.py), and by id
     # within a kind: an order no edit of a title changes, so an edit renumbers no doc and
     # rewrites only the shards of the terms it changes and the chunk holding its doc.
     items = [item for kind in SEARCHED for item in sorted(getattr(site, kind.folder), key=operator.attrgetter("id"))]
     texts = [_texts(item) for item in items]  # read once: each attribute read through a view is recorded
-    found = [_item_tokens(item, own, state) for item, own in zip(items, texts, strict=True)]
+    kept = [_item_tokens(item, own, state) for item, own in zip(items, texts, strict=True)]
+    found = [entry for _, entry in kept]
+    docs, digests = [f"{item.kind}:{item.id}" for item in items], [digest for digest, _ in kept]
+    langs = site.settings.languages
+    made = _from_last(docs, digests, found, langs, state) or _from_every_doc(found, langs, state)
+    keys = {}
+    for lang in langs:
+        postings = made[lang]()  # one language's at a time: a large site's are tens of MB
+        keys[lang] = {term: key for term, (key, _) in postings.items()}
+        text = {term: text for term, (_, text) in postings.items()}
+        del postings
+        yield from _language_files(lang, items, texts, found, text, policy, catalogues[lang])
+    state.put(POSTINGS, "", (docs, digests, keys), POSTINGS)
+
+
+def _from_last(
+    docs: list[str], digests: list[str], found: list, langs: Iterable[str], state
+) -> dict[str, Callable[[], Postings]] | None:
+    """What makes each language's postings (`Postings`) from the last build's, when it indexed
+    the same docs in the same order and few of them changed: the changed docs' postings are
+    taken out and put in again, so an edit costs the terms it touches, not the site's millions
+    of postings. None when it cannot."""
+    last = state.get(POSTINGS, "", POSTINGS)  # (docs, their digests, each language's term -> key)
+    if last is None or last[0] != docs or not set(langs) <= last[2].keys():
+        return None
+    changed = [doc for doc, (before, now) in enumerate(zip(last[1], digests, strict=True)) if before != now]
+    if len(changed) > len(docs) // 16 + 1:
+        return None  # making every doc's is quicker
+    before = [state.get("search", "", last[1][doc]) for doc in changed]  # their tokens as last built
+    held = {
+        lang: {term: (key, state.get("postings", "", key)) for term, key in last[2][lang].items()} for lang in langs
+    }
+    if None in before or any(text is None for postings in held.values() for _, text in postings.values()):
+        return None
+    edits = _edits(changed, before, found)
+    return {
+        lang: partial(_edited, held[lang], edits, {doc: _name_bits(found[doc][0], lang) for doc in changed}, state)
+        for lang in langs
+    }
+
+
+def _from_every_doc(found: list, langs: Iterable[str], state) -> dict[str, Callable[[], Postings]]:
+    """What makes each language's postings (`Postings`) from every doc's."""
     # term -> doc * 8 + BODY, or doc * 8 for a name's token; arrays of 32-bit integers (docs
     # below 2**28), as a large site has millions of postings
     base: dict[str, array] = defaultdict(partial(array, "i"))
-    for doc, (names, body_text, _) in enumerate(found):
-        posting, body = doc * 8 + BODY, body_text.split()
-        for token in body:
-            base[token].append(posting)
-        for token in {t for toks in names.values() for t in toks}.difference(body):
-            base[token].append(doc * 8)
-    for lang in site.settings.languages:
-        yield from _language_files(lang, items, texts, found, base, state, policy, catalogues[lang])
+    for doc, entry in enumerate(found):
+        for term, posting in _own_postings(doc, entry).items():
+            base[term].append(posting)
+
+    def made(lang: str) -> Postings:
+        return {term: _encoded(postings, state) for term, postings in _with_names(base, found, lang).items()}
+
+    return {lang: partial(made, lang) for lang in langs}
 
 
-def _language_files(lang: str, items, texts, found, base, state, policy: UrlPolicy, t) -> Iterator[tuple[str, bytes]]:
-    """One language's files: its shards, its chunks of docs, then its index.js that names them
-    (in a function of its own, so its tens of MB are gone before the next language's are made)."""
+def _own_postings(doc: int, entry: tuple) -> dict[str, int]:
+    """A doc's postings, by term: BODY for the tokens of its texts, none for those only in its names."""
+    names, body_text, _ = entry
+    body = body_text.split()
+    own = dict.fromkeys(body, doc * 8 + BODY)
+    own.update(dict.fromkeys({t for toks in names.values() for t in toks}.difference(body), doc * 8))
+    return own
+
+
+def _edits(changed: list[int], before: list, found: list) -> dict[str, dict[int, int | None]]:
+    """Term -> doc -> the doc's posting of the term now (None: none), for each term the changed
+    docs held before (as `before` has their tokens) or hold now (as `found` has them)."""
+    edits: dict[str, dict[int, int | None]] = defaultdict(dict)
+    for doc, old in zip(changed, before, strict=True):
+        now = _own_postings(doc, found[doc])
+        for term in _own_postings(doc, _entry(old)).keys() | now.keys():
+            edits[term][doc] = now.get(term)
+    return edits
+
+
+def _edited(kept: Postings, edits: dict, bits: dict[int, dict[str, int]], state) -> Postings:
+    """The postings of the last build (`kept`) with each doc's posting of each
+    term in `edits` replaced (with the doc's name bits of the term: `bits`), taken out (None), or
+    put in; each such term's postings read from their text and written again once, however many
+    docs change them."""
+    kept = dict(kept)
+    for term, by_doc in edits.items():
+        postings = _decoded(kept[term][1]) if term in kept else array("i")
+        for doc, posting in by_doc.items():
+            at = bisect.bisect_left(postings, doc * 8)
+            if at < len(postings) and postings[at] >> 3 == doc:
+                del postings[at]
+            if posting is not None:
+                postings.insert(at, posting | bits.get(doc, {}).get(term, 0))
+        if postings:
+            kept[term] = _encoded(postings, state)
+        else:
+            kept.pop(term, None)
+    return kept
+
+
+def _language_files(
+    lang: str, items, texts, found, text: dict[str, str], policy: UrlPolicy, t
+) -> Iterator[tuple[str, bytes]]:
+    """One language's files, from its postings as text by term: its shards, its chunks of docs,
+    then its index.js that names them."""
     folder = policy.search_index(lang).rpartition("/")[0]
-    text = {term: _encoded(postings, state) for term, postings in _with_names(base, found, lang).items()}
     shards = _shards(text)
     heads = ["" if i == 0 else next(iter(shard)) for i, shard in enumerate(shards)]  # the first takes any word
     shard_names: list[str] = []
@@ -125,28 +214,36 @@ def _language_files(lang: str, items, texts, found, base, state, policy: UrlPoli
         "chunk": CHUNK,
         "chunks": chunks,
         "shards": [list(pair) for pair in zip(heads, shard_names, strict=True)],
-        "lengths": [len(tokens(doc[1])) for doc in docs],
+        "lengths": _doc_lengths(items, found, lang),
     }
     yield policy.search_index(lang), _script("window.__searchIndex=", _json(index), "")
 
 
-def _item_tokens(item, own: list[m.Text], state) -> tuple[dict[str, tuple[str, ...]], str, dict[str, str]]:
-    """An item's name tokens by language; the tokens of its other texts (`own`) in every language
-    (tags stripped) as one text, split where they are used (as a tuple each, a large site's
-    millions of them took 20 MB); and the snippets of its first text, by language (_doc).
-    Remembered by the texts they come from."""
+def _item_tokens(item, own: list[m.Text], state) -> tuple[str, tuple]:
+    """The hash of the texts an item's tokens come from (they are kept in the build state by it),
+    and the tokens (_entry)."""
     names = _name(item).values
     texts = [v for t in own for v in t.values.values()]
     key = "\0".join([*names, *names.values(), "\0", *texts])
-    kept = state.get("search", key)
+    digest = state.text_key(key)
+    kept = state.get("search", key, digest)
     if kept is None:
-        name_tokens = {lang: " ".join(dict.fromkeys(tokens(v))) for lang, v in names.items()}
+        name_tokens = {
+            lang: " ".join(tokens(v)) for lang, v in names.items()
+        }  # each as often as it occurs: _doc_lengths
         plain = [plain_text(t) for t in texts]
         body = " ".join(dict.fromkeys(tokens(" ".join(plain))))
         first = own[0].values if own else {}  # its values lead `texts`, so `plain` too
         snippets = {lang: p[:SNIPPET_CHARS] for lang, p in zip(first, plain, strict=False)}
         kept = (name_tokens, body, snippets)
-        state.put("search", key, kept)
+        state.put("search", key, kept, digest)
+    return digest, _entry(kept)
+
+
+def _entry(kept: tuple) -> tuple[dict[str, tuple[str, ...]], str, dict[str, str]]:
+    """An item's name tokens by language; the tokens of its other texts in every language (tags
+    stripped) as one text, split where they are used (as a tuple each, a large site's millions
+    of them took 20 MB); and the snippets of its first text, by language (_doc)."""
     name_tokens, body, snippets = kept
     # one string per distinct token, however many items hold it
     by_language = {lang: tuple(map(sys.intern, v.split())) for lang, v in name_tokens.items()}
@@ -158,14 +255,7 @@ def _with_names(base: dict[str, array], found: list, lang: str) -> dict[str, arr
     item's name in `lang` (or the language shown instead) and OTHER where in another language's."""
     terms = dict(base)
     for doc, (names, _, _) in enumerate(found):
-        shown = lang if lang in names else next(iter(names), lang)
-        bits: dict[str, int] = {}
-        for name_lang, toks in names.items():
-            for token in toks:
-                bits[token] = bits.get(token, 0) | (TITLE if name_lang == shown else OTHER)
-        for token, bit in bits.items():
-            if bit & TITLE:
-                bit = TITLE  # a name's word found in the title is not also "the other name"
+        for token, bit in _name_bits(names, lang).items():
             postings = terms[token]
             if postings is base[token]:
                 postings = terms[token] = postings[:]
@@ -174,18 +264,35 @@ def _with_names(base: dict[str, array], found: list, lang: str) -> dict[str, arr
     return terms
 
 
-def _encoded(postings: array, state) -> str:
-    """The postings as text, kept in the build state by their bytes: the languages share most
-    terms' postings, and an edit changes those of the few terms it touches. Gaps from the
-    previous doc (small numbers, short text): doc * 8 + fields - previous doc * 8, in map() over
-    C functions (an index holds millions of them)."""
+def _name_bits(names: dict[str, tuple[str, ...]], lang: str) -> dict[str, int]:
+    """What a doc's names add to its postings in `lang`'s index, by token: TITLE where the token
+    is in the name shown in `lang` (or the language shown instead), else OTHER."""
+    shown = lang if lang in names else next(iter(names), lang)
+    bits: dict[str, int] = {}
+    for name_lang, toks in names.items():
+        for token in toks:
+            bits[token] = bits.get(token, 0) | (TITLE if name_lang == shown else OTHER)
+    # a name's word found in the title is not also "the other name"
+    return {token: TITLE if bit & TITLE else bit for token, bit in bits.items()}
+
+
+def _encoded(postings: array, state) -> tuple[str, str]:
+    """The postings as text, and the key the build state keeps it by (their bytes' hash): the
+    languages share most terms' postings, and an edit changes those of the few terms it touches.
+    Gaps from the previous doc (small numbers, short text): doc * 8 + fields - previous doc * 8,
+    in map() over C functions (an index holds millions of them)."""
     key = hashlib.blake2b(postings, digest_size=16).hexdigest()
     text = state.get("postings", "", key)
     if text is None:
         gaps = map(operator.sub, postings, [0, *map(operator.and_, postings[:-1], repeat(-8))])
         text = ",".join(map(str, gaps))
         state.put("postings", "", text, key)
-    return text
+    return key, text
+
+
+def _decoded(text: str) -> array:
+    """The postings `_encoded` wrote as `text`."""
+    return array("i", accumulate(map(int, text.split(",")), lambda before, gap: (before & -8) + gap))
 
 
 def _shards(text: dict[str, str]) -> list[dict[str, str]]:
@@ -234,6 +341,12 @@ def _doc(item, own: list[m.Text], snippets: dict[str, str], lang: str, policy: U
     path = policy.href("index.html", policy.page(lang, item.kind, item.id))
     snippet = snippets.get(own[0].pick(lang)[1], "") if own else ""
     return [item.kind, title, other, districts, path, snippet]
+
+
+def _doc_lengths(items: list, found: list, lang: str) -> list[int]:
+    """Each doc's title length in tokens, in `lang`: its name's tokens in the language its title
+    shows in (_doc), counted from its tokens (as they came from tokens(), repeats and all)."""
+    return [len(entry[0].get(_name(item).pick(lang)[1], ())) for item, entry in zip(items, found, strict=True)]
 
 
 def _name(item) -> m.Text:

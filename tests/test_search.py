@@ -6,6 +6,7 @@ import json
 
 import yaml
 
+from microsite import search
 from microsite.pipeline import Options, build
 from microsite.state import BuildState
 from microsite.synthetic import write_content
@@ -138,3 +139,41 @@ def test_an_edit_encodes_again_only_the_postings_it_changed(tmp_path, monkeypatc
     encoded.clear()
     assert build(options).ok
     assert 1 <= encoded.count("postings") <= 2
+
+
+def test_an_edit_updates_the_postings_of_the_last_build_to_a_clean_builds(tmp_path, monkeypatch):
+    """The postings are kept between builds: a rebuild takes the edited docs' out and puts them in
+    again (making no language's from every doc), and its index files equal a clean build's, with
+    words gained, lost, and gone from the whole site."""
+    content, out = tmp_path / "content", tmp_path / "out"
+    write_content(content, initiatives=400, seed=2)
+
+    def retitle(number: str, lang: str, title: str) -> None:
+        edited = content / f"initiatives/initiative-{number}.yaml"
+        data = yaml.safe_load(edited.read_text(encoding="utf-8"))
+        data["title"][lang] = title.format(data["title"][lang])
+        edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def files(folder) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.glob("**/search/*.js")}
+
+    retitle("000203", "en", "Quokka {}")
+    options = Options(content=content, out=out, jobs=1, cache=tmp_path / "cache")
+    assert build(options).ok
+    assert docs_for(load(out, "en"), "quokka")
+    retitle("000200", "en", "Aardvark {}")
+    retitle("000201", "en", "Zyzzyva pilot")
+    retitle("000202", "zh", "{}浦江")
+    retitle("000203", "en", "Pilot")
+
+    def unused(*args):
+        raise AssertionError("the postings were made from every doc")
+
+    monkeypatch.setattr(search, "_with_names", unused)
+    assert build(options).ok
+    monkeypatch.undo()
+    assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
+    assert files(out) == files(tmp_path / "clean")
+    english, chinese = load(out, "en"), load(out, "zh")
+    assert docs_for(english, "aardvark") and docs_for(english, "zyzzyva") and docs_for(chinese, "浦江")
+    assert not docs_for(english, "quokka")
