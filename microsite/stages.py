@@ -108,7 +108,8 @@ def produce(
     if diags.errors:
         return None
     kept = reusable(plan, options, state)
-    todo = [page for page in plan.pages if page.path not in kept]
+    # heaviest first, by what their last making read: no worker is left with the longest at the end
+    todo = sorted((page for page in plan.pages if page.path not in kept), key=lambda page: -state.weight(page.path))
     groups = {path: state.groups.get(path, (path,)) for path in makers}
 
     again = [path for path in makers if not kept.issuperset(groups[path])]
@@ -137,6 +138,7 @@ def produce(
             meanwhile=make_here,
             elsewhere=[partial(_made, plan, path, makers[path], put) for path in away],
             put=put,
+            sent=state.indices,
         )
         made.update(whole)
         for path, (group, found) in zip(away, elsewhere, strict=True):
