@@ -5,7 +5,7 @@ lies in the folder of its search page; result paths come from the URL policy, re
 site root. One build makes every language's files at once (`search_files`): the items' tokens do
 not depend on the language, so they are found once, and kept between builds in the build state,
 as are each language's postings: a rebuild takes the postings of the docs whose texts changed
-out and puts them in again, and touches no other doc's (`_postings`).
+out and puts them in again, and touches no other doc's (`_from_last`).
 
     index.js      window.__searchIndex = {messages, shards, chunks, chunk, lengths}
     t-<hash>.js   __searchPart("t-<hash>", {term: postings, …})     a shard of the terms
@@ -107,9 +107,9 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> It
     for lang in langs:
         postings = made[lang]()  # one language's at a time: a large site's are tens of MB
         keys[lang] = {term: key for term, (key, _) in postings.items()}
-        text = {term: text for term, (_, text) in postings.items()}
-        del postings
-        yield from _language_files(lang, items, texts, found, text, policy, catalogues[lang])
+        encoded = {term: text for term, (_, text) in postings.items()}
+        del postings  # before the files are made
+        yield from _language_files(lang, items, texts, found, encoded, policy, catalogues[lang])
     state.put(POSTINGS, "", (docs, digests, keys), POSTINGS)
 
 
@@ -175,10 +175,10 @@ def _edits(changed: list[int], before: list, found: list) -> dict[str, dict[int,
 
 
 def _edited(kept: Postings, edits: dict, bits: dict[int, dict[str, int]], state) -> Postings:
-    """The postings of the last build (`kept`) with each doc's posting of each
-    term in `edits` replaced (with the doc's name bits of the term: `bits`), taken out (None), or
-    put in; each such term's postings read from their text and written again once, however many
-    docs change them."""
+    """The postings of the last build (`kept`) with each doc's posting of each term in `edits`
+    replaced (with the doc's name bits of the term: `bits`), taken out (None), or put in; each
+    such term's postings read from their text and written again once, however many docs change
+    them."""
     kept = dict(kept)
     for term, by_doc in edits.items():
         postings = _decoded(kept[term][1]) if term in kept else array("i")
