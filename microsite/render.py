@@ -71,24 +71,21 @@ def plan_pages(site: m.Site, policy: UrlPolicy) -> list[Page]:
     return pages
 
 
-_WORK: tuple = ()  # (renderer, pages, calls, put, sent) a forked worker inherits; only indices cross processes
+_WORK: tuple = ()  # (renderer, pages, calls, put) a forked worker inherits; only indices cross processes
 
 
 def _run(task: tuple) -> tuple:
     """One task: ("pages", start, end) renders those pages, ("call", i) runs calls[i]."""
-    renderer, pages, calls, put, sent = _WORK
+    renderer, pages, calls, put = _WORK
     if task[0] == "call":
         return task, calls[task[1]]()
-    return task, [_rendered(renderer, page, put, sent) for page in pages[task[1] : task[2]]]
+    return task, [_rendered(renderer, page, put) for page in pages[task[1] : task[2]]]
 
 
-def _rendered(
-    renderer: Renderer, page: Page, put: Callable[[str, bytes, str], None] | None, sent: Callable = lambda r: r
-) -> tuple:
-    """(path, (bytes, or None once `put` has placed them; their hash; what the page read, as
-    `sent` gives it))."""
+def _rendered(renderer: Renderer, page: Page, put: Callable[[str, bytes, str], None] | None) -> tuple:
+    """(path, (bytes, or None once `put` has placed them; their hash; what the page read))."""
     data, reads = renderer.render(page)
-    return page.path, (*placed(page.path, data, put), sent(reads))
+    return page.path, (*placed(page.path, data, put), reads)
 
 
 def placed(path: str, data: bytes, put: Callable[[str, bytes, str], None] | None) -> tuple[bytes | None, str]:
@@ -130,7 +127,6 @@ def render_pages(
     meanwhile: Callable[[], Any] | None = None,
     elsewhere: Sequence[Callable[[], Any]] = (),
     put: Callable[[str, bytes, str], None] | None = None,
-    sent: Callable[[frozenset], Any] = lambda reads: reads,
 ) -> tuple[dict[str, tuple[bytes | None, str, Any]], Any, list]:
     """Render pages, in parallel across processes when there is enough to share (the model is
     read-only): path -> (bytes, their hash, keep(what the page read)), kept as each batch
@@ -141,8 +137,7 @@ def render_pages(
 
     Given `put(path, bytes, hash)`, the process that renders a page hands its bytes to it at once (the
     write stage's standby folder, write.py) and keeps None in their place: a large site's pages
-    never gather in one process's memory, nor travel back from the workers. What a page read
-    is handed to `keep` as `sent` gives it, in the process that rendered it."""
+    never gather in one process's memory, nor travel back from the workers."""
     global _WORK
     total = len(pages)
     many = len(pages) >= 4 * chunk
@@ -157,14 +152,14 @@ def render_pages(
         # imports or includes, once, for the workers forked next and for this process's later
         # builds (the dev server's).
         firsts = {page.template: page for page in reversed(pages)}.values()
-        out.update(_kept(keep, [_rendered(renderer, page, put, sent) for page in firsts]))
+        out.update(_kept(keep, [_rendered(renderer, page, put) for page in firsts]))
         pages = [page for page in pages if page.path not in out]
     if parallel and not many:
         chunk = 1  # an edit's pages: a few of them (the indexes) are most of the work
     tasks: list[tuple] = [("call", i) for i in range(len(elsewhere))]  # first: each is longer than a page
     tasks += [("pages", i, i + chunk) for i in range(0, len(pages), chunk)]
     called: list = [None] * len(elsewhere)
-    _WORK = (renderer, pages, elsewhere, put, sent)
+    _WORK = (renderer, pages, elsewhere, put)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) if parallel else contextlib.nullcontext() as pool:
             done = pool.imap(_run, tasks) if pool else map(_run, tasks)

@@ -138,7 +138,6 @@ def produce(
             meanwhile=make_here,
             elsewhere=[partial(_made, plan, path, makers[path], put) for path in away],
             put=put,
-            sent=state.indices,
         )
         made.update(whole)
         for path, (group, found) in zip(away, elsewhere, strict=True):

@@ -405,21 +405,10 @@ class BuildState:
         st = os.stat(os.path.join(out, path))
         self.outputs[path] = Output(digest, None if racy(st, time.time_ns()) else signature(st))
 
-    def intern(self, reads: frozenset | array) -> array:
+    def intern(self, reads: frozenset) -> array:
         """An output's read keys as the indices the state keeps them by (a site's pages read
-        millions of keys, mostly the same few hundred thousand); as `indices` gave them already."""
-        return reads if type(reads) is array else array("I", sorted(self._indexed(reads)))
-
-    def indices(self, reads: frozenset) -> frozenset | array:
-        """The reads as `intern` gives them when every key has its index already, else as they
-        are. A render worker sends them back so: its copy of the state knows every key a
-        rebuild's pages read but new ones, and indices are a fraction of the keys' bytes to
-        send, and no work for the build's process (new keys get theirs there, in order)."""
-        index = self._deps()._index
-        try:
-            return array("I", sorted(map(index.__getitem__, reads)))
-        except KeyError:
-            return reads
+        millions of keys, mostly the same few hundred thousand)."""
+        return array("I", sorted(self._indexed(reads)))
 
     def weight(self, path: str) -> int:
         """How many values the output's last making read (0 when unknown)."""
