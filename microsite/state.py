@@ -39,6 +39,7 @@ import tempfile
 import time
 from array import array
 from dataclasses import asdict, dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -416,12 +417,16 @@ class BuildState:
 
     def _indexed(self, keys) -> list[int]:
         """Each key's index, in order; a key never seen before gets the next."""
-        index, known = self._deps()._index, self._keys
-        for key in keys:
-            if key not in index:
-                index[key] = len(known)
-                known.append(key)
-        return list(map(index.__getitem__, keys))
+        index, known, keys = self._deps()._index, self._keys, list(keys)
+        # one hash and one look-up per key, none of them in Python: a key is a tuple, whose hash
+        # is not cached, and a large site's pages read millions of them
+        found = list(map(index.setdefault, keys, repeat(-1)))
+        if -1 in found:
+            for at, i in enumerate(found):
+                if i < 0:
+                    found[at] = index[keys[at]] = len(known)
+                    known.append(keys[at])
+        return found
 
     # -- the whole build: nothing changed? -----------------------------------------------------
 
