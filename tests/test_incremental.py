@@ -242,6 +242,21 @@ def test_parallel_rendering_and_conversion_give_the_same_bytes(tmp_path):
     assert one.diagnostics.items == two.diagnostics.items
 
 
+def test_what_parallel_workers_read_is_recorded_as_one_process_would(tmp_path):
+    """The build state knows what every page read, whichever render worker rendered it: an edit
+    makes again the pages that show what it changed, and only a few of them."""
+    content = tmp_path / "content"
+    write_content(content, initiatives=300, seed=4)
+    options = {"content": content, "out": tmp_path / "out", "jobs": 2, "cache": tmp_path / "cache"}
+    assert build(Options(**options)).output.rendered > 256
+    for n in (7, 123, 250):  # titles on pages that different workers rendered
+        edit(content / f"initiatives/initiative-{n:06d}.yaml", "title:\n  en: ", "title:\n  en: Edited ")
+    again = build(Options(**options))
+    clean = build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None))
+    assert again.ok and clean.ok and 0 < again.output.rendered < again.output.pages // 4
+    assert tree(tmp_path / "out") == tree(tmp_path / "clean")
+
+
 def test_after_a_parallel_build_the_next_build_in_the_process_compiles_no_template(tmp_path, monkeypatch):
     """The dev server's first edit after its start must not pay for compiling: the workers of
     the first build compiled in their own processes, so the parent compiles before forking."""
