@@ -367,10 +367,7 @@ class _PageHelpers:
     def __init__(self, context: _Context, page: Page) -> None:
         self.r, self.page = context, page
         self.t = SiteWords(context.catalogues[page.lang], context.site.settings)
-        # initiative_list's rows and links already made on this page
-        self._rows: dict[tuple[str, bool, bool], str] = {}
-        self._links: dict[str, str] = {}
-        self._made: dict[tuple, str] = {}  # a row's date, status and districts (_once)
+        self._made: dict[tuple, str] = {}  # initiative_list's rows and their pieces made on this page (_once)
         self._cited: dict[str, list[str]] = {}  # source id -> ids of its citations on this page
 
     # -- links ------------------------------------------------------------------------------
@@ -506,11 +503,8 @@ class _PageHelpers:
         row is made once per page and reused (plain strings; every value is escaped)."""
         out = ['<ul class="initiative-list">\n']
         for ini in items:
-            key = (ini.id, show_district, filterable)
-            row = self._rows.get(key)
-            if row is None:
-                row = self._rows[key] = self._initiative_row(ini, show_district, filterable)
-            out.append(row)
+            key = ("row", ini.id, show_district, filterable)
+            out.append(self._once(key, self._initiative_row, ini, show_district, filterable))
         out.append("</ul>\n")
         return Markup("".join(out))
 
@@ -524,7 +518,7 @@ class _PageHelpers:
                 f' data-districts="{escape(districts)}" data-zones="{escape(zones)}"'
                 f' data-themes="{escape(themes)}" data-batch="{escape(batch)}"'
             )
-        facts = []  # each made once per page: an index shows the same few hundred thousands of times
+        facts = []
         if ini.date:
             facts.append(self._once(("date", ini.date), self.time, ini.date))
         if ini.status:
@@ -535,17 +529,19 @@ class _PageHelpers:
         line = f'<span class="line">{" · ".join(facts)}</span>' if facts else ""
         summary = self.summary_line(ini)
         shown = f'<span class="summary-line">{summary}</span>' if summary else ""
-        link = self._links.get(ini.id)  # the same link opens both kinds of row
-        if link is None:
-            link = self._links[ini.id] = str(self.link(ini)).replace("<a ", '<a class="title" ', 1)
+        link = self._once(("link", ini.id), self._title_link, ini)  # the same link opens both kinds of row
         return f"  <li{data}>{link}{line}{shown}</li>\n"
 
-    def _once(self, key: tuple, make: Callable[[Any], str], value) -> str:
-        """make(value), made once per page under `key` (what it read is recorded by then)."""
+    def _once(self, key: tuple, make: Callable[..., str], *args) -> str:
+        """make(*args), made once per page under `key`: an index shows the same rows, links, dates
+        and names thousands of times (what making it read is recorded by then)."""
         found = self._made.get(key)
         if found is None:
-            found = self._made[key] = make(value)
+            found = self._made[key] = make(*args)
         return found
+
+    def _title_link(self, ini) -> str:
+        return str(self.link(ini)).replace("<a ", '<a class="title" ', 1)
 
     def _status(self, status: str) -> str:
         return f'<span class="status">{escape(self.t("status." + status))}</span>'

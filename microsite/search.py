@@ -228,9 +228,8 @@ def _item_tokens(item, own: list[m.Text], state) -> tuple[str, tuple]:
     digest = state.text_key(key)
     kept = state.get("search", key, digest)
     if kept is None:
-        name_tokens = {
-            lang: " ".join(tokens(v)) for lang, v in names.items()
-        }  # each as often as it occurs: _doc_lengths
+        # a name's tokens each as often as it occurs: _doc_lengths counts them
+        name_tokens = {lang: " ".join(tokens(v)) for lang, v in names.items()}
         plain = [plain_text(t) for t in texts]
         body = " ".join(dict.fromkeys(tokens(" ".join(plain))))
         first = own[0].values if own else {}  # its values lead `texts`, so `plain` too
