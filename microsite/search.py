@@ -132,11 +132,7 @@ def _from_last(
     }
     if None in before or any(text is None for postings in held.values() for _, text in postings.values()):
         return None
-    edits = _edits(changed, before, found)
-    return {
-        lang: partial(_edited, held[lang], edits, {doc: _name_bits(found[doc][0], lang) for doc in changed}, state)
-        for lang in langs
-    }
+    return {lang: partial(_edited, held[lang], _edits(changed, before, found, lang), state) for lang in langs}
 
 
 def _from_every_doc(found: list, langs: Iterable[str], state) -> dict[str, Callable[[], Postings]]:
@@ -163,22 +159,31 @@ def _own_postings(doc: int, entry: tuple) -> dict[str, int]:
     return own
 
 
-def _edits(changed: list[int], before: list, found: list) -> dict[str, dict[int, int | None]]:
-    """Term -> doc -> the doc's posting of the term now (None: none), for each term the changed
-    docs held before (as `before` has their tokens) or hold now (as `found` has them)."""
+def _edits(changed: list[int], before: list, found: list, lang: str) -> dict[str, dict[int, int | None]]:
+    """Term -> doc -> the doc's posting of the term in `lang`'s index now (None: none), for each
+    term whose posting a changed doc differs in from its last build's (`before` has their tokens
+    then, `found` now): a title's one new word touches that word's postings, not its body's."""
     edits: dict[str, dict[int, int | None]] = defaultdict(dict)
     for doc, old in zip(changed, before, strict=True):
-        now = _own_postings(doc, found[doc])
-        for term in _own_postings(doc, _entry(old)).keys() | now.keys():
-            edits[term][doc] = now.get(term)
+        was, now = _postings(doc, _entry(old), lang), _postings(doc, found[doc], lang)
+        for term in was.keys() | now.keys():
+            if was.get(term) != now.get(term):
+                edits[term][doc] = now.get(term)
     return edits
 
 
-def _edited(kept: Postings, edits: dict, bits: dict[int, dict[str, int]], state) -> Postings:
+def _postings(doc: int, entry: tuple, lang: str) -> dict[str, int]:
+    """A doc's postings in `lang`'s index, by term: its own with its names' bits."""
+    postings = _own_postings(doc, entry)
+    for token, bit in _name_bits(entry[0], lang).items():
+        postings[token] |= bit
+    return postings
+
+
+def _edited(kept: Postings, edits: dict[str, dict[int, int | None]], state) -> Postings:
     """The postings of the last build (`kept`) with each doc's posting of each term in `edits`
-    replaced (with the doc's name bits of the term: `bits`), taken out (None), or put in; each
-    such term's postings read from their text and written again once, however many docs change
-    them."""
+    replaced, taken out (None) or put in; each such term's postings read from their text and
+    written again once, however many docs change them."""
     kept = dict(kept)
     for term, by_doc in edits.items():
         postings = _decoded(kept[term][1]) if term in kept else array("i")
@@ -187,7 +192,7 @@ def _edited(kept: Postings, edits: dict, bits: dict[int, dict[str, int]], state)
             if at < len(postings) and postings[at] >> 3 == doc:
                 del postings[at]
             if posting is not None:
-                postings.insert(at, posting | bits.get(doc, {}).get(term, 0))
+                postings.insert(at, posting)
         if postings:
             kept[term] = _encoded(postings, state)
         else:
@@ -290,8 +295,12 @@ def _encoded(postings: array, state) -> tuple[str, str]:
 
 
 def _decoded(text: str) -> array:
-    """The postings `_encoded` wrote as `text`."""
-    return array("i", accumulate(map(int, text.split(",")), lambda before, gap: (before & -8) + gap))
+    """The postings `_encoded` wrote as `text`. A posting's doc * 8 is the sum of the gaps'
+    doc parts (gap & -8) up to it, its fields its own gap's (gap & 7): sums and masks in map()
+    over C functions, as a common term has a posting in most docs."""
+    gaps = list(map(int, text.split(",")))
+    doc_parts = accumulate(map(operator.and_, gaps, repeat(-8)))
+    return array("i", map(operator.add, doc_parts, map(operator.and_, gaps, repeat(7))))
 
 
 def _shards(text: dict[str, str]) -> list[dict[str, str]]:
