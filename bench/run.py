@@ -1,12 +1,14 @@
 """Our build against Hugo's on the same synthetic site: wall time, CPU time and peak memory.
 
-    python -m bench.run [--sizes 1000,10000,50000] [--runs 3] [--out docs/benchmarks.md]
+    python -m bench.run [--sizes 1000,10000,50000] [--runs 3] [--serve] [--search] [--out docs/benchmarks.md]
 
 For each size: generate the content (microsite/synthetic.py), convert it for Hugo
 (bench/hugo_content.py), then, `--runs` times, time for each generator a cold build, a rebuild
 with nothing changed and a rebuild after one initiative's title changed, and the copy of the
-finished output (the floor). Prints a table of medians and writes it into docs/benchmarks.md
-below the hand-written introduction.
+finished output (the floor). At the size nearest TARGETS_AT, `--serve` also times the dev server
+(bench/serve_bench.py) and `--search` the search index in Chromium (bench/search_bench.py).
+Prints tables of medians, and of issue #21's targets, each met or not by these figures, and
+writes them into docs/benchmarks.md below the hand-written introduction.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ HUGO_VERSION = "0.168.0"
 RESULTS_MARKER = "<!-- Everything below is written by `python -m bench.run`. -->"
 STEPS = ("cold", "no change", "one change")
 CHANGED = "initiative-000000"  # the initiative whose title the one-change rebuild edits
+TARGETS_AT = 10_000  # initiatives: the size issue #21 sets its targets at
+DECIMALS = {"s": 2, "ms": 1, "KB": 0}  # of a target's figure, by its unit
 
 
 @dataclass(frozen=True)
@@ -208,11 +212,98 @@ def machine(hugo: Path) -> list[str]:
 
 
 def ratio(ours: float, hugo: float) -> str:
-    return f"{ours / hugo:.1f}×" if hugo else "–"
+    """Two significant digits: a no-change build is about 0.015× of Hugo's, its target 0.02×."""
+    if not hugo:
+        return "–"
+    r = ours / hugo
+    return f"{r:.0f}×" if r >= 10 else f"{r:.2g}×"
 
 
-def report(results: list[dict], runs: int, hugo: Path) -> str:
-    """The results as Markdown tables: sizes, then times and memory with ratios to Hugo."""
+def targets_size(results: list[dict]) -> dict:
+    """The result of the size nearest TARGETS_AT."""
+    return min(results, key=lambda r: abs(r["size"] - TARGETS_AT))
+
+
+def targets(results: list[dict], extras: dict[str, float]) -> list[str]:
+    """Issue #21's targets as a table, each with this run's figure and whether it meets it.
+    Hugo's full build is its cold build (it has no incremental mode: its rebuilds are full
+    builds); the scaling target is linear: a site n times larger takes at most n times as long."""
+    at = targets_size(results)
+    o, h = at["median"]["ours"], at["median"]["hugo"]
+    full, cold = h["cold"].wall, o["cold"].wall
+
+    def against(step: str) -> str:
+        return f"{o[step].wall:.2f} s / {full:.2f} s"
+
+    rows = [  # (target, what was divided, measured, limit, unit)
+        ("cold build, against Hugo's", against("cold"), cold / full, 0.8, "×"),
+        (
+            "one initiative's title changed, against Hugo's full build",
+            against("one change"),
+            o["one change"].wall / full,
+            0.1,
+            "×",
+        ),
+        ("no change, against Hugo's full build", against("no change"), o["no change"].wall / full, 0.02, "×"),
+        (
+            "peak memory of a cold build, against Hugo's",
+            f"{o['cold'].rss / 2**20:,.0f} / {h['cold'].rss / 2**20:,.0f} MiB",
+            o["cold"].rss / h["cold"].rss,
+            0.3,
+            "×",
+        ),
+    ]
+    for large in (r for r in results if r["size"] > at["size"]):
+        theirs = large["median"]["hugo"]["cold"].wall / full
+        ours = large["median"]["ours"]["cold"].wall
+        rows.append(
+            (
+                f"{large['size']:,} initiatives' cold build, against {at['size']:,}'s",
+                f"{ours:.2f} s / {cold:.2f} s (Hugo {ratio(theirs, 1)})",
+                ours / cold,
+                large["size"] / at["size"],
+                "×",
+            )
+        )
+    if "serve" in extras:
+        rows.append(
+            (
+                "dev server: one title edited, its page served",
+                "bench/serve_bench.py, median of 5 edits",
+                extras["serve"],
+                0.5,
+                "s",
+            )
+        )
+    if "search KB" in extras:
+        queries = "bench/search_bench.py, each query in a fresh page"
+        rows.append(("search: the index a first query loads", f"{queries}: the most", extras["search KB"], 300, "KB"))
+        rows.append(
+            (
+                "search: a query once its parts are loaded",
+                f"{queries}: the slowest median",
+                extras["search ms"],
+                50,
+                "ms",
+            )
+        )
+    lines = [
+        "",
+        f"### Issue #21's targets ({at['size']:,} initiatives)",
+        "",
+        "| target | from | measured | limit | verdict |",
+        "| --- | --- | ---: | ---: | --- |",
+    ]
+    for target, source, value, limit, unit in rows:
+        shown = f"{value:.3g}×" if unit == "×" else f"{value:,.{DECIMALS[unit]}f} {unit}"  # 0.104 is no 0.1
+        bound = f"{limit:g}×" if unit == "×" else f"{limit:g} {unit}"
+        lines.append(f"| {target} | {source} | {shown} | {bound} | {'met' if value <= limit else '**not met**'} |")
+    return lines
+
+
+def report(results: list[dict], runs: int, hugo: Path, extras: dict[str, float] | None = None) -> str:
+    """The results as Markdown tables: sizes, then times and memory with ratios to Hugo, then
+    issue #21's targets."""
     lines = [
         *machine(hugo),
         f"- Medians of {runs} run(s) per figure",
@@ -266,7 +357,31 @@ def report(results: list[dict], runs: int, hugo: Path) -> str:
                 f"| {large['size']:,} / {small['size']:,} | {large['size'] / small['size']:.0f}× | "
                 f"{ratio(lo, so)} | {ratio(lh, sh)} |"
             )
+    lines += targets(results, extras or {})
     return "\n".join(lines) + "\n"
+
+
+def extra_figures(content: Path, work: Path, serve: bool, search: bool) -> dict[str, float]:
+    """The dev server's and the search index's figures on `content`, as asked for."""
+    from . import search_bench, serve_bench
+
+    work.mkdir(parents=True, exist_ok=True)
+    extras: dict[str, float] = {}
+    if serve:
+        print("dev server:", flush=True)
+        for _, _, edit, times in serve_bench.measure("synthetic", content, work, repeat=5, gap=0.0):
+            print(f"  {edit}: {', '.join(f'{t * 1000:.0f} ms' for t in times)}", flush=True)
+            if edit == "one initiative's title":
+                extras["serve"] = statistics.median(times)
+    if search:
+        print("search:", flush=True)
+        site = work / "search-site"
+        if not search_bench.offline_site(content, site):
+            raise SystemExit("the offline site for the search bench failed to build")
+        rows = search_bench.measure(site, repeat=15)
+        extras["search KB"] = max(loaded for _, loaded, _ in rows) / 1e3
+        extras["search ms"] = max(ms for _, _, ms in rows)
+    return extras
 
 
 def write_report(path: Path, table: str) -> None:
@@ -292,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
         help="Markdown file for the results (default docs/benchmarks.md)",
     )
     p.add_argument("--work", type=Path, metavar="DIR", help="scratch folder (default: a temporary one)")
+    p.add_argument("--serve", action="store_true", help="also time the dev server (bench/serve_bench.py)")
+    p.add_argument(
+        "--search", action="store_true", help="also time the search index in Chromium (bench/search_bench.py)"
+    )
     args = p.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     hugo = hugo_binary()
@@ -301,7 +420,9 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             print(f"{size} initiatives:", flush=True)
             results.append(bench_size(size, args.runs, work / str(size), hugo))
-    table = report(results, args.runs, hugo)
+        content = work / str(targets_size(results)["size"]) / "content"
+        extras = extra_figures(content, work / "extras", serve=args.serve, search=args.search)
+    table = report(results, args.runs, hugo, extras)
     print(table)
     write_report(args.out, table)
     print(f"wrote {args.out}")

@@ -53,11 +53,14 @@ TIMING = """async ([query, repeat]) => {
 }"""
 
 
-def measure(site: Path, repeat: int) -> None:
+def measure(site: Path, repeat: int) -> list[tuple[float, int, float]]:
+    """Print the index's size and each query's times; return (first ms, index bytes the first
+    query loaded, median ms once loaded) for each query."""
     from playwright.sync_api import sync_playwright
 
     html = sum(p.stat().st_size for p in site.rglob("*.html"))
     print(f"HTML of the whole site: {html / 1e6:.1f} MB")
+    rows = []
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
         for prefix, queries in QUERIES.items():
@@ -77,7 +80,19 @@ def measure(site: Path, repeat: int) -> None:
                     f"then median {ms:5.1f} ms   {status}"
                 )
                 page.close()
+                rows.append((first, loaded, ms))
         chromium.close()
+    return rows
+
+
+def offline_site(content: Path, site: Path) -> bool:
+    """Build the offline site (the search index that works from file://); False, with the
+    problems printed, when the build fails."""
+    # one process: parallel rendering cannot pickle pages of a model this deep (RecursionError)
+    result = build(Options(content=content, out=site, offline=True, jobs=1))
+    if not result.ok:
+        print(format_console(result.diagnostics), file=sys.stderr)
+    return result.ok
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -88,10 +103,7 @@ def run(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         content, site = Path(tmp) / "content", Path(tmp) / "site"
         write_content(content, args.initiatives)
-        # one process: parallel rendering cannot pickle pages of a model this deep (RecursionError)
-        result = build(Options(content=content, out=site, offline=True, jobs=1))
-        if not result.ok:
-            print(format_console(result.diagnostics), file=sys.stderr)
+        if not offline_site(content, site):
             return 1
         measure(site, args.repeat)
     return 0

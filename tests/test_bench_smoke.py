@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from bench.run import RESULTS_MARKER, main
+from bench.run import RESULTS_MARKER, Sample, main, targets
 
 from conftest import ROOT
 
@@ -29,6 +29,42 @@ def test_bench_writes_a_table_comparing_both_builds(tmp_path, capsys):
         )
     assert re.search(r"^\| 20 \| \d+ MiB \| \d+ MiB \| [\d.]+× \|", text, re.MULTILINE)
     assert "Hugo 0.168.0" in text
+    # The targets, each with its verdict from the figures above.
+    verdicts = re.findall(r"^\| (.+?) \| .* \| ([\d.]+)× \| ([\d.]+)× \| (met|\*\*not met\*\*) \|$", text, re.MULTILINE)
+    assert "### Issue #21's targets (20 initiatives)" in text and len(verdicts) == 4
+    assert all((float(measured) <= float(limit)) == (verdict == "met") for _, measured, limit, verdict in verdicts)
+
+
+def test_the_targets_say_which_figures_meet_them():
+    """Each target's verdict, from the medians: at the size nearest 10,000, a larger size against
+    it (linear), and the dev server's and the search's figures when they were measured."""
+
+    def result(size: int, cold: float, one: float, none: float, mib: int, hugo: float, hugo_mib: int) -> dict:
+        def sample(wall: float, mib: int = 0) -> Sample:
+            return Sample(wall, wall, mib * 2**20)
+
+        ours = {"cold": sample(cold, mib), "no change": sample(none), "one change": sample(one), "copy": sample(1)}
+        hugos = {step: sample(hugo, hugo_mib) for step in ours}
+        return {"size": size, "pages": {"ours": (1, 1), "hugo": (1, 1)}, "median": {"ours": ours, "hugo": hugos}}
+
+    results = [
+        result(1_000, 3.0, 1.0, 0.5, 70, 1.5, 200),
+        result(10_000, 12.0, 1.6, 0.31, 300, 15.0, 1_000),
+        result(50_000, 61.0, 6.0, 1.0, 1_500, 90.0, 5_000),
+    ]
+    text = "\n".join(targets(results, {"serve": 0.36, "search KB": 312.4, "search ms": 23.3}))
+    assert "### Issue #21's targets (10,000 initiatives)" in text
+    row = re.compile(r"^\| ([^|]+?) \| [^|]*\| ([^|]+?) \| [^|]+? \| (met|\*\*not met\*\*) \|$", re.MULTILINE)
+    assert {target: (measured, verdict == "met") for target, measured, verdict in row.findall(text)} == {
+        "cold build, against Hugo's": ("0.8×", True),  # 12 / 15 s, at its limit
+        "one initiative's title changed, against Hugo's full build": ("0.107×", False),  # 1.6 / 15 s
+        "no change, against Hugo's full build": ("0.0207×", False),  # 0.31 / 15 s
+        "peak memory of a cold build, against Hugo's": ("0.3×", True),
+        "50,000 initiatives' cold build, against 10,000's": ("5.08×", False),  # 61 / 12 s for 5× the size
+        "dev server: one title edited, its page served": ("0.36 s", True),
+        "search: the index a first query loads": ("312 KB", False),
+        "search: a query once its parts are loaded": ("23.3 ms", True),
+    }
 
 
 def test_the_dev_server_bench_edits_and_waits_for_each_page():
