@@ -88,8 +88,7 @@ def measure(site: Path, repeat: int) -> list[tuple[float, int, float]]:
 def offline_site(content: Path, site: Path) -> bool:
     """Build the offline site (the search index that works from file://); False, with the
     problems printed, when the build fails."""
-    # one process: parallel rendering cannot pickle pages of a model this deep (RecursionError)
-    result = build(Options(content=content, out=site, offline=True, jobs=1))
+    result = build(Options(content=content, out=site, offline=True))
     if not result.ok:
         print(format_console(result.diagnostics), file=sys.stderr)
     return result.ok
