@@ -225,11 +225,12 @@ def _language_files(
 
 
 def _item_tokens(item, own: list[m.Text], state) -> tuple[str, tuple]:
-    """The hash of the texts an item's tokens come from (they are kept in the build state by it),
-    and the tokens (_entry)."""
+    """The hash of the texts an item's tokens come from, each with its language (they are kept in
+    the build state by it: a text moved to another language moves its snippet), and the tokens
+    (_entry)."""
     names = _name(item).values
     texts = [v for t in own for v in t.values.values()]
-    key = "\0".join([*names, *names.values(), "\0", *texts])
+    key = "\0".join([*names, *names.values(), "\0", *(f"{lang}\1{v}" for t in own for lang, v in t.values.items())])
     digest = state.text_key(key)
     kept = state.get("search", key, digest)
     if kept is None:

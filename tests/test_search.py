@@ -177,3 +177,29 @@ def test_an_edit_updates_the_postings_of_the_last_build_to_a_clean_builds(tmp_pa
     english, chinese = load(out, "en"), load(out, "zh")
     assert docs_for(english, "aardvark") and docs_for(english, "zyzzyva") and docs_for(chinese, "浦江")
     assert not docs_for(english, "quokka")
+
+
+def test_a_text_moved_to_another_language_rebuilds_the_index_as_a_clean_build(tmp_path):
+    """An item's tokens and docs are kept between builds by what they are made from: a text that
+    keeps its words but moves to another language changes which language its snippet is shown
+    in, so the rebuild's index files equal a clean build's."""
+    content = tmp_path / "content"
+    write_content(content, initiatives=40, seed=3)
+    edited = content / "initiatives/initiative-000007.yaml"
+    data = yaml.safe_load(edited.read_text(encoding="utf-8"))
+    words = data["body"]["en"]
+
+    def body(lang: str) -> None:
+        data["body"] = {lang: words}
+        edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def files(folder) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.glob("**/search/*.js")}
+
+    body("en")
+    options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
+    assert build(options).ok
+    body("zh")
+    assert build(options).ok
+    assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
+    assert files(tmp_path / "out") == files(tmp_path / "clean")
