@@ -58,6 +58,7 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SNIPPET_CHARS = 320  # of an item's text kept for the snippet: a match further on shows its start
 CHUNK = 16  # docs per file: the 8 results of the header's list load at most 8 small files
 SHARD_MIN, SHARD_SPREAD, SHARD_MAX = 8_000, 24_000, 64_000  # bytes of a shard (see _shards)
+CHUNKS = "search-chunks"  # the build state's table of chunks of docs as JSON (_chunks)
 POSTINGS = "search-postings"  # the build state's table of the last build's docs and term keys (_from_last)
 Postings = dict[str, tuple[str, str]]  # term -> (the key the build state keeps its postings' text by, the text)
 
@@ -101,6 +102,7 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> It
     kept = [_item_tokens(item, own, state) for item, own in zip(items, texts, strict=True)]
     found = [entry for _, entry in kept]
     docs, digests = [f"{item.kind}:{item.id}" for item in items], [digest for digest, _ in kept]
+    named = [f"{doc}\0{digest}" for doc, digest in zip(docs, digests, strict=True)]  # what keys a chunk (_chunks)
     langs = site.settings.languages
     made = _from_last(docs, digests, found, langs, state) or _from_every_doc(found, langs, state)
     keys = {}
@@ -109,7 +111,8 @@ def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> It
         keys[lang] = {term: key for term, (key, _) in postings.items()}
         encoded = {term: text for term, (_, text) in postings.items()}
         del postings  # before the files are made
-        yield from _language_files(lang, items, texts, found, encoded, policy, catalogues[lang])
+        chunks = _chunks(lang, items, texts, found, named, policy, state)
+        yield from _language_files(lang, items, found, encoded, chunks, policy, catalogues[lang])
     state.put(POSTINGS, "", (docs, digests, keys), POSTINGS)
 
 
@@ -201,27 +204,43 @@ def _edited(kept: Postings, edits: dict[str, dict[int, int | None]], state) -> P
 
 
 def _language_files(
-    lang: str, items, texts, found, text: dict[str, str], policy: UrlPolicy, t
+    lang: str, items, found, text: dict[str, str], chunks: Iterable[str], policy: UrlPolicy, t
 ) -> Iterator[tuple[str, bytes]]:
-    """One language's files, from its postings as text by term: its shards, its chunks of docs,
-    then its index.js that names them."""
+    """One language's files, from its postings as text by term and its chunks of docs (as
+    JSON): its shards, its chunks, then its index.js that names them."""
     folder = policy.search_index(lang).rpartition("/")[0]
     shards = _shards(text)
     heads = ["" if i == 0 else next(iter(shard)) for i, shard in enumerate(shards)]  # the first takes any word
     shard_names: list[str] = []
     yield from _parts(folder, "t", map(_json, shards), shard_names)
-    docs = [_doc(item, own, kept[2], lang, policy) for item, own, kept in zip(items, texts, found, strict=True)]
-    chunks: list[str] = []
-    yield from _parts(folder, "d", (_json(docs[i : i + CHUNK]) for i in range(0, len(docs), CHUNK)), chunks)
+    chunk_names: list[str] = []
+    yield from _parts(folder, "d", chunks, chunk_names)
     messages = {"count": t("search.results"), "one": t("search.results", n=1), "none": t("search.none")}
     index = {
         "messages": messages,
         "chunk": CHUNK,
-        "chunks": chunks,
+        "chunks": chunk_names,
         "shards": [list(pair) for pair in zip(heads, shard_names, strict=True)],
         "lengths": _doc_lengths(items, found, lang),
     }
     yield policy.search_index(lang), _script("window.__searchIndex=", _json(index), "")
+
+
+def _chunks(lang: str, items, texts, found, named: list[str], policy: UrlPolicy, state) -> Iterator[str]:
+    """Each chunk of CHUNK docs as JSON. A chunk is kept in the build state by its docs' names
+    and digests (`named`: a doc's digest covers every text _doc shows of it), the language and
+    the URL policy: an edit makes its own chunk's docs again, no other's. A kept chunk reads its
+    items through no view, but the digests were taken by reading their texts whole, in every
+    language, which records all that _doc would read."""
+    for start in range(0, len(items), CHUNK):
+        end = start + CHUNK
+        key = state.text_key("\0".join([lang, repr(policy), *named[start:end]]))
+        body = state.get(CHUNKS, "", key)
+        if body is None:
+            docs = zip(items[start:end], texts[start:end], found[start:end], strict=True)
+            body = _json([_doc(item, own, entry[2], lang, policy) for item, own, entry in docs])
+            state.put(CHUNKS, "", body, key)
+        yield body
 
 
 def _item_tokens(item, own: list[m.Text], state) -> tuple[str, tuple]:

@@ -43,6 +43,11 @@ def load_folder(folder) -> dict:
     return index
 
 
+def index_files(out) -> dict[str, bytes]:
+    """Every search file of a built site, by its path in the site."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.glob("**/search/*.js")}
+
+
 def docs_for(index: dict, token: str) -> dict[str, int]:
     """Path -> field bits of the docs holding `token` (postings are gaps * 8 + bits)."""
     found, doc = {}, 0
@@ -154,9 +159,6 @@ def test_an_edit_updates_the_postings_of_the_last_build_to_a_clean_builds(tmp_pa
         data["title"][lang] = title.format(data["title"][lang])
         edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
-    def files(folder) -> dict[str, bytes]:
-        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.glob("**/search/*.js")}
-
     retitle("000203", "en", "Quokka {}")
     options = Options(content=content, out=out, jobs=1, cache=tmp_path / "cache")
     assert build(options).ok
@@ -173,7 +175,7 @@ def test_an_edit_updates_the_postings_of_the_last_build_to_a_clean_builds(tmp_pa
     assert build(options).ok
     monkeypatch.undo()
     assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
-    assert files(out) == files(tmp_path / "clean")
+    assert index_files(out) == index_files(tmp_path / "clean")
     english, chinese = load(out, "en"), load(out, "zh")
     assert docs_for(english, "aardvark") and docs_for(english, "zyzzyva") and docs_for(chinese, "浦江")
     assert not docs_for(english, "quokka")
@@ -193,13 +195,33 @@ def test_a_text_moved_to_another_language_rebuilds_the_index_as_a_clean_build(tm
         data["body"] = {lang: words}
         edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
-    def files(folder) -> dict[str, bytes]:
-        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.glob("**/search/*.js")}
-
     body("en")
     options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
     assert build(options).ok
     body("zh")
     assert build(options).ok
     assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
-    assert files(tmp_path / "out") == files(tmp_path / "clean")
+    assert index_files(tmp_path / "out") == index_files(tmp_path / "clean")
+
+
+def test_an_edit_makes_again_only_the_chunk_of_docs_holding_its_item(tmp_path, monkeypatch):
+    """The docs' chunks are kept between builds: after one title edit, the rebuild makes the docs
+    of the edited item's chunk again, in each language, and no other; its files equal a clean
+    build's."""
+    content = tmp_path / "content"
+    write_content(content, initiatives=120, seed=4)
+    options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
+    assert build(options).ok
+    edited = content / "initiatives/initiative-000050.yaml"
+    data = yaml.safe_load(edited.read_text(encoding="utf-8"))
+    data["title"]["en"] += " revised"
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    made = []
+    doc = search._doc
+    monkeypatch.setattr(search, "_doc", lambda item, *args: made.append(item.id) or doc(item, *args))
+    assert build(options).ok
+    monkeypatch.undo()
+    languages = 2
+    assert "initiative-000050" in made and len(made) == languages * search.CHUNK
+    assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
+    assert index_files(tmp_path / "out") == index_files(tmp_path / "clean")
