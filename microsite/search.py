@@ -4,8 +4,9 @@ Scripts, not JSON, because browsers refuse to fetch files from file://. Each lan
 lies in the folder of its search page; result paths come from the URL policy, relative to the
 site root. One build makes every language's files at once (`search_files`): the items' tokens do
 not depend on the language, so they are found once, and kept between builds in the build state,
-as are each language's postings: a rebuild takes the postings of the docs whose texts changed
-out and puts them in again, and touches no other doc's (`_from_last`).
+as are each language's postings and chunks of docs: a rebuild takes the postings of the docs
+whose texts changed out and puts them in again, touching only the terms whose postings differ
+(`_from_last`), and makes again only the chunks that hold such docs (`_chunks`).
 
     index.js      window.__searchIndex = {messages, shards, chunks, chunk, lengths}
     t-<hash>.js   __searchPart("t-<hash>", {term: postings, …})     a shard of the terms
@@ -90,10 +91,10 @@ def tokens(text: str) -> list[str]:
 
 def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> Iterator[tuple[str, bytes]]:
     """Every language's index files, as (output path, bytes), one by one (render.render_whole).
-    `state` keeps each item's tokens, each term's postings as text and which text each term of
-    each language had in the last build (BuildState.get/put): an edit tokenises the items it
-    changed, and takes their postings out of the terms they held and puts them in those they
-    hold, no others."""
+    `state` keeps each item's tokens, each term's postings as text, which text each term of
+    each language had in the last build and each chunk of docs (BuildState.get/put): an edit
+    tokenises the items it changed, takes their postings out of the terms they held and puts
+    them in those they hold, no others, and makes their chunks again."""
     # Docs by kind, in the order their results come when they rank equally (kinds.py), and by id
     # within a kind: an order no edit of a title changes, so an edit renumbers no doc and
     # rewrites only the shards of the terms it changes and the chunk holding its doc.
