@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import pickle
+import random
 import shutil
 from functools import partial
 from pathlib import Path
 
 import jinja2
 import pytest
+import yaml
 
 from microsite import markup, publish
 from microsite.devbuild import DevBuild
@@ -342,3 +345,53 @@ def test_after_the_site_shrinks_the_build_state_drops_what_no_page_reads(dev, tm
     run()
     build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None))
     assert tree(out) == tree(tmp_path / "clean")
+
+
+def test_a_run_of_random_edits_rebuilds_as_clean_builds_each_time(tmp_path):
+    """Edits of the kinds an editor makes, drawn at random with a fixed seed and built one after
+    another into the same folder: after each, the folder equals a clean build, byte for byte.
+    The list of changes above tries each kind once from the fixture; here they follow each other,
+    so each rebuild starts from a state that earlier rebuilds wrote."""
+    content = tmp_path / "content"
+    write_content(content, initiatives=30, seed=5)
+    rng = random.Random(5)
+
+    def item(folder: str) -> Path:
+        return rng.choice(sorted((content / folder).glob("*.yaml")))
+
+    def change(path: Path, how) -> None:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        how(data)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def ids(folder: str, most: int) -> list[str]:
+        return sorted(rng.sample(sorted(p.stem for p in (content / folder).glob("*.yaml")), rng.randint(1, most)))
+
+    moved: list[Path] = []
+
+    def move_body() -> None:  # the same words in the other language, for one item again and again
+        path = next((p for p in moved if p.exists()), None) or item("initiatives")
+        moved.append(path)
+        change(path, lambda d: d.update(body={"zh" if "en" in d["body"] else "en": next(iter(d["body"].values()))}))
+
+    edits = {
+        "title": lambda: change(item("initiatives"), lambda d: d["title"].update(en=d["title"]["en"] + " revised")),
+        "body moved to the other language": move_body,
+        "zones": lambda: change(item("initiatives"), lambda d: d.update(zones=ids("zones", 2))),
+        "themes": lambda: change(item("initiatives"), lambda d: d.update(themes=ids("themes", 3))),
+        "date": lambda: change(item("initiatives"), lambda d: d.update(date=dt.date(2025, rng.randint(1, 9), 15))),
+        "district name": lambda: change(item("districts"), lambda d: d["name"].update(zh=d["name"]["zh"] + "新")),
+        "theme name": lambda: change(item("themes"), lambda d: d["name"].update(en=d["name"]["en"] + " and more")),
+        "deleted": lambda: item("initiatives").unlink(),
+        "added": lambda: shutil.copy(item("initiatives"), content / f"initiatives/new-{rng.randrange(10**6)}.yaml"),
+    }
+    options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
+    assert build(options).ok
+    kinds = sorted(edits) * 2  # each twice, in a random order
+    rng.shuffle(kinds)
+    for kind in kinds:
+        edits[kind]()
+        assert build(options).ok, kind
+        shutil.rmtree(tmp_path / "clean", ignore_errors=True)
+        assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
+        assert tree(tmp_path / "out") == tree(tmp_path / "clean"), kind
