@@ -476,6 +476,9 @@ class BuildState:
             return
         self._deps()  # read, if no build got that far: it is written again whole
         token = os.urandom(8).hex()
+        # a table this build never asked for (the search index's, when no edit touched it) stays
+        # as it was, for the next build that needs it; one it used keeps the entries it used
+        tables = {name: table for name, table in self._tables.items() if name not in self._used} | self._used
         deps = {
             "format": FORMAT,
             "fingerprint": {},
@@ -485,7 +488,7 @@ class BuildState:
             "values": self._values,
             "parts": self._parts,
             "standby": self.standby,
-            **{TABLE + name: table for name, table in self._used.items()},
+            **{TABLE + name: table for name, table in tables.items()},
         }
         data = {
             "format": FORMAT,
@@ -497,7 +500,7 @@ class BuildState:
             "groups": self.groups,
             "deps": token,
         }
-        self._tables, self._used, aside, self._aside = self._used, {}, self._aside, None
+        self._tables, self._used, aside, self._aside = tables, {}, self._aside, None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             for path, value in ((_deps_path(self.path), deps), (self.path, data)):  # the file naming it last

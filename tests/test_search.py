@@ -225,3 +225,30 @@ def test_an_edit_makes_again_only_the_chunk_of_docs_holding_its_item(tmp_path, m
     assert "initiative-000050" in made and len(made) == languages * search.CHUNK
     assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
     assert index_files(tmp_path / "out") == index_files(tmp_path / "clean")
+
+
+def test_an_edit_after_one_that_left_the_index_as_it_was_still_updates_the_last_postings(tmp_path, monkeypatch):
+    """A build that does not make the search index again (a date edit: no doc shows dates) keeps
+    what the index's making keeps between builds, so the next edit that does still takes the
+    edited docs' postings out and puts them in, instead of making every doc's again."""
+    content = tmp_path / "content"
+    write_content(content, initiatives=60, seed=6)
+    options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
+    assert build(options).ok
+    edited = content / "initiatives/initiative-000012.yaml"
+    data = yaml.safe_load(edited.read_text(encoding="utf-8"))
+    data["date"] = data["date"].replace(day=1 if data["date"].day != 1 else 2)
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    index = (tmp_path / "out/search/index.js").read_bytes()
+    assert build(options).ok and (tmp_path / "out/search/index.js").read_bytes() == index
+    data["title"]["en"] += " revised"
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def unused(*args):
+        raise AssertionError("the postings were made from every doc")
+
+    monkeypatch.setattr(search, "_with_names", unused)
+    assert build(options).ok
+    monkeypatch.undo()
+    assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
+    assert index_files(tmp_path / "out") == index_files(tmp_path / "clean")
