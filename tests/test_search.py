@@ -48,6 +48,21 @@ def index_files(out) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.glob("**/search/*.js")}
 
 
+def rebuild_from_the_last_postings(options: Options, monkeypatch) -> None:
+    """Build again, failing if any language's postings are made from every doc rather than from
+    the last build's; then the index files must equal a clean build's."""
+
+    def unused(*args):
+        raise AssertionError("the postings were made from every doc")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(search, "_with_names", unused)
+        assert build(options).ok
+    clean = options.out.parent / "clean"
+    assert build(Options(content=options.content, out=clean, jobs=1, cache=None)).ok
+    assert index_files(options.out) == index_files(clean)
+
+
 def docs_for(index: dict, token: str) -> dict[str, int]:
     """Path -> field bits of the docs holding `token` (postings are gaps * 8 + bits)."""
     found, doc = {}, 0
@@ -168,14 +183,7 @@ def test_an_edit_updates_the_postings_of_the_last_build_to_a_clean_builds(tmp_pa
     retitle("000202", "zh", "{}浦江")
     retitle("000203", "en", "Pilot")
 
-    def unused(*args):
-        raise AssertionError("the postings were made from every doc")
-
-    monkeypatch.setattr(search, "_with_names", unused)
-    assert build(options).ok
-    monkeypatch.undo()
-    assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
-    assert index_files(out) == index_files(tmp_path / "clean")
+    rebuild_from_the_last_postings(options, monkeypatch)
     english, chinese = load(out, "en"), load(out, "zh")
     assert docs_for(english, "aardvark") and docs_for(english, "zyzzyva") and docs_for(chinese, "浦江")
     assert not docs_for(english, "quokka")
@@ -244,11 +252,4 @@ def test_an_edit_after_one_that_left_the_index_as_it_was_still_updates_the_last_
     data["title"]["en"] += " revised"
     edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
-    def unused(*args):
-        raise AssertionError("the postings were made from every doc")
-
-    monkeypatch.setattr(search, "_with_names", unused)
-    assert build(options).ok
-    monkeypatch.undo()
-    assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
-    assert index_files(tmp_path / "out") == index_files(tmp_path / "clean")
+    rebuild_from_the_last_postings(options, monkeypatch)
