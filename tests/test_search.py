@@ -48,6 +48,13 @@ def index_files(out) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.glob("**/search/*.js")}
 
 
+def edit_yaml(path, how) -> None:
+    """Change a content file's data with `how(data)` and write it back."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    how(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
 def rebuild_from_the_last_postings(options: Options, monkeypatch) -> None:
     """Build again, failing if any language's postings are made from every doc rather than from
     the last build's; then the index files must equal a clean build's."""
@@ -220,10 +227,9 @@ def test_an_edit_makes_again_only_the_chunk_of_docs_holding_its_item(tmp_path, m
     write_content(content, initiatives=120, seed=4)
     options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
     assert build(options).ok
-    edited = content / "initiatives/initiative-000050.yaml"
-    data = yaml.safe_load(edited.read_text(encoding="utf-8"))
-    data["title"]["en"] += " revised"
-    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    edit_yaml(
+        content / "initiatives/initiative-000050.yaml", lambda d: d["title"].update(en=d["title"]["en"] + " revised")
+    )
     made = []
     doc = search._doc
     monkeypatch.setattr(search, "_doc", lambda item, *args: made.append(item.id) or doc(item, *args))
@@ -244,12 +250,9 @@ def test_an_edit_after_one_that_left_the_index_as_it_was_still_updates_the_last_
     options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
     assert build(options).ok
     edited = content / "initiatives/initiative-000012.yaml"
-    data = yaml.safe_load(edited.read_text(encoding="utf-8"))
-    data["date"] = data["date"].replace(day=1 if data["date"].day != 1 else 2)
-    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    edit_yaml(edited, lambda d: d.update(date=d["date"].replace(day=1 if d["date"].day != 1 else 2)))
     index = (tmp_path / "out/search/index.js").read_bytes()
     assert build(options).ok and (tmp_path / "out/search/index.js").read_bytes() == index
-    data["title"]["en"] += " revised"
-    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    edit_yaml(edited, lambda d: d["title"].update(en=d["title"]["en"] + " revised"))
 
     rebuild_from_the_last_postings(options, monkeypatch)
