@@ -91,6 +91,33 @@ def test_nothing_moves_while_a_page_loads(browser, real_offline, width):
     assert moved == {}
 
 
+# Each line a cell's text takes: the distinct tops of its line boxes.
+ZONE_CELLS = """ts => ts.map(t => ({
+  header: Array.from(t.tHead.rows[0].cells).map(c => Math.round(c.getBoundingClientRect().width)),
+  kinds: Array.from(t.tBodies[0].rows).map(r => {
+    const range = document.createRange();
+    range.selectNodeContents(r.cells[1]);
+    return new Set(Array.from(range.getClientRects()).map(box => Math.round(box.top))).size;
+  }),
+}))"""
+
+
+@pytest.mark.parametrize("lang", ["", "zh"])
+def test_the_zones_tables_keep_their_columns_and_a_kind_whole(browser, real_offline, lang):
+    # wide: every table's columns come from its header row, so rows parsed later cannot move them
+    tab = browser.new_page(viewport={"width": 1366, "height": 800})
+    tab.goto(url(real_offline, lang, "zones/"))
+    wide = tab.eval_on_selector_all("table.zones", ZONE_CELLS)
+    assert len(wide) >= 2 and all(table["header"] == wide[0]["header"] for table in wide)
+    # a phone: a Chinese kind (重点区域) on one line, not a character a line; the box scrolls instead
+    tab.set_viewport_size({"width": 390, "height": 800})
+    narrow = tab.eval_on_selector_all("table.zones", ZONE_CELLS)
+    if lang == "zh":
+        assert {lines for table in narrow for lines in table["kinds"]} == {1}
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+    tab.close()
+
+
 def test_the_menu_folds_on_phones_and_opens_without_javascript(browser, real_offline):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 800})
     tab = context.new_page()
