@@ -233,9 +233,10 @@ def _chunks(lang: str, items, texts, found, named: list[str], policy: UrlPolicy,
     the URL policy: an edit makes its own chunk's docs again, no other's. A kept chunk reads its
     items through no view, but the digests were taken by reading their texts whole, in every
     language, which records all that _doc would read."""
+    where = [lang, repr(policy)]
     for start in range(0, len(items), CHUNK):
         end = start + CHUNK
-        key = state.text_key("\0".join([lang, repr(policy), *named[start:end]]))
+        key = state.text_key("\0".join([*where, *named[start:end]]))
         body = state.get(CHUNKS, "", key)
         if body is None:
             docs = zip(items[start:end], texts[start:end], found[start:end], strict=True)
@@ -249,14 +250,14 @@ def _item_tokens(item, own: list[m.Text], state) -> tuple[str, tuple]:
     the build state by it: a text moved to another language moves its snippet), and the tokens
     (_entry)."""
     names = _name(item).values
-    texts = [v for t in own for v in t.values.values()]
-    key = "\0".join([*names, *names.values(), "\0", *(f"{lang}\1{v}" for t in own for lang, v in t.values.items())])
+    texts = [(lang, v) for t in own for lang, v in t.values.items()]
+    key = "\0".join([*names, *names.values(), "\0", *(f"{lang}\1{v}" for lang, v in texts)])
     digest = state.text_key(key)
     kept = state.get("search", key, digest)
     if kept is None:
         # a name's tokens each as often as it occurs: _doc_lengths counts them
         name_tokens = {lang: " ".join(tokens(v)) for lang, v in names.items()}
-        plain = [plain_text(t) for t in texts]
+        plain = [plain_text(v) for _, v in texts]
         body = " ".join(dict.fromkeys(tokens(" ".join(plain))))
         first = own[0].values if own else {}  # its values lead `texts`, so `plain` too
         snippets = {lang: p[:SNIPPET_CHARS] for lang, p in zip(first, plain, strict=False)}
