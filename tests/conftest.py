@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from lxml import html as lxml_html
 
 from microsite.cli import main
@@ -63,6 +64,13 @@ def copy_fixture(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copytree(FIXTURES / name, target, symlinks=True)
     return target
+
+
+def rewrite(path: Path, change) -> None:
+    """Change a content file's data with `change(data)` and write it back, as an editor would."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def page(out: Path, path: str):

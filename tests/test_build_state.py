@@ -9,14 +9,13 @@ import re
 import shutil
 from pathlib import Path
 
-import yaml
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from microsite import load, markup, state
 from microsite.devbuild import DevBuild
 from microsite.pipeline import Options, build
 
-from conftest import ROOT, copy_fixture
+from conftest import ROOT, copy_fixture, rewrite
 from test_incremental import edit, tree
 
 # Custom templates that read values two and three references away from their page: an initiative
@@ -60,12 +59,6 @@ def custom_site(root: Path) -> tuple[Path, Path, Path]:
     head, _, tail = (templates / "source.html").read_text(encoding="utf-8").rpartition("{% endblock %}")
     (templates / "source.html").write_text(head + CITING_DATES + tail, encoding="utf-8")
     return content, templates, static
-
-
-def rewrite(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def files(content: Path, kind: str) -> list[Path]:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import jinja2
 import pytest
-import yaml
 
 from microsite import markup, publish
 from microsite.devbuild import DevBuild
@@ -21,7 +20,7 @@ from microsite.pipeline import Options, build
 from microsite.synthetic import write_content
 from microsite.write import read_marker
 
-from conftest import ROOT, copy_fixture
+from conftest import ROOT, copy_fixture, rewrite
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -359,11 +358,6 @@ def test_a_run_of_random_edits_rebuilds_as_clean_builds_each_time(tmp_path):
     def item(folder: str) -> Path:
         return rng.choice(sorted((content / folder).glob("*.yaml")))
 
-    def change(path: Path, how) -> None:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        how(data)
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
     def ids(folder: str, most: int) -> list[str]:
         return sorted(rng.sample(sorted(p.stem for p in (content / folder).glob("*.yaml")), rng.randint(1, most)))
 
@@ -372,16 +366,16 @@ def test_a_run_of_random_edits_rebuilds_as_clean_builds_each_time(tmp_path):
     def move_body() -> None:  # the same words in the other language, for one item again and again
         path = next((p for p in moved if p.exists()), None) or item("initiatives")
         moved.append(path)
-        change(path, lambda d: d.update(body={"zh" if "en" in d["body"] else "en": next(iter(d["body"].values()))}))
+        rewrite(path, lambda d: d.update(body={"zh" if "en" in d["body"] else "en": next(iter(d["body"].values()))}))
 
     edits = {
-        "title": lambda: change(item("initiatives"), lambda d: d["title"].update(en=d["title"]["en"] + " revised")),
+        "title": lambda: rewrite(item("initiatives"), lambda d: d["title"].update(en=d["title"]["en"] + " revised")),
         "body moved to the other language": move_body,
-        "zones": lambda: change(item("initiatives"), lambda d: d.update(zones=ids("zones", 2))),
-        "themes": lambda: change(item("initiatives"), lambda d: d.update(themes=ids("themes", 3))),
-        "date": lambda: change(item("initiatives"), lambda d: d.update(date=dt.date(2025, rng.randint(1, 9), 15))),
-        "district name": lambda: change(item("districts"), lambda d: d["name"].update(zh=d["name"]["zh"] + "新")),
-        "theme name": lambda: change(item("themes"), lambda d: d["name"].update(en=d["name"]["en"] + " and more")),
+        "zones": lambda: rewrite(item("initiatives"), lambda d: d.update(zones=ids("zones", 2))),
+        "themes": lambda: rewrite(item("initiatives"), lambda d: d.update(themes=ids("themes", 3))),
+        "date": lambda: rewrite(item("initiatives"), lambda d: d.update(date=dt.date(2025, rng.randint(1, 9), 15))),
+        "district name": lambda: rewrite(item("districts"), lambda d: d["name"].update(zh=d["name"]["zh"] + "新")),
+        "theme name": lambda: rewrite(item("themes"), lambda d: d["name"].update(en=d["name"]["en"] + " and more")),
         "deleted": lambda: item("initiatives").unlink(),
         "added": lambda: shutil.copy(item("initiatives"), content / f"initiatives/new-{rng.randrange(10**6)}.yaml"),
     }

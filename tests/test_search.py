@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import yaml
 
@@ -10,6 +11,8 @@ from microsite import search
 from microsite.pipeline import Options, build
 from microsite.state import BuildState
 from microsite.synthetic import write_content
+
+from conftest import rewrite
 
 # The index of one language must stay under this share of the HTML of the whole site.
 BUDGET = 0.10
@@ -46,13 +49,6 @@ def load_folder(folder) -> dict:
 def index_files(out) -> dict[str, bytes]:
     """Every search file of a built site, by its path in the site."""
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.glob("**/search/*.js")}
-
-
-def edit_yaml(path, how) -> None:
-    """Change a content file's data with `how(data)` and write it back."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    how(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def rebuild_from_the_last_postings(options: Options, monkeypatch) -> None:
@@ -122,17 +118,13 @@ def test_a_title_that_moves_its_item_rewrites_only_the_parts_it_touches(tmp_path
     options = Options(content=content, out=out, jobs=1, cache=tmp_path / "cache")
     assert build(options).ok
 
-    def parts() -> dict[str, bytes]:
-        return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.glob("**/search/*.js")}
-
-    before = parts()
-    edited = content / "initiatives/initiative-000200.yaml"
-    data = yaml.safe_load(edited.read_text(encoding="utf-8"))
-    old = data["title"]["en"]
-    data["title"]["en"] = f"Aardvark {old}"  # first in the title order: it was in the middle
-    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    before = index_files(out)
+    # first in the title order: it was in the middle
+    rewrite(
+        content / "initiatives/initiative-000200.yaml", lambda d: d["title"].update(en=f"Aardvark {d['title']['en']}")
+    )
     assert build(options).ok
-    after = parts()
+    after = index_files(out)
     for folder in ("search", "zh/search"):
         new = sorted(p.rpartition("/")[2][:2] for p in after.keys() - before.keys() if p.startswith(f"{folder}/"))
         assert new == ["d-", "t-"], (folder, new)  # one chunk, one shard ("aardvark"'s)
@@ -159,10 +151,9 @@ def test_an_edit_encodes_again_only_the_postings_it_changed(tmp_path, monkeypatc
     assert build(options).ok
     first = encoded.count("postings")
     assert first > 1000
-    edited = content / "initiatives/initiative-000200.yaml"
-    data = yaml.safe_load(edited.read_text(encoding="utf-8"))
-    data["title"]["en"] = f"Aardvark {data['title']['en']}"
-    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    rewrite(
+        content / "initiatives/initiative-000200.yaml", lambda d: d["title"].update(en=f"Aardvark {d['title']['en']}")
+    )
     encoded.clear()
     assert build(options).ok
     assert 1 <= encoded.count("postings") <= 2
@@ -176,10 +167,10 @@ def test_an_edit_updates_the_postings_of_the_last_build_to_a_clean_builds(tmp_pa
     write_content(content, initiatives=400, seed=2)
 
     def retitle(number: str, lang: str, title: str) -> None:
-        edited = content / f"initiatives/initiative-{number}.yaml"
-        data = yaml.safe_load(edited.read_text(encoding="utf-8"))
-        data["title"][lang] = title.format(data["title"][lang])
-        edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        rewrite(
+            content / f"initiatives/initiative-{number}.yaml",
+            lambda d: d["title"].update({lang: title.format(d["title"][lang])}),
+        )
 
     retitle("000203", "en", "Quokka {}")
     options = Options(content=content, out=out, jobs=1, cache=tmp_path / "cache")
@@ -199,24 +190,30 @@ def test_an_edit_updates_the_postings_of_the_last_build_to_a_clean_builds(tmp_pa
 def test_a_text_moved_to_another_language_rebuilds_the_index_as_a_clean_build(tmp_path):
     """An item's tokens and docs are kept between builds by what they are made from: a text that
     keeps its words but moves to another language changes which language its snippet is shown
-    in, so the rebuild's index files equal a clean build's."""
+    in, so the rebuild's index files equal a clean build's; and so do they once a neighbour's
+    edit makes the moved item's chunk of docs again from its kept tokens (the chunk kept whole
+    shows the same words either way)."""
     content = tmp_path / "content"
     write_content(content, initiatives=40, seed=3)
     edited = content / "initiatives/initiative-000007.yaml"
-    data = yaml.safe_load(edited.read_text(encoding="utf-8"))
-    words = data["body"]["en"]
-
-    def body(lang: str) -> None:
-        data["body"] = {lang: words}
-        edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-    body("en")
+    words = yaml.safe_load(edited.read_text(encoding="utf-8"))["body"]["en"]
     options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
+
+    def rebuilt_and_clean() -> tuple[dict, dict]:
+        assert build(options).ok
+        shutil.rmtree(tmp_path / "clean", ignore_errors=True)
+        assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
+        return index_files(tmp_path / "out"), index_files(tmp_path / "clean")
+
+    rewrite(edited, lambda d: d.update(body={"en": words}))
     assert build(options).ok
-    body("zh")
-    assert build(options).ok
-    assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
-    assert index_files(tmp_path / "out") == index_files(tmp_path / "clean")
+    rewrite(edited, lambda d: d.update(body={"zh": words}))
+    rebuilt, clean = rebuilt_and_clean()
+    assert rebuilt == clean
+    for neighbour in ("000006", "000008"):  # one of them shares its chunk (CHUNK docs in id order)
+        rewrite(content / f"initiatives/initiative-{neighbour}.yaml", lambda d: d["title"].update(en="Neighbour"))
+    rebuilt, clean = rebuilt_and_clean()
+    assert rebuilt == clean
 
 
 def test_an_edit_makes_again_only_the_chunk_of_docs_holding_its_item(tmp_path, monkeypatch):
@@ -227,7 +224,7 @@ def test_an_edit_makes_again_only_the_chunk_of_docs_holding_its_item(tmp_path, m
     write_content(content, initiatives=120, seed=4)
     options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
     assert build(options).ok
-    edit_yaml(
+    rewrite(
         content / "initiatives/initiative-000050.yaml", lambda d: d["title"].update(en=d["title"]["en"] + " revised")
     )
     made = []
@@ -250,9 +247,9 @@ def test_an_edit_after_one_that_left_the_index_as_it_was_still_updates_the_last_
     options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
     assert build(options).ok
     edited = content / "initiatives/initiative-000012.yaml"
-    edit_yaml(edited, lambda d: d.update(date=d["date"].replace(day=1 if d["date"].day != 1 else 2)))
+    rewrite(edited, lambda d: d.update(date=d["date"].replace(day=1 if d["date"].day != 1 else 2)))
     index = (tmp_path / "out/search/index.js").read_bytes()
     assert build(options).ok and (tmp_path / "out/search/index.js").read_bytes() == index
-    edit_yaml(edited, lambda d: d["title"].update(en=d["title"]["en"] + " revised"))
+    rewrite(edited, lambda d: d["title"].update(en=d["title"]["en"] + " revised"))
 
     rebuild_from_the_last_postings(options, monkeypatch)
