@@ -173,6 +173,7 @@ class BuildState:
     _made_parts: dict = field(default_factory=dict)  # the same, of files made but not recorded yet
     _tables: dict = field(default_factory=dict)  # "yaml"/"markdown" -> text hash -> result
     _used: dict = field(default_factory=dict)  # the entries of _tables this build used
+    _stale: tuple | None = None  # (values, the indices in _values whose digest differs there): `reusable`'s
     _aside: IO[bytes] | None = None  # tables used, written early by set_aside, until save
 
     def _deps(self) -> BuildState:
@@ -303,8 +304,7 @@ class BuildState:
         parts = self._deps()._parts.get(path)
         if not parts or policy != self.policy or not self.holds(out, path):
             return lambda _: None
-        keys, old = self._keys, self._own.get(path, self._values)  # as `changed` compares
-        stale = {i for i in self._reads[path] if values(keys[i]) != old.get(i)}  # each key once
+        stale = self._stale_reads(path, values)
         held: list[bytes] = []  # the file, read when a part is first asked for
 
         def found(name: str) -> bytes | None:
@@ -317,6 +317,17 @@ class BuildState:
             return held[0][at : at + size]
 
         return found
+
+    def _stale_reads(self, path: str, values: Values) -> set[int]:
+        """The recorded reads of an output whose values differ now, as indices (`changed`'s keys).
+        A file of parts read every item: after `reusable` compared every value, its reads are
+        looked up in what that found, not compared one by one again."""
+        reads = self._reads[path]
+        if self._stale is not None and self._stale[0] is values and path not in self._own:
+            found = set(reads)
+            return (found & self._stale[1]) | found.difference(self._values)
+        keys, old = self._keys, self._own.get(path, self._values)  # its own digests, if made since _values was
+        return {i for i in reads if values(keys[i]) != old.get(i)}  # each key once
 
     def keep(self, path: str, found: frozenset | Parted) -> array:
         """What making the file(s) under `path` read, `intern`ed; a file of parts' parts are kept
@@ -340,15 +351,15 @@ class BuildState:
 
     def changed(self, path: str, values: Values) -> list[Key]:
         """The recorded reads of an output whose values differ now ([] when none does)."""
-        reads, keys = self._deps()._reads[path], self._keys
-        old = self._own.get(path, self._values)  # its own digests, if made since _values was
-        return sorted((keys[i] for i in reads if values(keys[i]) != old.get(i)), key=repr)
+        keys = self._deps()._keys
+        return sorted((keys[i] for i in self._stale_reads(path, values)), key=repr)
 
     def reusable(self, out: Path, values: Values) -> set[str]:
         """The outputs `out` holds as they were written, none of whose reads has changed: every
         recorded value compared once, then each output's reads as a set (millions of them)."""
         keys, old = self._deps()._keys, self._values
         stale = frozenset(i for i, d in old.items() if values(keys[i]) != d)
+        self._stale = (values, stale)
         fresh = {id(a): stale.isdisjoint(a) for a in _distinct(self._reads.values())}
         return {path for path in self.verified(out) if path not in self._own and fresh[id(self._reads[path])]}
 
@@ -399,7 +410,7 @@ class BuildState:
         digests of what they read, by key, and no key they do not read (`_compact`)."""
         keys = self._deps()._keys
         live = set().union(*_distinct(self._reads.values()))
-        self._values, self._own, self._shared = {i: values(keys[i]) for i in live}, {}, {}
+        self._values, self._own, self._shared, self._stale = {i: values(keys[i]) for i in live}, {}, {}, None
         self._compact(live)
 
     def _written(self, out: Path, path: str, digest: str) -> None:
