@@ -233,10 +233,10 @@ def _chunks(lang: str, items, texts, found, named: list[str], policy: UrlPolicy,
     the URL policy: an edit makes its own chunk's docs again, no other's. A kept chunk reads its
     items through no view, but the digests were taken by reading their texts whole, in every
     language, which records all that _doc would read."""
-    where = [lang, repr(policy)]
+    prefix = [lang, repr(policy)]  # the same for each chunk of this language
     for start in range(0, len(items), CHUNK):
         end = start + CHUNK
-        key = state.text_key("\0".join([*where, *named[start:end]]))
+        key = state.text_key("\0".join([*prefix, *named[start:end]]))
         body = state.get(CHUNKS, "", key)
         if body is None:
             docs = zip(items[start:end], texts[start:end], found[start:end], strict=True)

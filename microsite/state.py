@@ -324,7 +324,7 @@ class BuildState:
         looked up in what that found, not compared one by one again."""
         reads = self._reads[path]
         if self._stale is not None and self._stale[0] is values and path not in self._own:
-            found = set(reads)
+            found = set(reads)  # a read with no digest kept counts as changed, as below
             return (found & self._stale[1]) | found.difference(self._values)
         keys, old = self._keys, self._own.get(path, self._values)  # its own digests, if made since _values was
         return {i for i in reads if values(keys[i]) != old.get(i)}  # each key once
