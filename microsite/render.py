@@ -233,17 +233,41 @@ class Part:
 @dataclass(frozen=True)
 class Parted:
     """What the making of a file of parts read: its maker's own reads, and each part, by its
-    item's name in file order, with where its bytes are in the file and, when made now, its
-    reads (copied: the build state has them). In flat arrays, as it may travel back from a
-    render worker: a key set per part, then a tuple and an array per part, took tens of MB at
-    50,000 initiatives in the build's process."""
+    item's name in file order, with what finds it again and, when made now, its reads (copied:
+    the build state has them). What finds a part is two entries: its offset and size in the
+    file, or, for a maker of several files, what the maker returned of it (the search index: its
+    doc's digest and title lengths). In flat arrays, as it may travel back from a render worker:
+    a key set per part, then a tuple and an array per part, took tens of MB at 50,000
+    initiatives in the build's process."""
 
     own: frozenset
     keys: list  # each key the parts made read, once
     names: list[str]
-    spans: array  # each part's offset and size in the file, two entries a part
+    spans: array | list  # what finds each part again, two entries a part
     reads: array  # the made parts' reads, as indices into `keys`, one part after another
     bounds: array  # where each part's reads start and end in `reads`, two entries a part; -1: copied
+
+
+class _Parts:
+    """A Parted, built part by part."""
+
+    def __init__(self, spans: array | list) -> None:
+        self.names: list[str] = []
+        self.spans, self.reads, self.bounds = spans, array("I"), array("q")
+        self.keys: dict[tuple, int] = {}  # each key the parts made read, by its index in Parted.keys
+
+    def add(self, name: str, where: tuple, reads: set | None) -> None:
+        """A part: what finds it again, and what making it read (None: found as it was)."""
+        self.names.append(name)
+        self.spans.extend(where)
+        start = -1 if reads is None else len(self.reads)
+        if reads is not None:
+            self.reads.extend(self.keys.setdefault(key, len(self.keys)) for key in reads)
+        self.bounds.extend((start, -1 if start < 0 else len(self.reads)))
+
+    def parted(self, own: frozenset) -> Parted:
+        assert len(set(self.names)) == len(self.names), "one part per item in a file"
+        return Parted(own, list(self.keys), self.names, self.spans, self.reads, self.bounds)
 
 
 def render_whole(
@@ -256,39 +280,52 @@ def render_whole(
     """The files made from the whole model under `path` (search index, feed, export), each as
     `place` returned it when handed the file's bytes, by path; and what their making read. A
     maker of several files (the search index) yields them as (path, bytes), each placed as it
-    comes, so that a large group's bytes need not all be in memory at once. A maker of one file
-    of parts returns its pieces, bytes and Parts; `earlier()` gives what finds a part's bytes as
-    the file holds them, by name, when none of its reads changed."""
+    comes, so that a large group's bytes need not all be in memory at once, and may return its
+    parts when done: (name, what finds it again, what making it read or None), each read
+    through a Recorder of its own. A maker of one file of parts returns its pieces, bytes and
+    Parts; `earlier()` gives what finds a part's bytes as the file holds them, by name, when none
+    of its reads changed."""
     recorder = Recorder()
     data = make(recorder.site(site))
     if type(data) is list:
         data, parted = _joined(site, data, earlier(), frozenset(recorder.reads))
         return {path: place(path, data)}, parted
-    group = [(path, data)] if type(data) is bytes else data
-    return {member: place(member, body) for member, body in group}, frozenset(recorder.reads)
+    if type(data) is bytes:
+        return {path: place(path, data)}, frozenset(recorder.reads)
+    files: dict[str, Any] = {}
+    group = iter(data)
+    while True:  # a generator's files, then what it returns
+        try:
+            member, body = next(group)
+        except StopIteration as done:
+            returned = done.value
+            break
+        files[member] = place(member, body)
+    if returned is None:
+        return files, frozenset(recorder.reads)
+    parts = _Parts([])
+    for name, where, reads in returned:
+        parts.add(name, where, reads)
+    return files, parts.parted(frozenset(recorder.reads))
 
 
 def _joined(site: m.Site, pieces: list, earlier: Callable[[str], bytes | None], own: frozenset) -> tuple[bytes, Parted]:
     """A file of pieces, each Part found as it was or made now, and what it read: its maker
     (`own`) and its parts (see Parted)."""
-    out, at, names, spans, reads, bounds = [], 0, [], array("Q"), array("I"), array("q")
-    keys: dict[tuple, int] = {}  # each key the parts made read, by its index in Parted.keys
+    out, at, parts = [], 0, _Parts(array("Q"))
     for piece in pieces:
         if type(piece) is Part:
             item = model_object(piece.item)
-            names.append(f"{item.kind}:{item.id}")
-            body, start = earlier(names[-1]), -1
+            name = f"{item.kind}:{item.id}"
+            body, recorder = earlier(name), None
             if body is None:
                 recorder = Recorder()
-                body, start = piece.make(recorder.site(site), recorder.wrap(item)), len(reads)
-                reads.extend(keys.setdefault(key, len(keys)) for key in recorder.reads)
-            spans.extend((at, len(body)))
-            bounds.extend((start, -1 if start < 0 else len(reads)))
+                body = piece.make(recorder.site(site), recorder.wrap(item))
+            parts.add(name, (at, len(body)), None if recorder is None else recorder.reads)
             piece = body
         out.append(piece)
         at += len(piece)
-    assert len(set(names)) == len(names), "one part per item in a file"
-    return b"".join(out), Parted(own, list(keys), names, spans, reads, bounds)
+    return b"".join(out), parts.parted(own)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@ site root. One build makes every language's files at once (`search_files`): the 
 not depend on the language, so they are found once, and kept between builds in the build state,
 as are each language's postings and chunks of docs: a rebuild takes the postings of the docs
 whose texts changed out and puts them in again, touching only the terms whose postings differ
-(`_from_last`), and makes again only the chunks that hold such docs (`_chunks`).
+(`_from_last`), and makes again only the chunks that hold such docs (`_chunks`). Each doc is a
+part of the group, read through a view of its own (`_part`): a rebuild reads again only the
+items some of whose reads changed, and finds the others' digests and title lengths as the build
+state recorded them with their reads.
 
     index.js      window.__searchIndex = {messages, shards, chunks, chunk, lengths}
     t-<hash>.js   __searchPart("t-<hash>", {term: postings, …})     a shard of the terms
@@ -43,13 +46,14 @@ import sys
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import partial
 from itertools import accumulate, repeat
 
 from . import languages, model as m
 from .kinds import SEARCHED
 from .markup import plain_text
+from .track import Recorder, model_object
 from .urls import UrlPolicy
 
 TITLE, OTHER, BODY = 4, 2, 1
@@ -89,36 +93,61 @@ def tokens(text: str) -> list[str]:
     return [token for name in names for token in TOKENIZERS[name](text)]
 
 
-def search_files(site: m.Site, policy: UrlPolicy, state, catalogues: dict) -> Iterator[tuple[str, bytes]]:
-    """Every language's index files, as (output path, bytes), one by one (render.render_whole).
-    `state` keeps each item's tokens, each term's postings as text, which text each term of
-    each language had in the last build and each chunk of docs (BuildState.get/put): an edit
-    tokenises the items it changed, takes their postings out of the terms they held and puts
-    them in those they hold, no others, and makes their chunks again."""
+def search_files(
+    site: m.Site, policy: UrlPolicy, state, catalogues: dict, fresh: Callable[[], Callable[[str], tuple | None]]
+) -> Generator[tuple[str, bytes], None, list]:
+    """Every language's index files, as (output path, bytes), one by one (render.render_whole);
+    then, returned, each doc as a part of the group (name, what finds it again, its reads:
+    render.Part). `state` keeps each item's tokens, each term's postings as text, which text
+    each term of each language had in the last build and each chunk of docs (BuildState.get/put):
+    an edit tokenises the items it changed, takes their postings out of the terms they held and
+    puts them in those they hold, no others, and makes their chunks again. `fresh()` finds a
+    doc's digest and title lengths as the last build made them, when none of what it read then
+    has changed (BuildState.fresh_parts): such an item is not read again."""
     # Docs by kind, in the order their results come when they rank equally (kinds.py), and by id
     # within a kind: an order no edit of a title changes, so an edit renumbers no doc and
     # rewrites only the shards of the terms it changes and the chunk holding its doc.
     items = [item for kind in SEARCHED for item in sorted(getattr(site, kind.folder), key=operator.attrgetter("id"))]
-    texts = [_texts(item) for item in items]  # read once: each attribute read through a view is recorded
-    kept = [_item_tokens(item, own, state) for item, own in zip(items, texts, strict=True)]
-    found = [entry for _, entry in kept]
-    docs, digests = [f"{item.kind}:{item.id}" for item in items], [digest for digest, _ in kept]
+    docs, langs, found_earlier = [f"{item.kind}:{item.id}" for item in items], site.settings.languages, fresh()
+    parts = [_part(item, doc, found_earlier(doc), langs, state) for item, doc in zip(items, docs, strict=True)]
+    digests = [digest for _, (digest, _), _, _ in parts]
+    kept = [kept for _, _, _, kept in parts]
     named = [f"{doc}\0{digest}" for doc, digest in zip(docs, digests, strict=True)]  # what keys a chunk (_chunks)
-    langs = site.settings.languages
-    made = _from_last(docs, digests, found, langs, state) or _from_every_doc(found, langs, state)
+    made = _from_last(docs, digests, kept, langs, state) or _from_every_doc(kept, langs, state)
     keys = {}
     for lang in langs:
         postings = made[lang]()  # one language's at a time: a large site's are tens of MB
         keys[lang] = {term: key for term, (key, _) in postings.items()}
         encoded = {term: text for term, (_, text) in postings.items()}
         del postings  # before the files are made
-        chunks = _chunks(lang, items, texts, found, named, policy, state)
-        yield from _language_files(lang, items, found, encoded, chunks, policy, catalogues[lang])
+        chunks = _chunks(lang, items, kept, named, policy, state)
+        lengths = [where[1][lang] for _, where, _, _ in parts]
+        yield from _language_files(lang, lengths, encoded, chunks, policy, catalogues[lang])
     state.put(POSTINGS, "", (docs, digests, keys), POSTINGS)
+    return [(doc, where, reads) for doc, (_, where, reads, _) in zip(docs, parts, strict=True)]
+
+
+def _part(item, doc: str, earlier: tuple | None, langs: Iterable[str], state) -> tuple:
+    """A doc as a part of the index: (name, (its digest, its title's length in tokens by
+    language), what reading its item recorded (None: found as the last build made it), its
+    tokens as kept (_item_tokens)). Its item is read through a view of its own, so that the next
+    build knows what this doc, and no other, read."""
+    if earlier is not None and set(langs) <= earlier[1].keys():
+        tokens = state.get("search", "", earlier[0])
+        if tokens is not None:
+            return doc, earlier, None, tokens
+    recorder = Recorder()
+    view = recorder.wrap(model_object(item))
+    digest, tokens = _item_tokens(view, _texts(view), state)
+    names = tokens[0]
+    # each doc's title length in tokens, in the language its title shows in (_doc), counted from
+    # its tokens (as they came from tokens(), repeats and all): ranking prefers the closer match
+    lengths = {lang: len(names.get(_name(view).pick(lang)[1], "").split()) for lang in langs}
+    return doc, (digest, lengths), frozenset(recorder.reads), tokens
 
 
 def _from_last(
-    docs: list[str], digests: list[str], found: list, langs: Iterable[str], state
+    docs: list[str], digests: list[str], kept: list, langs: Iterable[str], state
 ) -> dict[str, Callable[[], Postings]] | None:
     """What makes each language's postings (`Postings`) from the last build's, when it indexed
     the same docs in the same order and few of them changed: the changed docs' postings are
@@ -136,11 +165,12 @@ def _from_last(
     }
     if None in before or any(text is None for postings in held.values() for _, text in postings.values()):
         return None
-    return {lang: partial(_edited, held[lang], _edits(changed, before, found, lang), state) for lang in langs}
+    return {lang: partial(_edited, held[lang], _edits(changed, before, kept, lang), state) for lang in langs}
 
 
-def _from_every_doc(found: list, langs: Iterable[str], state) -> dict[str, Callable[[], Postings]]:
-    """What makes each language's postings (`Postings`) from every doc's."""
+def _from_every_doc(kept: list, langs: Iterable[str], state) -> dict[str, Callable[[], Postings]]:
+    """What makes each language's postings (`Postings`) from every doc's tokens as kept."""
+    found = list(map(_entry, kept))
     # term -> doc * 8 + BODY, or doc * 8 for a name's token; arrays of 32-bit integers (docs
     # below 2**28), as a large site has millions of postings
     base: dict[str, array] = defaultdict(partial(array, "i"))
@@ -163,13 +193,13 @@ def _own_postings(doc: int, entry: tuple) -> dict[str, int]:
     return own
 
 
-def _edits(changed: list[int], before: list, found: list, lang: str) -> dict[str, dict[int, int | None]]:
+def _edits(changed: list[int], before: list, kept: list, lang: str) -> dict[str, dict[int, int | None]]:
     """Term -> doc -> the doc's posting of the term in `lang`'s index now (None: none), for each
     term whose posting a changed doc differs in from its last build's (`before` has their tokens
-    then, `found` now): a title's one new word touches that word's postings, not its body's."""
+    then, `kept` now): a title's one new word touches that word's postings, not its body's."""
     edits: dict[str, dict[int, int | None]] = defaultdict(dict)
     for doc, old in zip(changed, before, strict=True):
-        was, now = _postings(doc, _entry(old), lang), _postings(doc, found[doc], lang)
+        was, now = _postings(doc, _entry(old), lang), _postings(doc, _entry(kept[doc]), lang)
         for term in was.keys() | now.keys():
             if was.get(term) != now.get(term):
                 edits[term][doc] = now.get(term)
@@ -205,7 +235,7 @@ def _edited(kept: Postings, edits: dict[str, dict[int, int | None]], state) -> P
 
 
 def _language_files(
-    lang: str, items, found, text: dict[str, str], chunks: Iterable[str], policy: UrlPolicy, t
+    lang: str, lengths: list[int], text: dict[str, str], chunks: Iterable[str], policy: UrlPolicy, t
 ) -> Iterator[tuple[str, bytes]]:
     """One language's files, from its postings as text by term and its chunks of docs (as
     JSON): its shards, its chunks, then its index.js that names them."""
@@ -222,12 +252,12 @@ def _language_files(
         "chunk": CHUNK,
         "chunks": chunk_names,
         "shards": [list(pair) for pair in zip(heads, shard_names, strict=True)],
-        "lengths": _doc_lengths(items, found, lang),
+        "lengths": lengths,
     }
     yield policy.search_index(lang), _script("window.__searchIndex=", _json(index), "")
 
 
-def _chunks(lang: str, items, texts, found, named: list[str], policy: UrlPolicy, state) -> Iterator[str]:
+def _chunks(lang: str, items, kept: list, named: list[str], policy: UrlPolicy, state) -> Iterator[str]:
     """Each chunk of CHUNK docs as JSON. A chunk is kept in the build state by its docs' names
     and digests (`named`: a doc's digest covers every text _doc shows of it), the language and
     the URL policy: an edit makes its own chunk's docs again, no other's. A kept chunk reads its
@@ -239,16 +269,16 @@ def _chunks(lang: str, items, texts, found, named: list[str], policy: UrlPolicy,
         key = state.text_key("\0".join([*prefix, *named[start:end]]))
         body = state.get(CHUNKS, "", key)
         if body is None:
-            docs = zip(items[start:end], texts[start:end], found[start:end], strict=True)
-            body = _json([_doc(item, own, entry[2], lang, policy) for item, own, entry in docs])
+            docs = zip(items[start:end], kept[start:end], strict=True)
+            body = _json([_doc(item, _texts(item), tokens[2], lang, policy) for item, tokens in docs])
             state.put(CHUNKS, "", body, key)
         yield body
 
 
 def _item_tokens(item, own: list[m.Text], state) -> tuple[str, tuple]:
     """The hash of the texts an item's tokens come from, each with its language (they are kept in
-    the build state by it: a text moved to another language moves its snippet), and the tokens
-    (_entry)."""
+    the build state by it: a text moved to another language moves its snippet), and its tokens
+    as kept there: its name's by language, its other texts', its snippets (_entry)."""
     names = _name(item).values
     texts = [(lang, v) for t in own for lang, v in t.values.items()]
     key = "\0".join([*names, *names.values(), "\0", *(f"{lang}\1{v}" for lang, v in texts)])
@@ -263,7 +293,7 @@ def _item_tokens(item, own: list[m.Text], state) -> tuple[str, tuple]:
         snippets = {lang: p[:SNIPPET_CHARS] for lang, p in zip(first, plain, strict=False)}
         kept = (name_tokens, body, snippets)
         state.put("search", key, kept, digest)
-    return digest, _entry(kept)
+    return digest, kept
 
 
 def _entry(kept: tuple) -> tuple[dict[str, tuple[str, ...]], str, dict[str, str]]:
@@ -371,12 +401,6 @@ def _doc(item, own: list[m.Text], snippets: dict[str, str], lang: str, policy: U
     path = policy.href("index.html", policy.page(lang, item.kind, item.id))
     snippet = snippets.get(own[0].pick(lang)[1], "") if own else ""
     return [item.kind, title, other, districts, path, snippet]
-
-
-def _doc_lengths(items: list, found: list, lang: str) -> list[int]:
-    """Each doc's title length in tokens, in `lang`: its name's tokens in the language its title
-    shows in (_doc), counted from its tokens (as they came from tokens(), repeats and all)."""
-    return [len(entry[0].get(_name(item).pick(lang)[1], ())) for item, entry in zip(items, found, strict=True)]
 
 
 def _name(item) -> m.Text:

@@ -51,7 +51,10 @@ class Plan:
         """Search indexes, feeds, sitemap, data exports and media files: each path, with what makes it from a
         (recorded) view of the model. A maker may make several files (a group, named by the
         path it is listed under): the search index makes every language's parts at once."""
-        search = partial(search_files, policy=self.policy, state=self.state, catalogues=self.renderer.catalogues)
+        fresh = partial(self.state.fresh_parts, self.search_path(), self.values)
+        search = partial(
+            search_files, policy=self.policy, state=self.state, catalogues=self.renderer.catalogues, fresh=fresh
+        )
         return {self.search_path(): search} | publish_makers(self.site, self.policy) | media_makers(self.site)
 
     def search_path(self) -> str:

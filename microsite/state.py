@@ -169,7 +169,7 @@ class BuildState:
     _values: dict = field(default_factory=dict)  # key index -> its digest when last recorded
     _own: dict = field(default_factory=dict)  # path -> {index: digest}: made after _values was
     _shared: dict = field(default_factory=dict)  # id(reads) -> (reads, digests): a maker's files share them
-    _parts: dict = field(default_factory=dict)  # a file of parts -> part name -> (offset, size, reads)
+    _parts: dict = field(default_factory=dict)  # a file of parts -> part name -> (what finds it: 2 values, reads)
     _made_parts: dict = field(default_factory=dict)  # the same, of files made but not recorded yet
     _tables: dict = field(default_factory=dict)  # "yaml"/"markdown" -> text hash -> result
     _used: dict = field(default_factory=dict)  # the entries of _tables this build used
@@ -301,20 +301,34 @@ class BuildState:
         """What finds a part of the file of parts `path` (render.Part) as the folder holds it, by
         name: its bytes, when none of the values it read has changed since it was made (with the
         URL policy it was made with); else None."""
-        parts = self._deps()._parts.get(path)
-        if not parts or policy != self.policy or not self.holds(out, path):
+        if policy != self.policy or not self.holds(out, path):
             return lambda _: None
-        stale = self._stale_reads(path, values)
+        fresh = self.fresh_parts(path, values)
         held: list[bytes] = []  # the file, read when a part is first asked for
 
         def found(name: str) -> bytes | None:
-            part = parts.get(name)
-            if part is None or not stale.isdisjoint(part[2]):
+            part = fresh(name)
+            if part is None:
                 return None
             if not held:
                 held.append(Path(out, path).read_bytes())
-            at, size, _ = part
+            at, size = part
             return held[0][at : at + size]
+
+        return found
+
+    def fresh_parts(self, path: str, values: Values) -> Callable[[str], tuple | None]:
+        """What finds a part of the last making of `path` (a file of parts, or a maker's group
+        of files) by name: what finds it again (render.Parted), when none of the values it read
+        has changed since; else None."""
+        parts = self._deps()._parts.get(path)
+        if not parts:
+            return lambda _: None
+        stale = self._stale_reads(path, values)
+
+        def found(name: str) -> tuple | None:
+            part = parts.get(name)
+            return None if part is None or not stale.isdisjoint(part[2]) else part[:2]
 
         return found
 

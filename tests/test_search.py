@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 import yaml
 
 from microsite import search
+from microsite.devbuild import DevBuild
 from microsite.pipeline import Options, build
 from microsite.state import BuildState
 from microsite.synthetic import write_content
@@ -236,6 +238,48 @@ def test_an_edit_makes_again_only_the_chunk_of_docs_holding_its_item(tmp_path, m
     assert "initiative-000050" in made and len(made) == languages * search.CHUNK
     assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
     assert index_files(tmp_path / "out") == index_files(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("dev", [False, True])
+def test_an_edit_reads_again_only_the_items_whose_docs_it_changed(dev, tmp_path, monkeypatch):
+    """Each doc is a part of the index with its own reads (render.Parted): after one title edit,
+    the rebuild reads that initiative's texts again and finds every other doc's tokens as the
+    last build made them; after a district is renamed, it reads its initiatives and zones again
+    (their docs show its name), and no other item. The files equal a clean build's."""
+    content = tmp_path / "content"
+    write_content(content, initiatives=60, seed=5)
+    options = Options(content=content, out=tmp_path / "out", jobs=1, cache=tmp_path / "cache")
+    server = DevBuild(options) if dev else None
+
+    def run() -> list[str]:
+        read: list[str] = []
+        with monkeypatch.context() as patch:
+            patch.setattr(search, "_texts", lambda item: read.append(f"{item.kind}:{item.id}") or texts(item))
+            assert (server.build() if server else build(options)).ok
+            while server and server.step(1):
+                pass
+        shutil.rmtree(tmp_path / "clean", ignore_errors=True)
+        assert build(Options(content=content, out=tmp_path / "clean", jobs=1, cache=None)).ok
+        assert index_files(tmp_path / "out") == index_files(tmp_path / "clean")
+        return read
+
+    texts = search._texts
+    assert len(set(run())) > 60  # every item's, the first time
+    rewrite(content / "initiatives/initiative-000021.yaml", lambda d: d["title"].update(en="Renamed"))
+    read = run()
+    # and the other docs of its chunk, whose JSON is made again (from their tokens as kept)
+    assert "initiative:initiative-000021" in read and len(set(read)) <= search.CHUNK
+    district = min((content / "districts").glob("*.yaml"))
+    rewrite(district, lambda d: d["name"].update(en="Renamed District"))
+    holding = {
+        f"{kind}:{path.stem}"
+        for kind, folder in (("initiative", "initiatives"), ("zone", "zones"))
+        for path in (content / folder).glob("*.yaml")
+        if district.stem in path.read_text(encoding="utf-8")
+    }
+    read = set(run())
+    assert holding and holding <= read
+    assert all(name.split(":")[0] in ("initiative", "zone", "district") for name in read)
 
 
 def test_an_edit_after_one_that_left_the_index_as_it_was_still_updates_the_last_postings(tmp_path, monkeypatch):
