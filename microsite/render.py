@@ -18,7 +18,7 @@ import multiprocessing
 import re
 import threading
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MethodType
@@ -256,7 +256,7 @@ class _Parts:
         self.spans, self.reads, self.bounds = spans, array("I"), array("q")
         self.keys: dict[tuple, int] = {}  # each key the parts made read, by its index in Parted.keys
 
-    def add(self, name: str, where: tuple, reads: set | None) -> None:
+    def add(self, name: str, where: tuple, reads: Iterable[tuple] | None) -> None:
         """A part: what finds it again, and what making it read (None: found as it was)."""
         self.names.append(name)
         self.spans.extend(where)

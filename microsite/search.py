@@ -98,7 +98,7 @@ def search_files(
 ) -> Generator[tuple[str, bytes], None, list]:
     """Every language's index files, as (output path, bytes), one by one (render.render_whole);
     then, returned, each doc as a part of the group (name, what finds it again, its reads:
-    render.Part). `state` keeps each item's tokens, each term's postings as text, which text
+    render.render_whole). `state` keeps each item's tokens, each term's postings as text, which text
     each term of each language had in the last build and each chunk of docs (BuildState.get/put):
     an edit tokenises the items it changed, takes their postings out of the terms they held and
     puts them in those they hold, no others, and makes their chunks again. `fresh()` finds a
@@ -109,9 +109,9 @@ def search_files(
     # rewrites only the shards of the terms it changes and the chunk holding its doc.
     items = [item for kind in SEARCHED for item in sorted(getattr(site, kind.folder), key=operator.attrgetter("id"))]
     docs, langs, found_earlier = [f"{item.kind}:{item.id}" for item in items], site.settings.languages, fresh()
-    parts = [_part(item, doc, found_earlier(doc), langs, state) for item, doc in zip(items, docs, strict=True)]
-    digests = [digest for _, (digest, _), _, _ in parts]
-    kept = [kept for _, _, _, kept in parts]
+    parts = [_part(item, found_earlier(doc), langs, state) for item, doc in zip(items, docs, strict=True)]
+    digests = [digest for (digest, _), _, _ in parts]
+    kept = [tokens for _, _, tokens in parts]
     named = [f"{doc}\0{digest}" for doc, digest in zip(docs, digests, strict=True)]  # what keys a chunk (_chunks)
     made = _from_last(docs, digests, kept, langs, state) or _from_every_doc(kept, langs, state)
     keys = {}
@@ -121,21 +121,21 @@ def search_files(
         encoded = {term: text for term, (_, text) in postings.items()}
         del postings  # before the files are made
         chunks = _chunks(lang, items, kept, named, policy, state)
-        lengths = [where[1][lang] for _, where, _, _ in parts]
+        lengths = [where[1][lang] for where, _, _ in parts]
         yield from _language_files(lang, lengths, encoded, chunks, policy, catalogues[lang])
     state.put(POSTINGS, "", (docs, digests, keys), POSTINGS)
-    return [(doc, where, reads) for doc, (_, where, reads, _) in zip(docs, parts, strict=True)]
+    return [(doc, where, reads) for doc, (where, reads, _) in zip(docs, parts, strict=True)]
 
 
-def _part(item, doc: str, earlier: tuple | None, langs: Iterable[str], state) -> tuple:
-    """A doc as a part of the index: (name, (its digest, its title's length in tokens by
-    language), what reading its item recorded (None: found as the last build made it), its
-    tokens as kept (_item_tokens)). Its item is read through a view of its own, so that the next
+def _part(item, earlier: tuple | None, langs: Iterable[str], state) -> tuple:
+    """A doc as a part of the index: ((its digest, its title's length in tokens by language),
+    what reading its item recorded (None: found as the last build made it), its tokens as kept
+    (_item_tokens)). Its item is read through a view of its own, so that the next
     build knows what this doc, and no other, read."""
     if earlier is not None and set(langs) <= earlier[1].keys():
         tokens = state.get("search", "", earlier[0])
         if tokens is not None:
-            return doc, earlier, None, tokens
+            return earlier, None, tokens
     recorder = Recorder()
     view = recorder.wrap(model_object(item))
     digest, tokens = _item_tokens(view, _texts(view), state)
@@ -143,7 +143,7 @@ def _part(item, doc: str, earlier: tuple | None, langs: Iterable[str], state) ->
     # each doc's title length in tokens, in the language its title shows in (_doc), counted from
     # its tokens (as they came from tokens(), repeats and all): ranking prefers the closer match
     lengths = {lang: len(names.get(_name(view).pick(lang)[1], "").split()) for lang in langs}
-    return doc, (digest, lengths), frozenset(recorder.reads), tokens
+    return (digest, lengths), tuple(recorder.reads), tokens  # a tuple: 10,000 sets took MBs
 
 
 def _from_last(
