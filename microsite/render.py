@@ -236,7 +236,7 @@ class Parted:
     item's name in file order, with what finds it again and, when made now, its reads (copied:
     the build state has them). What finds a part is two entries: its offset and size in the
     file, or, for a maker of several files, what the maker returned of it (the search index: its
-    doc's digest and title lengths). In flat arrays, as it may travel back from a render worker:
+    doc's digest, and None). In flat arrays, as it may travel back from a render worker:
     a key set per part, then a tuple and an array per part, took tens of MB at 50,000
     initiatives in the build's process."""
 

@@ -8,8 +8,8 @@ as are each language's postings and chunks of docs: a rebuild takes the postings
 whose texts changed out and puts them in again, touching only the terms whose postings differ
 (`_from_last`), and makes again only the chunks that hold such docs (`_chunks`). Each doc is a
 part of the group, read through a view of its own (`_part`): a rebuild reads again only the
-items some of whose reads changed, and finds the others' digests and title lengths as the build
-state recorded them with their reads.
+items some of whose reads changed, and finds the others' digests as the build state recorded
+them with their reads (their tokens are kept by their digests).
 
     index.js      window.__searchIndex = {messages, shards, chunks, chunk, lengths}
     t-<hash>.js   __searchPart("t-<hash>", {term: postings, …})     a shard of the terms
@@ -46,7 +46,7 @@ import sys
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator
 from functools import partial
 from itertools import accumulate, repeat
 
@@ -96,21 +96,20 @@ def tokens(text: str) -> list[str]:
 def search_files(
     site: m.Site, policy: UrlPolicy, state, catalogues: dict, fresh: Callable[[], Callable[[str], tuple | None]]
 ) -> Generator[tuple[str, bytes], None, list]:
-    """Every language's index files, as (output path, bytes), one by one (render.render_whole);
-    then, returned, each doc as a part of the group (name, what finds it again, its reads:
-    render.render_whole). `state` keeps each item's tokens, each term's postings as text, which text
-    each term of each language had in the last build and each chunk of docs (BuildState.get/put):
-    an edit tokenises the items it changed, takes their postings out of the terms they held and
-    puts them in those they hold, no others, and makes their chunks again. `fresh()` finds a
-    doc's digest and title lengths as the last build made them, when none of what it read then
-    has changed (BuildState.fresh_parts): such an item is not read again."""
+    """Every language's index files, as (output path, bytes), one by one; then, returned, each
+    doc as a part of the group (render.render_whole). `state` keeps each item's tokens, each
+    term's postings as text, which text each term of each language had in the last build and
+    each chunk of docs (BuildState.get/put): an edit tokenises the items it changed, takes their
+    postings out of the terms they held and puts them in those they hold, no others, and makes
+    their chunks again. `fresh()` finds a doc's digest as the last build made it, when none of
+    what it read then has changed (BuildState.fresh_parts): such an item is not read again."""
     # Docs by kind, in the order their results come when they rank equally (kinds.py), and by id
     # within a kind: an order no edit of a title changes, so an edit renumbers no doc and
     # rewrites only the shards of the terms it changes and the chunk holding its doc.
     items = [item for kind in SEARCHED for item in sorted(getattr(site, kind.folder), key=operator.attrgetter("id"))]
     docs, langs, found_earlier = [f"{item.kind}:{item.id}" for item in items], site.settings.languages, fresh()
-    parts = [_part(item, found_earlier(doc), langs, state) for item, doc in zip(items, docs, strict=True)]
-    digests = [digest for (digest, _), _, _ in parts]
+    parts = [_part(item, found_earlier(doc), state) for item, doc in zip(items, docs, strict=True)]
+    digests = [digest for digest, _, _ in parts]
     kept = [tokens for _, _, tokens in parts]
     named = [f"{doc}\0{digest}" for doc, digest in zip(docs, digests, strict=True)]  # what keys a chunk (_chunks)
     made = _from_last(docs, digests, kept, langs, state) or _from_every_doc(kept, langs, state)
@@ -121,29 +120,24 @@ def search_files(
         encoded = {term: text for term, (_, text) in postings.items()}
         del postings  # before the files are made
         chunks = _chunks(lang, items, kept, named, policy, state)
-        lengths = [where[1][lang] for where, _, _ in parts]
-        yield from _language_files(lang, lengths, encoded, chunks, policy, catalogues[lang])
+        yield from _language_files(lang, _title_lengths(kept, lang), encoded, chunks, policy, catalogues[lang])
     state.put(POSTINGS, "", (docs, digests, keys), POSTINGS)
-    return [(doc, where, reads) for doc, (where, reads, _) in zip(docs, parts, strict=True)]
+    return [(doc, (digest, None), reads) for doc, (digest, reads, _) in zip(docs, parts, strict=True)]
 
 
-def _part(item, earlier: tuple | None, langs: Iterable[str], state) -> tuple:
-    """A doc as a part of the index: ((its digest, its title's length in tokens by language),
-    what reading its item recorded (None: found as the last build made it), its tokens as kept
-    (_item_tokens)). Its item is read through a view of its own, so that the next
-    build knows what this doc, and no other, read."""
-    if earlier is not None and set(langs) <= earlier[1].keys():
+def _part(item, earlier: tuple | None, state) -> tuple[str, tuple | None, tuple]:
+    """A doc as a part of the index: its digest, what reading its item recorded (None: found as
+    the last build made it, (digest, None)) and its tokens as kept (_item_tokens). Its item is
+    read through a view of its own, so that the next build knows what this doc, and no other,
+    read."""
+    if earlier is not None:
         tokens = state.get("search", "", earlier[0])
         if tokens is not None:
-            return earlier, None, tokens
+            return earlier[0], None, tokens
     recorder = Recorder()
     view = recorder.wrap(model_object(item))
     digest, tokens = _item_tokens(view, _texts(view), state)
-    names = tokens[0]
-    # each doc's title length in tokens, in the language its title shows in (_doc), counted from
-    # its tokens (as they came from tokens(), repeats and all): ranking prefers the closer match
-    lengths = {lang: len(names.get(_name(view).pick(lang)[1], "").split()) for lang in langs}
-    return (digest, lengths), tuple(recorder.reads), tokens  # a tuple: 10,000 sets took MBs
+    return digest, tuple(recorder.reads), tokens  # a tuple: 10,000 sets took MBs
 
 
 def _from_last(
@@ -270,7 +264,7 @@ def _chunks(lang: str, items, kept: list, named: list[str], policy: UrlPolicy, s
         body = state.get(CHUNKS, "", key)
         if body is None:
             docs = zip(items[start:end], kept[start:end], strict=True)
-            body = _json([_doc(item, _texts(item), tokens[2], lang, policy) for item, tokens in docs])
+            body = _json([_doc(item, tokens[2], lang, policy) for item, tokens in docs])
             state.put(CHUNKS, "", body, key)
         yield body
 
@@ -323,13 +317,25 @@ def _with_names(base: dict[str, array], found: list, lang: str) -> dict[str, arr
 def _name_bits(names: dict[str, tuple[str, ...]], lang: str) -> dict[str, int]:
     """What a doc's names add to its postings in `lang`'s index, by token: TITLE where the token
     is in the name shown in `lang` (or the language shown instead), else OTHER."""
-    shown = lang if lang in names else next(iter(names), lang)
+    shown = _shown(names, lang)
     bits: dict[str, int] = {}
     for name_lang, toks in names.items():
         for token in toks:
             bits[token] = bits.get(token, 0) | (TITLE if name_lang == shown else OTHER)
     # a name's word found in the title is not also "the other name"
     return {token: TITLE if bit & TITLE else bit for token, bit in bits.items()}
+
+
+def _shown(texts: Collection[str], lang: str) -> str:
+    """The language a text with values in `texts`' languages shows in `lang` (model.Text.pick)."""
+    return lang if lang in texts else next(iter(texts), lang)
+
+
+def _title_lengths(kept: list, lang: str) -> list[int]:
+    """Each doc's title length in tokens, in `lang`: its name's tokens in the language its title
+    shows in (_doc), counted from its tokens as kept (as they came from tokens(), repeats and
+    all): ranking prefers the closer match."""
+    return [len(names.get(_shown(names, lang), "").split()) for names, _, _ in kept]
 
 
 def _encoded(postings: array, state) -> tuple[str, str]:
@@ -391,15 +397,16 @@ def _script(start: str, body: str, end: str) -> bytes:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
 
 
-def _doc(item, own: list[m.Text], snippets: dict[str, str], lang: str, policy: UrlPolicy) -> list:
+def _doc(item, snippets: dict[str, str], lang: str, policy: UrlPolicy) -> list:
     """[kind, title, other-language name, [district names], path, text]: the text is the start
-    of the item's first text in `lang`, or in the language shown instead (_item_tokens)."""
+    of the item's first text in `lang`, or in the language shown instead (the snippets are by
+    that text's languages: _item_tokens)."""
     name = _name(item)
     title = name.pick(lang)[0]
     other = next((v for k, v in name.values.items() if k != lang and v != title), "")
     districts = [d.name.pick(lang)[0] for d in _districts(item)]
     path = policy.href("index.html", policy.page(lang, item.kind, item.id))
-    snippet = snippets.get(own[0].pick(lang)[1], "") if own else ""
+    snippet = snippets.get(_shown(snippets, lang), "")
     return [item.kind, title, other, districts, path, snippet]
 
 
