@@ -160,6 +160,12 @@ def render_pages(
     tasks += [("pages", i, i + chunk) for i in range(0, len(pages), chunk)]
     called: list = [None] * len(elsewhere)
     _WORK = (renderer, pages, elsewhere, put)
+    if parallel:
+        # What this process made since the freeze above (the first pages' reads interned in the
+        # build state, the list of pages left) is frozen too: each worker's full passes of the
+        # cycle collector would otherwise walk it, over 400,000 entries at 50,000 initiatives.
+        gc.collect()
+        gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(jobs) if parallel else contextlib.nullcontext() as pool:
             done = pool.imap(_run, tasks) if pool else map(_run, tasks)
@@ -337,6 +343,7 @@ class _Context:
     policy: UrlPolicy
     catalogues: dict
     assets: dict
+    firsts: dict[str, str]  # a text's HTML -> its first sentence (_first_sentence), for this build
 
 
 class Renderer:
@@ -345,12 +352,17 @@ class Renderer:
     ) -> None:
         self.site, self.policy, self.catalogues, self.assets = site, policy, catalogues, assets
         self.env = _environment(templates)
+        # Each process's first sentences, by text: the lists of a large site show each
+        # initiative's on several pages, after its own page has made it for its description. A
+        # plain dict, not an lru_cache: a bounded cache smaller than a large site's texts misses
+        # on every row, and a dict of strings is never walked by the cycle collector.
+        self.firsts: dict[str, str] = {}
 
     def render(self, page: Page) -> tuple[bytes, frozenset]:
         """A page's bytes, and the keys of every model value its rendering read (track.py)."""
         recorder = Recorder()
         site, item = recorder.site(self.site), recorder.wrap(page.item)
-        helpers = _PageHelpers(_Context(site, item, self.policy, self.catalogues, self.assets), page)
+        helpers = _PageHelpers(_Context(site, item, self.policy, self.catalogues, self.assets, self.firsts), page)
         html = self.env.get_template(page.template).render(
             site=site,
             settings=site.settings,
@@ -603,7 +615,11 @@ class _PageHelpers:
         if text is None:
             return "", self.page.lang
         value, lang = text.pick(self.page.lang)
-        return _first_sentence(str(escape(value)) if kind.plain else value), lang
+        html = str(escape(value)) if kind.plain else value
+        first = self.r.firsts.get(html)
+        if first is None:
+            first = self.r.firsts[html] = _first_sentence(html)
+        return first, lang
 
     def anchor(self, target: str) -> Markup:
         """A visible link from a heading to itself."""
@@ -749,11 +765,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])|(?<=[。！？])")
 SUMMARY_CHARS = 200  # a longer first sentence is cut at a word (Latin) or character (Chinese)
 
 
-@functools.lru_cache(maxsize=1 << 15)
 def _first_sentence(html: str) -> str:
     """The first sentence of a text's first paragraph (headings are not summaries), without
-    markup, on one line and at most SUMMARY_CHARS long. Kept per process: the lists of a large
-    site show each initiative's on several pages."""
+    markup, on one line and at most SUMMARY_CHARS long."""
     paragraph = _FIRST_PARAGRAPH.search(html)
     text = plain_text(paragraph.group(1) if paragraph else html)
     first = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
