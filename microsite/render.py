@@ -85,7 +85,9 @@ def _run(task: tuple) -> tuple:
 def _rendered(renderer: Renderer, page: Page, put: Callable[[str, bytes, str], None] | None) -> tuple:
     """(path, (bytes, or None once `put` has placed them; their hash; what the page read))."""
     data, reads = renderer.render(page)
-    return page.path, (*placed(page.path, data, put), reads)
+    # as a tuple: the cycle collector stops tracking a tuple of keys, where it walks a set at
+    # every full pass until the worker's chunk of pages goes back (125,000 keys for some pages)
+    return page.path, (*placed(page.path, data, put), tuple(reads))
 
 
 def placed(path: str, data: bytes, put: Callable[[str, bytes, str], None] | None) -> tuple[bytes | None, str]:
@@ -123,7 +125,7 @@ def render_pages(
     jobs: int = 1,
     chunk: int = 64,
     progress=None,
-    keep: Callable[[frozenset], Any] = frozenset,
+    keep: Callable[[tuple], Any] = frozenset,
     meanwhile: Callable[[], Any] | None = None,
     elsewhere: Sequence[Callable[[], Any]] = (),
     put: Callable[[str, bytes, str], None] | None = None,

@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from array import array
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -431,7 +432,7 @@ class BuildState:
         st = os.stat(os.path.join(out, path))
         self.outputs[path] = Output(digest, None if racy(st, time.time_ns()) else signature(st))
 
-    def intern(self, reads: frozenset) -> array:
+    def intern(self, reads: Iterable[tuple]) -> array:
         """An output's read keys as the indices the state keeps them by (a site's pages read
         millions of keys, mostly the same few hundred thousand)."""
         return array("I", sorted(self._indexed(reads)))
