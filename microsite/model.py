@@ -8,9 +8,16 @@ Every list is sorted, ending in the unique id, so output order never depends on 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from .languages import TABLE as _LANGUAGES
+
+
+def shown_language(languages: Collection[str], lang: str) -> str:
+    """The language a value kept in `languages` (in the table's order) shows in `lang`: `lang`
+    itself, else the first, the fallback; `lang` when there is none."""
+    return lang if lang in languages else next(iter(languages), lang)
 
 
 class Text:
@@ -26,12 +33,10 @@ class Text:
 
     def pick(self, lang: str) -> tuple[str, str]:
         """The text in `lang`, or in the first language that has it, with the language used."""
-        if lang in self.values:
+        if lang in self.values:  # the common case, without a call: every page picks thousands
             return self.values[lang], lang
-        if self.values:  # kept in the table's order: the first is the fallback
-            other, value = next(iter(self.values.items()))
-            return value, other
-        return "", lang
+        shown = shown_language(self.values, lang)
+        return self.values.get(shown, ""), shown
 
     def __repr__(self) -> str:
         return f"Text({self.values!r})"

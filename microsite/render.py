@@ -85,9 +85,7 @@ def _run(task: tuple) -> tuple:
 def _rendered(renderer: Renderer, page: Page, put: Callable[[str, bytes, str], None] | None) -> tuple:
     """(path, (bytes, or None once `put` has placed them; their hash; what the page read))."""
     data, reads = renderer.render(page)
-    # as a tuple: the cycle collector stops tracking a tuple of keys, where it walks a set at
-    # every full pass until the worker's chunk of pages goes back (125,000 keys for some pages)
-    return page.path, (*placed(page.path, data, put), tuple(reads))
+    return page.path, (*placed(page.path, data, put), reads)
 
 
 def placed(path: str, data: bytes, put: Callable[[str, bytes, str], None] | None) -> tuple[bytes | None, str]:
@@ -248,7 +246,7 @@ class Parted:
     a key set per part, then a tuple and an array per part, took tens of MB at 50,000
     initiatives in the build's process."""
 
-    own: frozenset
+    own: tuple
     keys: list  # each key the parts made read, once
     names: list[str]
     spans: array | list  # what finds each part again, two entries a part
@@ -273,7 +271,7 @@ class _Parts:
             self.reads.extend(self.keys.setdefault(key, len(self.keys)) for key in reads)
         self.bounds.extend((start, -1 if start < 0 else len(self.reads)))
 
-    def parted(self, own: frozenset) -> Parted:
+    def parted(self, own: tuple) -> Parted:
         assert len(set(self.names)) == len(self.names), "one part per item in a file"
         return Parted(own, list(self.keys), self.names, self.spans, self.reads, self.bounds)
 
@@ -284,7 +282,7 @@ def render_whole(
     make,
     place: Callable[[str, bytes], Any],
     earlier: Callable[[], Callable[[str], bytes | None]] = lambda: lambda _: None,
-) -> tuple[dict[str, Any], frozenset | Parted]:
+) -> tuple[dict[str, Any], tuple | Parted]:
     """The files made from the whole model under `path` (search index, feed, export), each as
     `place` returned it when handed the file's bytes, by path; and what their making read. A
     maker of several files (the search index) yields them as (path, bytes), each placed as it
@@ -296,10 +294,10 @@ def render_whole(
     recorder = Recorder()
     data = make(recorder.site(site))
     if type(data) is list:
-        data, parted = _joined(site, data, earlier(), frozenset(recorder.reads))
+        data, parted = _joined(site, data, earlier(), recorder.keys())
         return {path: place(path, data)}, parted
     if type(data) is bytes:
-        return {path: place(path, data)}, frozenset(recorder.reads)
+        return {path: place(path, data)}, recorder.keys()
     files: dict[str, Any] = {}
     group = iter(data)
     while True:  # a generator's files, then what it returns
@@ -310,14 +308,14 @@ def render_whole(
             break
         files[member] = place(member, body)
     if returned is None:
-        return files, frozenset(recorder.reads)
+        return files, recorder.keys()
     parts = _Parts([])
     for name, where, reads in returned:
         parts.add(name, where, reads)
-    return files, parts.parted(frozenset(recorder.reads))
+    return files, parts.parted(recorder.keys())
 
 
-def _joined(site: m.Site, pieces: list, earlier: Callable[[str], bytes | None], own: frozenset) -> tuple[bytes, Parted]:
+def _joined(site: m.Site, pieces: list, earlier: Callable[[str], bytes | None], own: tuple) -> tuple[bytes, Parted]:
     """A file of pieces, each Part found as it was or made now, and what it read: its maker
     (`own`) and its parts (see Parted)."""
     out, at, parts = [], 0, _Parts(array("Q"))
@@ -360,7 +358,7 @@ class Renderer:
         # on every row, and a dict of strings is never walked by the cycle collector.
         self.firsts: dict[str, str] = {}
 
-    def render(self, page: Page) -> tuple[bytes, frozenset]:
+    def render(self, page: Page) -> tuple[bytes, tuple]:
         """A page's bytes, and the keys of every model value its rendering read (track.py)."""
         recorder = Recorder()
         site, item = recorder.site(self.site), recorder.wrap(page.item)
@@ -378,7 +376,7 @@ class Renderer:
             loc=helpers.loc,
             asset=helpers.asset,
         )
-        return html.encode("utf-8"), frozenset(recorder.reads)
+        return html.encode("utf-8"), recorder.keys()
 
 
 _AREA_WORD = re.compile(r"\{(?:area|areas|Area|Areas)\}")

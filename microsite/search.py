@@ -46,7 +46,7 @@ import sys
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Collection, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import partial
 from itertools import accumulate, repeat
 
@@ -137,7 +137,7 @@ def _part(item, earlier: tuple | None, state) -> tuple[str, tuple | None, tuple]
     recorder = Recorder()
     view = recorder.wrap(model_object(item))
     digest, tokens = _item_tokens(view, _texts(view), state)
-    return digest, tuple(recorder.reads), tokens  # a tuple: 10,000 sets took MBs
+    return digest, recorder.keys(), tokens
 
 
 def _from_last(
@@ -317,7 +317,7 @@ def _with_names(base: dict[str, array], found: list, lang: str) -> dict[str, arr
 def _name_bits(names: dict[str, tuple[str, ...]], lang: str) -> dict[str, int]:
     """What a doc's names add to its postings in `lang`'s index, by token: TITLE where the token
     is in the name shown in `lang` (or the language shown instead), else OTHER."""
-    shown = _shown(names, lang)
+    shown = m.shown_language(names, lang)
     bits: dict[str, int] = {}
     for name_lang, toks in names.items():
         for token in toks:
@@ -326,16 +326,11 @@ def _name_bits(names: dict[str, tuple[str, ...]], lang: str) -> dict[str, int]:
     return {token: TITLE if bit & TITLE else bit for token, bit in bits.items()}
 
 
-def _shown(texts: Collection[str], lang: str) -> str:
-    """The language a text with values in `texts`' languages shows in `lang` (model.Text.pick)."""
-    return lang if lang in texts else next(iter(texts), lang)
-
-
 def _title_lengths(kept: list, lang: str) -> list[int]:
     """Each doc's title length in tokens, in `lang`: its name's tokens in the language its title
     shows in (_doc), counted from its tokens as kept (as they came from tokens(), repeats and
     all): ranking prefers the closer match."""
-    return [len(names.get(_shown(names, lang), "").split()) for names, _, _ in kept]
+    return [len(names.get(m.shown_language(names, lang), "").split()) for names, _, _ in kept]
 
 
 def _encoded(postings: array, state) -> tuple[str, str]:
@@ -406,7 +401,7 @@ def _doc(item, snippets: dict[str, str], lang: str, policy: UrlPolicy) -> list:
     other = next((v for k, v in name.values.items() if k != lang and v != title), "")
     districts = [d.name.pick(lang)[0] for d in _districts(item)]
     path = policy.href("index.html", policy.page(lang, item.kind, item.id))
-    snippet = snippets.get(_shown(snippets, lang), "")
+    snippet = snippets.get(m.shown_language(snippets, lang), "")
     return [item.kind, title, other, districts, path, snippet]
 
 

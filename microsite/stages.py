@@ -64,7 +64,7 @@ class Plan:
 
     def make_files(
         self, path: str, target: Page | Callable, place: Callable[[str, bytes], Any] = lambda _, data: data
-    ) -> tuple[dict[str, Any], frozenset | Parted]:
+    ) -> tuple[dict[str, Any], tuple | Parted]:
         """The files of an output (a page, a whole-model file, or a maker's group) by path, each
         as `place` returned it when handed the file's bytes, and what their making read (for
         `state.keep`)."""
@@ -120,7 +120,7 @@ def produce(
     away = [path for path in again if path not in here]
 
     def files_of(
-        path: str, placed: dict[str, tuple[bytes | None, str]], found: frozenset | Parted
+        path: str, placed: dict[str, tuple[bytes | None, str]], found: tuple | Parted
     ) -> dict[str, tuple[bytes | None, str, array]]:
         groups[path], reads = tuple(placed), state.keep(path, found)
         return {member: (data, digest, reads) for member, (data, digest) in placed.items()}
@@ -154,7 +154,7 @@ def produce(
         for path in [*(p.path for p in plan.pages), *(m for group in groups.values() for m in group)]
     )
     records: dict[str, tuple[str, array | None]] = {
-        path: (hashlib.sha256(data).hexdigest(), state.intern(frozenset())) for path, data in plan.static.items()
+        path: (hashlib.sha256(data).hexdigest(), state.intern(())) for path, data in plan.static.items()
     }
     records.update((path, (digest, reads)) for path, (_, digest, reads) in made.items())
     reused = {path: state.outputs[path].hash for path in kept if path in files}
@@ -181,7 +181,7 @@ def produce(
 
 def _made(
     plan: Plan, path: str, maker: Callable, put: Callable[[str, bytes, str], None] | None
-) -> tuple[dict[str, tuple[bytes | None, str]], frozenset | Parted]:
+) -> tuple[dict[str, tuple[bytes | None, str]], tuple | Parted]:
     """A maker's files as (bytes, or None once `put` has placed them; their hash), and what their
     making read. Run by the process that makes them, like a page: the exports and the search
     index are tens of MB on a large site, kept to the build's end or sent back from a worker

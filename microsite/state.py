@@ -344,10 +344,10 @@ class BuildState:
         keys, old = self._keys, self._own.get(path, self._values)  # its own digests, if made since _values was
         return {i for i in reads if values(keys[i]) != old.get(i)}  # each key once
 
-    def keep(self, path: str, found: frozenset | Parted) -> array:
+    def keep(self, path: str, found: tuple | Parted) -> array:
         """What making the file(s) under `path` read, `intern`ed; a file of parts' parts are kept
         until it is recorded."""
-        if isinstance(found, frozenset):
+        if isinstance(found, tuple):
             self._made_parts.pop(path, None)
             return self.intern(found)
         copied, indices, spans, bounds = self._parts.get(path, {}), self._indexed(found.keys), found.spans, found.bounds
