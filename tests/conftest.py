@@ -20,14 +20,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def own_user_cache(tmp_path_factory) -> Path:
+def own_user_cache(tmp_path_factory):
     """A build outside any site folder keeps its state in the user's cache folder (XDG): the
     tests' go to a folder of their own, so a run leaves nothing in the user's and never starts
     from a state an earlier run left there."""
     folder = tmp_path_factory.mktemp("xdg-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(folder))
-        yield folder
+        yield
 
 
 @dataclass

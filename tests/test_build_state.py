@@ -231,17 +231,18 @@ def test_no_cache_reuses_nothing_at_all(tmp_path):
     assert tree(out) == clean
 
 
-def test_a_build_outside_any_site_folder_keeps_its_state_in_the_users_cache(tmp_path, cli, own_user_cache, monkeypatch):
+def test_a_build_outside_any_site_folder_keeps_its_state_in_the_users_cache(tmp_path, cli, monkeypatch):
     """No site folder to hold .cache/: the state goes to $XDG_CACHE_HOME/microsite/build/, one
     per output folder, and the next build into that folder starts from it."""
     content = copy_fixture("site", tmp_path)
     monkeypatch.chdir(tmp_path)  # not in the repository, whose site would be found
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # not the session's, shared
     outs = [tmp_path / "a", tmp_path / "b"]
     for out in outs:
         assert cli("build", "--content", content, "--out", out).code == 0
     again = cli("build", "--content", content, "--out", outs[0])
     assert again.code == 0 and "(no input changed)" in again.out
-    assert len(list((own_user_cache / "microsite" / "build").glob("state-*[0-9a-f].pickle"))) == 2
+    assert len(list((tmp_path / "user-cache" / "microsite" / "build").glob("state-*[0-9a-f].pickle"))) == 2
 
 
 def test_explain_names_the_values_that_changed_and_builds_nothing(tmp_path, cli):
