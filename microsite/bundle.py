@@ -25,7 +25,8 @@ ZIP_EPOCH: DateTime = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can
 
 def run(args) -> int:
     with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
-        result = build(site_options(args, out=Path(tmp) / "site", offline=True))
+        # no build state: none would be read again, the folder being new each time
+        result = build(site_options(args, out=Path(tmp) / "site", offline=True, cache=None))
         text = format_console(result.diagnostics)
         if text:
             print(text, file=sys.stderr)

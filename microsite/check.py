@@ -4,7 +4,7 @@
   written, so template links are checked as well as Markdown ones, in either target (a hosted
   build's folder links resolve to their index.html; an offline build must link to files);
 - html and a11y: the Nu HTML Checker and axe-core (validators.py);
-- repro: two clean builds, one without the cache, are byte-identical;
+- repro: two clean builds are byte-identical;
 - offline: the offline build's links, which must all name files.
 
 Every problem names the output page; the console, GitHub annotations and the JSON report show
@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from .diagnostics import Diagnostic, Diagnostics, format_console, format_github, report_json, summary
 from .paths import display_path
-from .pipeline import Options, build
+from .pipeline import build
 from .project import site_options
 
 
@@ -168,7 +168,7 @@ class CheckResult:
 
 def run(args) -> int:
     """Build like `build` does, then run every check not in args.skip; 0 when all pass."""
-    options = _options(args, args.out, args.offline)
+    options = site_options(args, out=args.out, offline=args.offline)
     result = build(options)
     _print(args.format, result.diagnostics)
     if not result.ok:
@@ -214,10 +214,6 @@ def _orphan_warnings(args, settings, parsed: dict[str, _Page]) -> Diagnostics:
     return diags
 
 
-def _options(args, out: Path, offline: bool, cache: bool = True) -> Options:
-    return site_options(args, out=out, offline=offline, fresh=args.fresh or not cache)
-
-
 # validators.py imports Problem from this module, so it is imported where it is used.
 def _check_html(args) -> CheckResult:
     from .validators import validate_html
@@ -241,8 +237,7 @@ def _check_a11y(args) -> CheckResult:
 def _check_repro(args) -> CheckResult:
     with tempfile.TemporaryDirectory(prefix="microsite-repro-") as tmp, _source_date_epoch():
         first, second = Path(tmp) / "first", Path(tmp) / "second"
-        # the first from scratch, the second as builds usually run: state.py at work
-        failed = _build_into(args, first, args.offline, cache=False) or _build_into(args, second, args.offline)
+        failed = _build_into(args, first, args.offline) or _build_into(args, second, args.offline)
         return CheckResult("repro", failed or compare_folders(first, second))
 
 
@@ -252,9 +247,10 @@ def _check_offline(args) -> CheckResult:
         return CheckResult("offline", _build_into(args, out, True) or check_links(out, offline=True))
 
 
-def _build_into(args, out: Path, offline: bool, cache: bool = True) -> list[Problem]:
-    """Another build of the same content; its failure as a problem (none when it succeeds)."""
-    built = build(_options(args, out, offline, cache))
+def _build_into(args, out: Path, offline: bool) -> list[Problem]:
+    """Another build of the same content, into a temporary folder and so from scratch, with no
+    build state (none would be read again); its failure as a problem (none when it succeeds)."""
+    built = build(site_options(args, out=out, offline=offline, cache=None))
     return [] if built.ok else [Problem("", 0, "build-failed", f"the build failed: {summary(built.diagnostics)}")]
 
 

@@ -1,7 +1,8 @@
 """The build state: everything known about the last build into an output folder, in one place.
 
 One file per output folder, in the cache folder (`state-<hash of the folder>.pickle`, with the
-parts only a build that runs needs in `….deps.pickle` beside it), holds:
+parts only a build that runs needs in `….deps.pickle` beside it; removed by a later build once
+its folder is gone, `prune`), holds:
 
 - the **fingerprint** of what made it: the generator's code, the templates and catalogues, the
   static files, the Python version, the version of every installed distribution, and the options
@@ -151,6 +152,7 @@ class Output:
 class BuildState:
     path: Path | None  # None: remembers nothing (options.cache None)
     fingerprint: dict[str, str]
+    out: str = ""  # the output folder, absolute: a state whose folder is gone is removed (`prune`)
     previous: dict | None = None  # the saved state's fingerprint (None: no state)
     policy: str = ""  # the URL policy the outputs were made with
     inputs: dict[str, tuple] | None = None  # "content/site.yaml" -> signature + (hash or "",)
@@ -518,6 +520,7 @@ class BuildState:
         }
         data = {
             "format": FORMAT,
+            "out": self.out,  # second: `prune` reads no further
             "fingerprint": self.fingerprint,
             "policy": self.policy,
             "inputs": self.inputs,
@@ -538,6 +541,7 @@ class BuildState:
                         shutil.copyfileobj(aside, file)
                         pickle.dump(None, file, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(temporary, path)
+            prune(self.path)
         except OSError:
             pass
         finally:
@@ -584,12 +588,35 @@ def state_path(cache: Path | None, out: Path) -> Path | None:
     return Path(cache).resolve() / f"state-{hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]}.pickle"
 
 
+def prune(own: Path) -> None:
+    """Remove the other states in own's folder whose output folder is gone (a bundle's or a
+    check's temporary folder, a benchmark's): no build would read them again, and at 10,000
+    initiatives each is over 100 MB. One that names no folder (an older version's) is kept."""
+    for path in own.parent.glob("state-*.pickle"):
+        if path == own or path.name.endswith(".deps.pickle"):
+            continue
+        out = _recorded_out(path)
+        if out and not os.path.isdir(out):
+            for gone in (path, _deps_path(path)):  # the file naming the other first
+                gone.unlink(missing_ok=True)
+
+
+def _recorded_out(path: Path) -> str:
+    """The output folder a state file names, read from its first two parts ("": none)."""
+    try:
+        with open(path, "rb") as file:
+            parts = pickle.load(file), pickle.load(file)
+    except Exception:  # truncated, or not a state: leave it  # noqa: BLE001
+        return ""
+    return parts[1][1] if parts[0] == ("format", FORMAT) and parts[1][0] == "out" else ""
+
+
 def open_state(options) -> BuildState:
     """The state of the last build into options.out, as far as it still holds for this one
     (options.fresh: none of it; the new state is still written for the next build)."""
     now = fingerprint(options)
     path = state_path(options.cache, options.out)
-    state = BuildState(path, now)
+    state = BuildState(path, now, str(Path(options.out).resolve()))
     data = None if options.fresh else read_state(path)
     if data is None:
         return state

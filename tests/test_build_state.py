@@ -245,6 +245,36 @@ def test_a_build_outside_any_site_folder_keeps_its_state_in_the_users_cache(tmp_
     assert len(list((tmp_path / "user-cache" / "microsite" / "build").glob("state-*[0-9a-f].pickle"))) == 2
 
 
+def test_a_build_removes_the_states_of_output_folders_that_are_gone(tmp_path):
+    """States of other output folders stay while their folder does; the next build into any
+    folder removes those whose folder is gone. A state that names no folder is left alone."""
+    content, cache = copy_fixture("site", tmp_path), tmp_path / "cache"
+    outs = [tmp_path / name for name in ("kept", "gone", "next")]
+    for out in outs[:2]:
+        assert build(Options(content=content, out=out, jobs=1, cache=cache)).ok
+    unnamed = cache / "state-0123456789abcdef.pickle"
+    unnamed.write_bytes(b"not a state")
+    shutil.rmtree(outs[1])
+    assert build(Options(content=content, out=outs[2], jobs=1, cache=cache)).ok
+    named = {state.state_path(cache, out) for out in (outs[0], outs[2])}
+    assert set(cache.glob("state-*[0-9a-f].pickle")) == named | {unnamed}
+    assert {p.name for p in cache.glob("*.deps.pickle")} == {state._deps_path(p).name for p in named}
+
+
+def test_the_builds_into_temporary_folders_keep_no_state(tmp_path, cli, monkeypatch):
+    """A bundle's build and a check's own (repro, offline) go into folders that are gone when
+    they end: they write no state. Only the checked site's stays."""
+    content = copy_fixture("site", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    cache = tmp_path / "user-cache" / "microsite" / "build"
+    assert cli("bundle", "--content", content, "--dist", tmp_path / "dist").code == 0
+    assert not list(cache.glob("state-*"))
+    checked = cli("check", "--content", content, "--out", tmp_path / "out", "--skip", "html", "--skip", "a11y")
+    assert checked.code == 0 and "repro 0, offline 0" in checked.out
+    assert list(cache.glob("state-*[0-9a-f].pickle")) == [state.state_path(cache, tmp_path / "out")]
+
+
 def test_explain_names_the_values_that_changed_and_builds_nothing(tmp_path, cli):
     content = copy_fixture("site", tmp_path)
     out = tmp_path / "out"
