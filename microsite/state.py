@@ -589,9 +589,9 @@ def state_path(cache: Path | None, out: Path) -> Path | None:
 
 
 def prune(own: Path) -> None:
-    """Remove the other states in own's folder whose output folder is gone (a bundle's or a
-    check's temporary folder, a benchmark's): no build would read them again, and at 10,000
-    initiatives each is over 100 MB. One that names no folder (an older version's) is kept."""
+    """Remove the other states in own's folder whose output folder is gone (a removed `--out`, a
+    script's temporary folder): no build would read them again, and at 10,000 initiatives each
+    is over 100 MB. One that names no folder (an older version's) is kept."""
     for path in own.parent.glob("state-*.pickle"):
         if path == own or path.name.endswith(".deps.pickle"):
             continue
@@ -605,10 +605,10 @@ def _recorded_out(path: Path) -> str:
     """The output folder a state file names, read from its first two parts ("": none)."""
     try:
         with open(path, "rb") as file:
-            parts = pickle.load(file), pickle.load(file)
+            head, (name, out) = pickle.load(file), pickle.load(file)
+        return out if head == ("format", FORMAT) and name == "out" else ""
     except Exception:  # truncated, or not a state: leave it  # noqa: BLE001
         return ""
-    return parts[1][1] if parts[0] == ("format", FORMAT) and parts[1][0] == "out" else ""
 
 
 def open_state(options) -> BuildState:

@@ -5,6 +5,7 @@ cannot vouch for (another library version, a damaged output, --no-cache)."""
 from __future__ import annotations
 
 import itertools
+import pickle
 import re
 import shutil
 from pathlib import Path
@@ -252,12 +253,13 @@ def test_a_build_removes_the_states_of_output_folders_that_are_gone(tmp_path):
     outs = [tmp_path / name for name in ("kept", "gone", "next")]
     for out in outs[:2]:
         assert build(Options(content=content, out=out, jobs=1, cache=cache)).ok
-    unnamed = cache / "state-0123456789abcdef.pickle"
-    unnamed.write_bytes(b"not a state")
+    older, garbled = cache / "state-0123456789abcdef.pickle", cache / "state-fedcba9876543210.pickle"
+    older.write_bytes(pickle.dumps(("format", state.FORMAT)) + pickle.dumps(("fingerprint", {})))
+    garbled.write_bytes(b"not a state")
     shutil.rmtree(outs[1])
     assert build(Options(content=content, out=outs[2], jobs=1, cache=cache)).ok
     named = {state.state_path(cache, out) for out in (outs[0], outs[2])}
-    assert set(cache.glob("state-*[0-9a-f].pickle")) == named | {unnamed}
+    assert set(cache.glob("state-*[0-9a-f].pickle")) == named | {older, garbled}
     assert {p.name for p in cache.glob("*.deps.pickle")} == {state._deps_path(p).name for p in named}
 
 
