@@ -50,7 +50,7 @@ schema: $(RUNTIME)
 	$(PY) build.py schema
 
 # Against Hugo at 1,000, 10,000 and 50,000 initiatives, with the dev server and the search index
-# in Chromium: the tables and the targets met or not, into docs/benchmarks.md (about 50 minutes).
+# in Chromium: the tables and the targets met or not, into docs/benchmarks.md (50 to 70 minutes on two cores).
 bench: $(DEV) browser
 	$(PY) -m bench.run --serve --search
 
