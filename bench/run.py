@@ -114,17 +114,17 @@ class Tool:
 
 def tools(work: Path, content: Path, hugo_site: Path, hugo: Path) -> list[Tool]:
     # Caches are kept inside `work` (XDG_CACHE_HOME, Hugo's --cacheDir) so a cold build can
-    # delete them. Of the repository's .cache/ only build/ is the build's: checkers/ holds the
-    # HTML and accessibility checkers (tools/install-checkers.sh) and must stay.
+    # delete them. Ours runs in `work`, the site's folder (it holds content/), so its build state
+    # is work/.cache/build/, never the repository's .cache/ (a developer's own site's state).
     env = {**os.environ, "XDG_CACHE_HOME": str(work / "xdg-cache")}
     ours_out, hugo_out = work / "out-ours", work / "out-hugo"
     return [
         Tool(
             "ours",
             [sys.executable, str(ROOT / "build.py"), "build", "--content", str(content), "--out", str(ours_out)],
-            ROOT,
+            work,
             ours_out,
-            [work / "xdg-cache", ROOT / ".cache" / "build", content / ".cache", work / ".out-ours.standby"],
+            [work / "xdg-cache", work / ".cache", content / ".cache", work / ".out-ours.standby"],
             content / "initiatives" / f"{CHANGED}.yaml",
             env,
         ),

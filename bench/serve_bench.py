@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import shutil
 import socket
 import statistics
@@ -86,6 +87,9 @@ def measure(name: str, content: Path, work: Path, repeat: int, gap: float):
             "--out",
             str(work / f"{name}-out"),
         ],
+        # in `work`, with its own user cache: the server's build state stays in the scratch folder
+        cwd=work,
+        env={**os.environ, "XDG_CACHE_HOME": str(work / "xdg-cache")},
         stdout=log,
         stderr=subprocess.STDOUT,
     )

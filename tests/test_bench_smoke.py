@@ -15,7 +15,15 @@ def test_bench_writes_a_table_comparing_both_builds(tmp_path, capsys):
     out = tmp_path / "benchmarks.md"
     out.write_text(f"# Intro kept\n\n{RESULTS_MARKER}\n\nold figures\n", encoding="utf-8")
 
-    assert main(["--sizes", "20", "--runs", "1", "--out", str(out), "--work", str(tmp_path / "work")]) == 0
+    kept = ROOT / ".cache" / "build" / "state-kept-by-the-bench.pickle"  # a developer's state
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(b"")
+    try:
+        assert main(["--sizes", "20", "--runs", "1", "--out", str(out), "--work", str(tmp_path / "work")]) == 0
+        assert kept.exists(), "the bench deleted the repository's build state"
+    finally:
+        kept.unlink(missing_ok=True)
+    assert list((tmp_path / "work" / "20" / ".cache" / "build").glob("state-*"))  # its own state, in its work
 
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Intro kept\n") and "old figures" not in text
