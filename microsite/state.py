@@ -588,10 +588,18 @@ def state_path(cache: Path | None, out: Path) -> Path | None:
     return Path(cache).resolve() / f"state-{hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]}.pickle"
 
 
+_PRUNED: set[Path] = set()  # the cache folders this process has pruned
+
+
 def prune(own: Path) -> None:
     """Remove the other states in own's folder whose output folder is gone (a removed `--out`, a
     script's temporary folder): no build would read them again, and at 10,000 initiatives each
-    is over 100 MB. One that names no folder (an older version's) is kept."""
+    is over 100 MB. One that names no folder (an older version's) is kept. Once per folder and
+    process: each state is opened to read its folder, and a long-lived process (the dev server,
+    a test run) saves many times."""
+    if own.parent in _PRUNED:
+        return
+    _PRUNED.add(own.parent)
     for path in own.parent.glob("state-*.pickle"):
         if path == own or path.name.endswith(".deps.pickle"):
             continue
