@@ -2,10 +2,10 @@
 
     python -m bench.run [--sizes 1000,10000,50000] [--runs 3] [--serve] [--search] [--out docs/benchmarks.md]
 
-For each size: generate the content (microsite/synthetic.py), convert it for Hugo
-(bench/hugo_content.py), then, `--runs` times, time for each generator a cold build, a rebuild
-with nothing changed and a rebuild after one initiative's title changed, and the copy of the
-finished output (the floor). At the size nearest TARGETS_AT, `--serve` also times the dev server
+For each size: generate the content (microsite/synthetic.py) and convert it for Hugo
+(bench/hugo_content.py). Then, `--runs` times, each size in turn: time for each generator a cold
+build, a rebuild with nothing changed and a rebuild after one initiative's title changed, and the
+copy of the finished output (the floor). At the size nearest TARGETS_AT, `--serve` also times the dev server
 (bench/serve_bench.py) and `--search` the search index in Chromium (bench/search_bench.py).
 Prints tables of medians, and of issue #21's targets, each met or not by these figures, and
 writes them into docs/benchmarks.md below the hand-written introduction.
@@ -146,18 +146,26 @@ def output_size(out: Path) -> tuple[int, int]:
     return sum(p.suffix == ".html" for p in files), sum(p.stat().st_size for p in files)
 
 
-def bench_size(size: int, runs: int, work: Path, hugo: Path) -> dict:
-    """Medians for one size: {tool: {step: Sample}} plus output sizes."""
-    content, hugo_site = work / "content", work / "hugo-site"
-    write_content(content, size)
-    convert(content, hugo_site)
-    samples: dict[str, dict[str, list[Sample]]] = {}
-    result: dict = {"size": size, "median": {}, "pages": {}}
-    title = yaml.safe_load((content / "initiatives" / f"{CHANGED}.yaml").read_text(encoding="utf-8"))["title"]["en"]
-    for run in range(runs):
+class SizeBench:
+    """One size's site, built by each generator once a run: its samples, then their medians."""
+
+    def __init__(self, size: int, work: Path, hugo: Path) -> None:
+        self.size, self.work = size, work
+        self.content, hugo_site = work / "content", work / "hugo-site"
+        write_content(self.content, size)
+        convert(self.content, hugo_site)
+        self.tools = tools(work, self.content, hugo_site, hugo)
+        changed = self.content / "initiatives" / f"{CHANGED}.yaml"
+        self.title = yaml.safe_load(changed.read_text(encoding="utf-8"))["title"]["en"]
+        self.samples: dict[str, dict[str, list[Sample]]] = {}
+        self.pages: dict[str, tuple[int, int]] = {}
+
+    def run(self, run: int, runs: int) -> None:
+        """Each generator's cold build, rebuilds and copy, once."""
+        title = self.title
         old, new = title if run == 0 else f"{title} (edit {run})", f"{title} (edit {run + 1})"
-        for tool in tools(work, content, hugo_site, hugo):
-            steps = samples.setdefault(tool.name, {s: [] for s in (*STEPS, "copy")})
+        for tool in self.tools:
+            steps = self.samples.setdefault(tool.name, {s: [] for s in (*STEPS, "copy")})
             steps["cold"].append(tool.cold())
             steps["no change"].append(tool.rebuild())
             edited = old
@@ -165,23 +173,28 @@ def bench_size(size: int, runs: int, work: Path, hugo: Path) -> dict:
                 edited = f"{old} (warm-up)"  # folder holds the site before (write.py)
                 tool.change(old, edited)
             steps["one change"].append(tool.change(edited, new))
-            steps["copy"].append(tool.copy(work))
-            result["pages"][tool.name] = output_size(tool.out)
+            steps["copy"].append(tool.copy(self.work))
+            self.pages[tool.name] = output_size(tool.out)
             print(
-                f"  {size} initiatives, run {run + 1}/{runs}, {tool.name}: "
+                f"  {self.size} initiatives, run {run + 1}/{runs}, {tool.name}: "
                 + ", ".join(f"{s} {v[-1].wall:.2f} s" for s, v in steps.items()),
                 flush=True,
             )
-    for name, steps in samples.items():
-        result["median"][name] = {
-            step: Sample(
-                statistics.median(s.wall for s in v),
-                statistics.median(s.cpu for s in v),
-                int(statistics.median(s.rss for s in v)),
-            )
-            for step, v in steps.items()
+
+    def result(self) -> dict:
+        """The medians: {"size", "median": {tool: {step: Sample}}, "pages": {tool: (pages, bytes)}}."""
+        median = {
+            name: {
+                step: Sample(
+                    statistics.median(s.wall for s in v),
+                    statistics.median(s.cpu for s in v),
+                    int(statistics.median(s.rss for s in v)),
+                )
+                for step, v in steps.items()
+            }
+            for name, steps in self.samples.items()
         }
-    return result
+        return {"size": self.size, "median": median, "pages": self.pages}
 
 
 def machine(hugo: Path) -> list[str]:
@@ -416,10 +429,14 @@ def main(argv: list[str] | None = None) -> int:
     hugo = hugo_binary()
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         work = args.work or Path(scratch)
-        results = []
-        for size in sizes:
-            print(f"{size} initiatives:", flush=True)
-            results.append(bench_size(size, args.runs, work / str(size), hugo))
+        benches = [SizeBench(size, work / str(size), hugo) for size in sizes]
+        # Run by run, every size in turn: each size's median then comes from the same stretches
+        # of the machine's hour, so a machine that slows or speeds up over the bench's hour does
+        # not pass for one size scaling worse than another.
+        for run in range(args.runs):
+            for bench in benches:
+                bench.run(run, args.runs)
+        results = [bench.result() for bench in benches]
         content = work / str(targets_size(results)["size"]) / "content"
         extras = extra_figures(content, work / "extras", serve=args.serve, search=args.search)
     table = report(results, args.runs, hugo, extras)

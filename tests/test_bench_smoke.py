@@ -43,6 +43,17 @@ def test_bench_writes_a_table_comparing_both_builds(tmp_path, capsys):
     assert all((float(measured) <= float(limit)) == (verdict == "met") for _, measured, limit, verdict in verdicts)
 
 
+def test_the_bench_takes_every_size_in_turn_in_each_run(tmp_path, capsys):
+    """Run by run, each size in turn: a machine that slows over the bench's hour slows every size
+    alike, rather than the sizes measured last (the scaling target compares two sizes)."""
+    out = tmp_path / "benchmarks.md"
+    argv = ["--sizes", "12,8", "--runs", "2", "--out", str(out), "--work", str(tmp_path / "work")]
+    assert main(argv) == 0
+    order = re.findall(r"^  (\d+) initiatives, run (\d)/2, (\w+):", capsys.readouterr().out, re.MULTILINE)
+    assert order == [(size, run, tool) for run in "12" for size in ("8", "12") for tool in ("ours", "hugo")]
+    assert re.search(r"^\| 12 / 8 \| ", out.read_text(encoding="utf-8"), re.MULTILINE)  # both sizes' medians
+
+
 def test_the_targets_say_which_figures_meet_them():
     """Each target's verdict, from the medians: at the size nearest 10,000, a larger size against
     it (linear), and the dev server's and the search's figures when they were measured."""
