@@ -23,7 +23,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -36,6 +35,7 @@ from .hugo_content import convert
 
 ROOT = Path(__file__).resolve().parent.parent
 HUGO_VERSION = "0.168.0"
+RUSAGE = Path(__file__).resolve().with_name("rusage.py")  # runs each timed command
 RESULTS_MARKER = "<!-- Everything below is written by `python -m bench.run`. -->"
 STEPS = ("cold", "no change", "one change")
 CHANGED = "initiative-000000"  # the initiative whose title the one-change rebuild edits
@@ -51,17 +51,14 @@ class Sample:
 
 
 def measure(cmd: list[str], cwd: Path, env: dict) -> Sample:
-    """Run one command; os.wait4 gives this child's own resource use, not every child's so far."""
-    started = time.perf_counter()
-    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
-        assert proc.stderr is not None, "opened with stderr=PIPE"
-        stderr = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)  # tells Popen the child is reaped
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{stderr.decode(errors='replace')}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+    """Run one command through bench/rusage.py, whose os.wait4 gives this command's own resource
+    use (its workers' CPU included), and a peak memory that is not the bench's (see there)."""
+    done = subprocess.run([sys.executable, str(RUSAGE), *cmd], check=False, cwd=cwd, env=env, capture_output=True)
+    if done.returncode != 0:
+        error = done.stderr.decode(errors="replace")
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({done.returncode}):\n{error}")
+    wall, cpu, rss = done.stdout.split()
+    return Sample(float(wall), float(cpu), int(rss))
 
 
 def hugo_binary() -> Path:
