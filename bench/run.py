@@ -5,10 +5,10 @@
 For each size: generate the content (microsite/synthetic.py) and convert it for Hugo
 (bench/hugo_content.py). Then, `--runs` times, each size in turn: time for each generator a cold
 build, a rebuild with nothing changed and a rebuild after one initiative's title changed, and the
-copy of the finished output (the floor). At the size nearest TARGETS_AT, `--serve` also times the dev server
-(bench/serve_bench.py) and `--search` the search index in Chromium (bench/search_bench.py).
-Prints tables of medians, and of issue #21's targets, each met or not by these figures, and
-writes them into docs/benchmarks.md below the hand-written introduction.
+copy of the finished output (the floor). At the size nearest TARGETS_AT, `--serve` also times the
+dev server (bench/serve_bench.py) and `--search` the search index in Chromium
+(bench/search_bench.py). Prints tables of medians, and of issue #21's targets, each met or not by
+these figures, and writes them into docs/benchmarks.md below the hand-written introduction.
 """
 
 from __future__ import annotations
